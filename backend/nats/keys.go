@@ -1,0 +1,184 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	natsgo "github.com/nats-io/nats.go"
+)
+
+// DefaultBatchSize is how many keys Keys emits at a time unless asked.
+const DefaultBatchSize = 1000
+
+// flushInterval bounds how long listed keys wait in a partial batch when
+// the server sends slowly, so the first rows draw at once.
+const flushInterval = 50 * time.Millisecond
+
+// listedKey is one key delivered by the listing consumer, or the end.
+type listedKey struct {
+	info backend.KeyInfo
+	end  bool
+}
+
+// Keys streams the live keys matching q.Pattern (subject wildcards).
+//
+// It is the mechanism of jetstream's KeyValue.ListKeys: an ordered push
+// consumer delivering the last message per subject, headers only, ending
+// when the consumer has nothing pending. Reading the messages itself
+// rather than through ListKeys lets it fill each key's size and expiry
+// from the headers at no extra cost (Nats-Msg-Size, Nats-TTL and the
+// message time), skip delete markers, and stop the consumer at once when
+// ctx is cancelled.
+func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
+	filter, err := keyFilter(q.Pattern)
+	if err != nil {
+		return err
+	}
+	h, err := s.bucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.config(ctx, h)
+	if err != nil {
+		return err
+	}
+	batchSize := q.BatchSize
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+
+	l := &keyListing{
+		prefix: h.prefix,
+		maxAge: cfg.MaxAge,
+		keys:   make(chan listedKey, batchSize),
+		stop:   make(chan struct{}),
+	}
+	defer close(l.stop) // a blocked delivery gives up
+	l.mu.Lock()
+	sub, err := s.legacy.Subscribe(h.prefix+filter, l.deliver,
+		natsgo.BindStream(streamName(bucket)),
+		natsgo.OrderedConsumer(),
+		natsgo.DeliverLastPerSubject(),
+		natsgo.HeadersOnly(),
+		natsgo.Context(ctx),
+	)
+	if err != nil {
+		l.mu.Unlock()
+		return s.writeError(h, "", err)
+	}
+	defer sub.Unsubscribe()
+	pending, err := sub.InitialConsumerPending()
+	if err != nil {
+		l.mu.Unlock()
+		return describe(err)
+	}
+	l.initPending = pending
+	if pending == 0 {
+		l.finish()
+	}
+	l.mu.Unlock()
+
+	return l.collect(ctx, batchSize, emit)
+}
+
+// keyListing turns consumer deliveries into KeyInfos on a channel.
+type keyListing struct {
+	prefix string
+	maxAge time.Duration
+	keys   chan listedKey
+	stop   chan struct{}
+
+	// mu orders deliveries after the initial pending count is known.
+	mu          sync.Mutex
+	initPending uint64
+	received    uint64
+	done        bool
+}
+
+// deliver runs on the subscription's goroutine for each message.
+func (l *keyListing) deliver(m *natsgo.Msg) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return
+	}
+	meta, err := m.Metadata()
+	if err != nil || len(m.Subject) <= len(l.prefix) {
+		return
+	}
+	l.received++
+	if changeOf(m.Header) == backend.ChangePut {
+		info := backend.KeyInfo{
+			Name:      m.Subject[len(l.prefix):],
+			Kind:      backend.KindString,
+			ExpiresAt: expiresAt(m.Header, meta.Timestamp, l.maxAge),
+			Size:      -1,
+			HasMeta:   true,
+		}
+		if n, err := strconv.ParseInt(m.Header.Get(natsgo.MsgSize), 10, 64); err == nil {
+			info.Size = n
+		}
+		select {
+		case l.keys <- listedKey{info: info}:
+		case <-l.stop:
+			l.done = true
+			return
+		}
+	}
+	// The listing ends with the snapshot the consumer started from: when
+	// as many messages arrived as were pending, or none is pending.
+	if l.received >= l.initPending || meta.NumPending == 0 {
+		l.finish()
+	}
+}
+
+// finish sends the end of the listing; mu is held.
+func (l *keyListing) finish() {
+	l.done = true
+	select {
+	case l.keys <- listedKey{end: true}:
+	case <-l.stop:
+	}
+}
+
+// collect emits keys in batches from the calling goroutine.
+func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]backend.KeyInfo) error) error {
+	batch := make([]backend.KeyInfo, 0, batchSize)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := emit(batch)
+		batch = batch[:0]
+		return err
+	}
+	ticker := time.NewTicker(flushInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case k := <-l.keys:
+			if k.end {
+				return flush()
+			}
+			batch = append(batch, k.info)
+			if len(batch) >= batchSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case <-ticker.C:
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// errListingStopped is returned if the consumer stops delivering for good.
+var errListingStopped = errors.New("key listing stopped")

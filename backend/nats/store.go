@@ -1,0 +1,160 @@
+// Package nats is kvdeck's driver for NATS JetStream key-value buckets:
+// buckets with their options, keys streamed with subject wildcards,
+// revisions, history, per-key TTLs and live watches, over a connection
+// that reconnects for ever.
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Store is an open NATS connection speaking kvdeck's store contract.
+type Store struct {
+	backend.Guard
+
+	opts    Options
+	address string
+
+	nc        *natsgo.Conn
+	js        jetstream.JetStream
+	legacy    natsgo.JetStreamContext
+	connected atomic.Bool
+
+	mu      sync.Mutex
+	buckets map[string]*bucketHandle
+}
+
+// The capabilities the NATS driver offers.
+var (
+	_ backend.Store        = (*Store)(nil)
+	_ backend.BucketAdmin  = (*Store)(nil)
+	_ backend.Historian    = (*Store)(nil)
+	_ backend.Purger       = (*Store)(nil)
+	_ backend.Watcher      = (*Store)(nil)
+	_ backend.Connectivity = (*Store)(nil)
+	_ backend.BulkLoader   = (*Store)(nil)
+)
+
+// Info describes the connection; the address never shows a secret.
+func (s *Store) Info() backend.Info {
+	return backend.Info{
+		Kind:        "nats",
+		Address:     s.address,
+		ReadOnly:    s.ReadOnly,
+		Delimiter:   ".",
+		PatternHelp: "subject wildcards: * one token, > the rest (orders.*.state, orders.>)",
+	}
+}
+
+// Connected reports whether the client is connected right now; while it
+// is not, it keeps reconnecting.
+func (s *Store) Connected() bool { return s.connected.Load() }
+
+// Close closes the connection.
+func (s *Store) Close() error {
+	s.nc.Close()
+	return nil
+}
+
+// configTTL is how long a bucket's cached configuration is trusted: the
+// TTL settings it holds change rarely, and Get must not pay a second round
+// trip for them.
+const configTTL = 10 * time.Second
+
+// bucketHandle caches what kvdeck needs to work in one bucket.
+type bucketHandle struct {
+	name   string
+	kv     jetstream.KeyValue
+	stream jetstream.Stream
+	// prefix is the subject prefix of the bucket's keys, "$KV.<bucket>.".
+	prefix string
+
+	mu      sync.Mutex
+	cfg     jetstream.StreamConfig
+	fetched time.Time
+}
+
+// bucket returns the handle of an existing bucket, ErrNotFound otherwise.
+func (s *Store) bucket(ctx context.Context, name string) (*bucketHandle, error) {
+	if err := backend.ValidateBucketName(name); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	h := s.buckets[name]
+	s.mu.Unlock()
+	if h != nil {
+		return h, nil
+	}
+
+	kv, err := s.js.KeyValue(ctx, name)
+	if err != nil {
+		return nil, s.bucketError(name, err)
+	}
+	stream, err := s.js.Stream(ctx, streamName(name))
+	if err != nil {
+		return nil, s.bucketError(name, err)
+	}
+	h = &bucketHandle{
+		name:    name,
+		kv:      kv,
+		stream:  stream,
+		prefix:  "$KV." + name + ".",
+		cfg:     stream.CachedInfo().Config,
+		fetched: time.Now(),
+	}
+	s.mu.Lock()
+	if cached := s.buckets[name]; cached != nil {
+		h = cached
+	} else {
+		s.buckets[name] = h
+	}
+	s.mu.Unlock()
+	return h, nil
+}
+
+// forget drops a cached bucket, after it was deleted or edited.
+func (s *Store) forget(name string) {
+	s.mu.Lock()
+	delete(s.buckets, name)
+	s.mu.Unlock()
+}
+
+// bucketError maps a failed bucket lookup: a missing bucket is ErrNotFound
+// and is dropped from the cache.
+func (s *Store) bucketError(name string, err error) error {
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		s.forget(name)
+		return &storeError{msg: fmt.Sprintf("bucket %q not found", name), kind: backend.ErrNotFound, cause: err}
+	}
+	if errors.Is(err, jetstream.ErrBadBucket) {
+		return &storeError{msg: fmt.Sprintf("stream %s is not a KV bucket", streamName(name)), kind: backend.ErrUnsupported, cause: err}
+	}
+	return describe(err)
+}
+
+// config returns the bucket's stream configuration, refreshed when the
+// cached copy is old.
+func (s *Store) config(ctx context.Context, h *bucketHandle) (jetstream.StreamConfig, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if time.Since(h.fetched) < configTTL {
+		return h.cfg, nil
+	}
+	info, err := h.stream.Info(ctx)
+	if err != nil {
+		return jetstream.StreamConfig{}, s.bucketError(h.name, err)
+	}
+	h.cfg, h.fetched = info.Config, time.Now()
+	return h.cfg, nil
+}
+
+func streamName(bucket string) string { return "KV_" + bucket }

@@ -1,0 +1,131 @@
+// Package keymap holds every key binding kvdeck answers to. The help overlay
+// and the README's key table are generated from Groups, so a binding exists
+// in exactly one place.
+package keymap
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap is every binding, by action.
+type KeyMap struct {
+	// Global
+	Quit, Help, NextPane, PrevPane, Command, Undo, Reload key.Binding
+	// Movement in any list or viewport
+	Up, Down, PageUp, PageDown, Home, End, Open, Back key.Binding
+	// Keys pane
+	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, NewKey, Rename, Delete, CopyKey key.Binding
+	// Value pane and key actions
+	Edit, EditInline, TTL, RefreshTTL, Format, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
+	// Buckets pane
+	NewBucket, EditBucket, DeleteBucket key.Binding
+}
+
+// Group is a titled set of bindings for the help overlay.
+type Group struct {
+	Title    string
+	Bindings []key.Binding
+}
+
+func b(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default returns kvdeck's bindings: arrows and vim keys, Tab between panes.
+func Default() KeyMap {
+	return KeyMap{
+		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Help:     b("?", "help", "?"),
+		NextPane: b("tab", "next pane", "tab"),
+		PrevPane: b("shift+tab", "previous pane", "shift+tab"),
+		Command:  b(":", "command line", ":"),
+		Undo:     b("u", "undo last destructive action", "u", "ctrl+z"),
+		Reload:   b("r", "reload", "r", "ctrl+r"),
+
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown: b("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:     b("home/g", "first", "home", "g"),
+		End:      b("end/G", "last", "end", "G"),
+		Open:     b("enter/→", "open", "enter", "right", "l"),
+		Back:     b("esc/←", "back", "esc", "left", "h"),
+
+		Filter:      b("/", "filter listed keys", "/"),
+		Pattern:     b("s", "server-side pattern search", "s"),
+		TypeFilter:  b("ctrl+t", "filter by type (Redis)", "ctrl+t"),
+		ValueSearch: b("S", "search in values", "S"),
+		Tree:        b("T", "tree / flat view", "T"),
+		Sort:        b("o", "sort by name, TTL, size", "o"),
+		Mark:        b("space", "mark key or folder", "space"),
+		NewKey:      b("n", "new key", "n"),
+		Rename:      b("R", "rename key", "R"),
+		Delete:      b("d", "delete key, marked keys or folder", "d", "delete"),
+		CopyKey:     b("y", "copy key name", "y"),
+
+		Edit:       b("e", "edit value in $EDITOR", "e"),
+		EditInline: b("i", "edit value inline", "i"),
+		TTL:        b("t", "set TTL", "t"),
+		RefreshTTL: b("+", "refresh TTL", "+"),
+		Format:     b("f", "cycle format (auto/json/text/hex…)", "f"),
+		LoadWhole:  b("L", "load the whole value", "L"),
+		CopyValue:  b("Y", "copy value", "Y"),
+		CopyPath:   b("c", "copy JSON path of line", "c"),
+		History:    b("H", "history and revert", "H"),
+		Purge:      b("P", "purge key and its history (NATS)", "P"),
+
+		NewBucket:    b("n", "new bucket", "n"),
+		EditBucket:   b("e", "edit bucket", "e"),
+		DeleteBucket: b("d", "delete bucket", "d"),
+	}
+}
+
+// Groups lists the bindings by pane for the help overlay.
+func (k KeyMap) Groups() []Group {
+	return []Group{
+		{"Global", []key.Binding{k.Help, k.Command, k.NextPane, k.PrevPane, k.Reload, k.Undo, k.Quit}},
+		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Back}},
+		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
+		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
+		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
+	}
+}
+
+// Apply overrides bindings by action name (the field name, case-insensitive,
+// e.g. "quit": ["q", "ctrl+q"]). Unknown names are an error naming them.
+func (k *KeyMap) Apply(overrides map[string][]string) error {
+	byName := k.byName()
+	var unknown []string
+	for name, keys := range overrides {
+		bnd, ok := byName[strings.ToLower(name)]
+		if !ok {
+			unknown = append(unknown, name)
+			continue
+		}
+		bnd.SetKeys(keys...)
+		h := bnd.Help()
+		bnd.SetHelp(strings.Join(keys, "/"), h.Desc)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("unknown key binding name(s): %s", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+func (k *KeyMap) byName() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"quit": &k.Quit, "help": &k.Help, "nextpane": &k.NextPane, "prevpane": &k.PrevPane, "command": &k.Command,
+		"undo": &k.Undo, "reload": &k.Reload, "up": &k.Up, "down": &k.Down, "pageup": &k.PageUp, "pagedown": &k.PageDown,
+		"home": &k.Home, "end": &k.End, "open": &k.Open, "back": &k.Back, "filter": &k.Filter, "pattern": &k.Pattern,
+		"typefilter": &k.TypeFilter, "valuesearch": &k.ValueSearch, "tree": &k.Tree, "sort": &k.Sort, "mark": &k.Mark,
+		"newkey": &k.NewKey, "rename": &k.Rename, "delete": &k.Delete, "copykey": &k.CopyKey, "edit": &k.Edit,
+		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format,
+		"loadwhole": &k.LoadWhole, "copyvalue": &k.CopyValue, "copypath": &k.CopyPath, "history": &k.History,
+		"purge": &k.Purge, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
+	}
+}

@@ -1,0 +1,253 @@
+// Command kvdeck is a terminal UI for key-value stores: Redis, NATS
+// JetStream KV and a local bbolt file. main parses flags, turns the target
+// into a store, and starts the program; everything else lives in model/,
+// ui/ and backend/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
+	"github.com/kvdeck/kvdeck/backend/local/demo"
+	"github.com/kvdeck/kvdeck/backend/nats"
+	"github.com/kvdeck/kvdeck/backend/redis"
+	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/theme"
+)
+
+var version = "0.1.0-dev"
+
+const usage = `kvdeck: browse, search, edit and expire keys in Redis, NATS JetStream KV
+and local bbolt files, from the terminal.
+
+Usage:
+  kvdeck [flags] [TARGET]
+
+TARGET is one of:
+  PATH or file://PATH             a local bbolt file (created if missing)
+  redis://[user:pass@]host:port[/db]
+  rediss://...                    Redis over TLS
+  unix:///path/redis.sock         Redis on a unix socket
+  redis+sentinel://host:26379[,host2:26379]/mastername[/db]
+  nats://[user:pass@]host:4222[,host2:4222]   NATS JetStream KV
+With no TARGET: $REDIS_URL, else $NATS_URL, else the default local store
+(%s).
+
+Examples:
+  kvdeck --demo                               try it on a seeded demo store
+  kvdeck redis://localhost:6379/0 --bucket 0 --match 'session:*'
+  kvdeck rediss://app:secret@cache.internal:6380 --tls-ca ca.pem
+  kvdeck redis://10.0.0.1:7000?addr=10.0.0.2:7000 --cluster
+  kvdeck nats://localhost:4222 --bucket flows --match 'flow.order.>'
+  kvdeck --context prod                       a natscli context
+  kvdeck ./state.db --read-only
+
+Flags:
+`
+
+// flags are the command line.
+type flags struct {
+	demo, readOnly, showVersion                 bool
+	bucket, match, delimiter                    string
+	timeout                                     time.Duration
+	tlsCA, tlsCert, tlsKey                      string
+	tlsSkipVerify                               bool
+	cluster                                     bool
+	sentinelMaster, sentinelAddrs               string
+	natsContext, natsCreds, natsNKey, natsToken string
+	theme                                       string
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
+	var f flags
+	fs := flag.NewFlagSet("kvdeck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, usage, "$XDG_DATA_HOME/kvdeck/kvdeck.db")
+		fs.PrintDefaults()
+	}
+	fs.BoolVar(&f.demo, "demo", false, "open a temporary store seeded with realistic demo data")
+	fs.BoolVar(&f.readOnly, "read-only", false, "refuse every write (enforced by the store layer)")
+	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
+	fs.StringVar(&f.bucket, "bucket", "", "open straight into this bucket (Redis: database number)")
+	fs.StringVar(&f.match, "match", "", "start the key listing with this pattern (glob; NATS: subject wildcards)")
+	fs.StringVar(&f.delimiter, "delimiter", "", "tree delimiter (default: ':' Redis, '.' NATS, ':' local)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout of each store request")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate (PEM) to trust (Redis, NATS)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate (PEM)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "client key (PEM)")
+	fs.BoolVar(&f.tlsSkipVerify, "tls-skip-verify", false, "do not verify the server certificate (Redis)")
+	fs.BoolVar(&f.cluster, "cluster", false, "connect to a Redis Cluster (auto-detected otherwise)")
+	fs.StringVar(&f.sentinelMaster, "sentinel-master", "", "Redis Sentinel master name")
+	fs.StringVar(&f.sentinelAddrs, "sentinel-addrs", "", "comma-separated Redis Sentinel addresses")
+	fs.StringVar(&f.natsContext, "context", "", "natscli context name (NATS)")
+	fs.StringVar(&f.natsCreds, "creds", "", "NATS credentials file")
+	fs.StringVar(&f.natsNKey, "nkey", "", "NATS nkey seed file")
+	fs.StringVar(&f.natsToken, "token", "", "NATS token (prefer a context or NATS_URL)")
+	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
+	err := fs.Parse(args)
+	return f, fs.Args(), err
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	f, rest, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2 // flag already printed its one-line error
+	}
+	if f.showVersion {
+		fmt.Println("kvdeck", version)
+		return 0
+	}
+	if len(rest) > 1 {
+		fmt.Fprintf(stderr, "kvdeck: one target expected, got %d: %s\n", len(rest), strings.Join(rest, " "))
+		return 2
+	}
+	target := ""
+	if len(rest) == 1 {
+		target = rest[0]
+	}
+	store, cleanup, err := openStore(target, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
+		return 2
+	}
+	defer cleanup()
+	defer store.Close()
+
+	opts := model.Options{
+		Bucket: f.bucket, Match: f.match, Timeout: f.timeout, Delimiter: f.delimiter,
+		NoColor: theme.NoColorRequested(), Editor: os.Getenv("EDITOR"),
+	}
+	switch f.theme {
+	case "dark":
+		opts.Dark = true
+	case "light":
+	default:
+		opts.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
+		opts.DetectBackground = true
+	}
+	if _, err := tea.NewProgram(model.New(store, opts)).Run(); err != nil {
+		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+// openStore turns the target (or the environment) into a store.
+func openStore(target string, f flags) (backend.Store, func(), error) {
+	noop := func() {}
+	if f.demo {
+		s, _, cleanup, err := demo.OpenTemp()
+		if err != nil {
+			return nil, noop, fmt.Errorf("demo store: %w", err)
+		}
+		if f.readOnly {
+			s.Close()
+			cleanup()
+			return nil, noop, errors.New("--demo and --read-only together make no sense: the demo store is temporary")
+		}
+		return s, cleanup, nil
+	}
+	if target == "" && f.natsContext == "" {
+		switch {
+		case os.Getenv("REDIS_URL") != "":
+			target = os.Getenv("REDIS_URL")
+		case os.Getenv("NATS_URL") != "":
+			target = os.Getenv("NATS_URL")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	scheme, _, hasScheme := strings.Cut(target, "://")
+	switch {
+	case f.natsContext != "" || hasScheme && (scheme == "nats" || scheme == "tls" || scheme == "ws" || scheme == "wss"):
+		s, err := openNATS(ctx, target, f)
+		return s, noop, err
+	case hasScheme && (scheme == "redis" || scheme == "rediss" || scheme == "unix" || scheme == "redis+sentinel"):
+		s, err := openRedis(ctx, target, f)
+		return s, noop, err
+	case hasScheme && scheme != "file":
+		return nil, noop, backend.Invalid("target", "%q: unknown scheme %q; use a path, file://, redis://, rediss://, unix://, redis+sentinel:// or nats://", backend.MaskURL(target), scheme)
+	}
+	path := strings.TrimPrefix(target, "file://")
+	if path == "" {
+		p, err := local.DefaultPath()
+		if err != nil {
+			return nil, noop, err
+		}
+		path = p
+	}
+	s, err := local.Open(path, local.Options{ReadOnly: f.readOnly})
+	return s, noop, err
+}
+
+func openRedis(ctx context.Context, target string, f flags) (backend.Store, error) {
+	o, err := redis.ParseURL(target)
+	if err != nil {
+		return nil, err
+	}
+	o.ReadOnly = f.readOnly
+	o.Cluster = o.Cluster || f.cluster
+	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsSkipVerify {
+		o.TLS.Enabled = true
+		o.TLS.CAFile, o.TLS.CertFile, o.TLS.KeyFile = f.tlsCA, f.tlsCert, f.tlsKey
+		o.TLS.InsecureSkipVerify = f.tlsSkipVerify
+	}
+	if f.sentinelMaster != "" {
+		o.MasterName = f.sentinelMaster
+		if f.sentinelAddrs != "" {
+			o.SentinelAddrs = strings.Split(f.sentinelAddrs, ",")
+		}
+	}
+	return redis.Open(ctx, o)
+}
+
+func openNATS(ctx context.Context, target string, f flags) (backend.Store, error) {
+	var o nats.Options
+	var err error
+	if f.natsContext != "" && target == "" {
+		o, err = nats.OptionsFromContext(f.natsContext)
+	} else {
+		o, err = nats.ParseURL(target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.ReadOnly = f.readOnly
+	if f.natsCreds != "" {
+		o.CredsFile = f.natsCreds
+	}
+	if f.natsNKey != "" {
+		o.NKeySeedFile = f.natsNKey
+	}
+	if f.natsToken != "" {
+		o.Token = f.natsToken
+	}
+	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" {
+		o.TLS.CAFile, o.TLS.CertFile, o.TLS.KeyFile = f.tlsCA, f.tlsCert, f.tlsKey
+	}
+	return nats.Open(ctx, o)
+}
+
+// oneLine keeps start-up errors to one line on the terminal.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,379 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/model/keyspace"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// targetKey is the key an action applies to: the open value, else the key
+// under the cursor in the list.
+func (a *App) targetKey() (string, bool) {
+	if a.focus == paneValue && a.value.key != "" {
+		return a.value.key, true
+	}
+	name, _, ok := a.keys.selectedKey()
+	return name, ok
+}
+
+func (a *App) openDelete() tea.Cmd {
+	if !a.writable() {
+		return nil
+	}
+	bucket := a.keys.bucket
+	// Marked keys, or a folder under the cursor in the tree, go together.
+	var rows []int
+	if len(a.keys.marked) > 0 && a.focus == paneKeys {
+		for r := range a.keys.marked {
+			if !a.keys.set.Deleted(r) {
+				rows = append(rows, r)
+			}
+		}
+	} else if a.focus == paneKeys && a.keys.tree.on && a.keys.win.Cursor < len(a.keys.tree.rows) && a.keys.tree.rows[a.keys.win.Cursor].Row < 0 {
+		rows = a.keys.rowsUnderCursor()
+	}
+	if len(rows) > 0 {
+		names := make([]string, len(rows))
+		for i, r := range rows {
+			names[i] = a.keys.set.Name(r)
+		}
+		title := fmt.Sprintf("Delete %d keys?", len(names))
+		body := []string{fmt.Sprintf("%d keys in bucket %s will be deleted, for example:", len(names), format.Escape(bucket))}
+		for _, n := range names[:min(len(names), 5)] {
+			body = append(body, "  "+format.Escape(n))
+		}
+		body = append(body, "", "u undoes it in this session (string values and their TTLs).")
+		a.dialog = newConfirm(title, body, func(a *App) tea.Cmd {
+			a.keys.marked = nil
+			return deleteCmd(a.store, a.opts.Timeout, bucket, names, "")
+		})
+		return nil
+	}
+	name, ok := a.targetKey()
+	if !ok {
+		return nil
+	}
+	version := ""
+	if a.value.key == name && a.value.entry != nil {
+		version = a.value.entry.Version
+	}
+	a.dialog = newConfirm("Delete key?", []string{
+		"Delete " + a.st.Danger.Render(format.Escape(name)) + " from bucket " + format.Escape(bucket) + "?",
+		"u undoes it in this session.",
+	}, func(a *App) tea.Cmd { return deleteCmd(a.store, a.opts.Timeout, bucket, []string{name}, version) })
+	return nil
+}
+
+func (a *App) openTTLDialog() tea.Cmd {
+	if !a.writable() {
+		return nil
+	}
+	name, ok := a.targetKey()
+	if !ok {
+		return nil
+	}
+	bucket := a.keys.bucket
+	current := ""
+	if a.value.key == name && a.value.entry != nil && !a.value.entry.ExpiresAt.IsZero() {
+		current = backend.FormatTTL(time.Until(a.value.entry.ExpiresAt))
+	}
+	hint := []string{
+		"seconds, minutes, hours, days: 90s  15m  36h  7d  1d12h",
+		"never (or 0) removes the TTL",
+	}
+	if h := a.historyWarning(); h != "" {
+		hint = append(hint, h)
+	}
+	if current != "" {
+		hint = append([]string{"now: " + current + " left"}, hint...)
+	}
+	a.dialog = newInput("Set TTL of "+format.Escape(name), "ttl> ", "", hint, func(a *App, v string) (tea.Cmd, error) {
+		ttl, err := backend.ParseTTL(v)
+		if err != nil {
+			return nil, err
+		}
+		what := "TTL of " + format.Escape(name) + " set to " + v
+		if ttl == 0 {
+			what = "TTL of " + format.Escape(name) + " removed"
+		}
+		return expireCmd(a.store, a.opts.Timeout, bucket, name, ttl, what), nil
+	})
+	return nil
+}
+
+// historyWarning tells NATS users what a TTL does to kept revisions.
+func (a *App) historyWarning() string {
+	for _, b := range a.buckets.list {
+		if b.Name == a.keys.bucket && b.Config != nil && b.Config.History > 1 && a.info.Kind == "nats" {
+			return fmt.Sprintf("note: this bucket keeps %d revisions; when the key expires its older revisions are removed too", b.Config.History)
+		}
+	}
+	return ""
+}
+
+// refreshTTL re-applies the key's configured TTL from now (local, NATS),
+// or asks for one when the store does not remember it (Redis).
+func (a *App) refreshTTL() tea.Cmd {
+	if !a.writable() {
+		return nil
+	}
+	name, ok := a.targetKey()
+	if !ok {
+		return nil
+	}
+	e := a.value.entry
+	if a.value.key != name || e == nil || e.ExpiresAt.IsZero() {
+		a.status.info(a, "this key has no TTL to refresh; t sets one")
+		return nil
+	}
+	if e.TTL <= 0 {
+		return a.openTTLDialog()
+	}
+	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, e.TTL, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(e.TTL))
+}
+
+func (a *App) openNewKey() tea.Cmd {
+	if !a.writable() || a.keys.bucket == "" {
+		return nil
+	}
+	bucket := a.keys.bucket
+	prefix := ""
+	if a.keys.tree.on && a.keys.win.Cursor < len(a.keys.tree.rows) {
+		if r := a.keys.tree.rows[a.keys.win.Cursor]; r.Row < 0 {
+			prefix = r.Node.Path(a.keys.tree.delim)
+		}
+	}
+	a.dialog = newInput("New key in "+format.Escape(bucket), "key> ", prefix, []string{"then type its value (JSON is checked), optionally a TTL"}, func(a *App, name string) (tea.Cmd, error) {
+		if name == "" {
+			return nil, backend.Invalid("key", "must not be empty")
+		}
+		a.dialog = newValueEditor(a, bucket, name, nil, true)
+		return nil, nil
+	})
+	return nil
+}
+
+func (a *App) openRename() tea.Cmd {
+	if !a.writable() {
+		return nil
+	}
+	r, ok := a.store.(backend.Renamer)
+	if !ok {
+		a.status.fail(a, fmt.Errorf("rename: %w", backend.ErrUnsupported))
+		return nil
+	}
+	name, ok := a.targetKey()
+	if !ok {
+		return nil
+	}
+	bucket := a.keys.bucket
+	a.dialog = newInput("Rename "+format.Escape(name), "to> ", name, []string{"an existing key is never overwritten"}, func(a *App, to string) (tea.Cmd, error) {
+		if to == "" || to == name {
+			return nil, backend.Invalid("name", "type a different, non-empty name")
+		}
+		return renameCmd(r, a.opts.Timeout, bucket, name, to), nil
+	})
+	return nil
+}
+
+func (a *App) openPatternDialog() tea.Cmd {
+	if a.keys.bucket == "" {
+		return nil
+	}
+	help := a.info.PatternHelp
+	if help == "" {
+		help = "glob: * any, ? one char, [abc] class"
+	}
+	a.dialog = newInput("Server-side pattern search", "pattern> ", a.keys.pattern, []string{help, "empty lists every key"}, func(a *App, p string) (tea.Cmd, error) {
+		a.keys.pattern = p
+		a.setFocus(paneKeys)
+		return a.keys.reload(a), nil
+	})
+	return nil
+}
+
+func (a *App) openTypeFilterDialog() tea.Cmd {
+	if a.info.Kind != "redis" {
+		a.status.info(a, "type filter: only Redis keys have types")
+		return nil
+	}
+	a.dialog = newInput("Filter by type", "type> ", a.keys.kind.String(), []string{"string hash list set zset stream json, or empty for all"}, func(a *App, t string) (tea.Cmd, error) {
+		k := backend.KindUnknown
+		if t != "" {
+			var ok bool
+			if k, ok = backend.ParseKind(t); !ok {
+				return nil, backend.Invalid("type", "%q is not one of string hash list set zset stream json", t)
+			}
+		}
+		a.keys.kind = k
+		return a.keys.reload(a), nil
+	})
+	return nil
+}
+
+func (a *App) openPurge() tea.Cmd {
+	p, ok := a.store.(backend.Purger)
+	if !ok {
+		a.status.info(a, "purge: this store has no history to purge; d deletes")
+		return nil
+	}
+	if !a.writable() {
+		return nil
+	}
+	name, ok := a.targetKey()
+	if !ok {
+		return nil
+	}
+	bucket := a.keys.bucket
+	a.dialog = newConfirm("Purge key?", []string{
+		"Purge " + a.st.Danger.Render(format.Escape(name)) + "?",
+		"Delete (d) leaves a marker and keeps the key's history;",
+		"purge removes the key and every kept revision. It cannot be undone.",
+	}, func(a *App) tea.Cmd {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), a.opts.Timeout)
+			defer cancel()
+			err := p.Purge(ctx, bucket, name)
+			return writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}, deleted: true, err: err}
+		}
+	})
+	return nil
+}
+
+func (a *App) openDeleteBucket(name string) tea.Cmd {
+	ad, ok := a.store.(backend.BucketAdmin)
+	if !ok {
+		a.status.fail(a, fmt.Errorf("delete bucket: %w", backend.ErrUnsupported))
+		return nil
+	}
+	if !a.writable() {
+		return nil
+	}
+	a.dialog = newTypedConfirm("Delete bucket?", []string{
+		"Bucket " + a.st.Danger.Render(format.Escape(name)) + " and every key in it will be deleted.",
+		"This cannot be undone.",
+	}, name, func(a *App) tea.Cmd {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), a.opts.Timeout)
+			defer cancel()
+			err := ad.DeleteBucket(ctx, name)
+			if err != nil {
+				return statusMsg{err: err}
+			}
+			return bucketChangedMsg{text: "deleted bucket " + format.Escape(name)}
+		}
+	})
+	return nil
+}
+
+// bucketChangedMsg reloads the bucket list after an admin action.
+type bucketChangedMsg struct{ text string }
+
+// commands lists the command line's verbs for completion.
+var commands = []string{"bucket", "search", "filter", "ttl", "refresh", "delete", "reload", "tree", "sort", "undo", "help", "quit"}
+
+func (a *App) openCommandLine() tea.Cmd {
+	d := newInput("Command", ":", "", []string{"bucket NAME · search PATTERN · filter TEXT · ttl DURATION · refresh · delete · reload · tree · sort · undo · help · quit", "tab completes"}, func(a *App, line string) (tea.Cmd, error) {
+		return a.runCommand(line)
+	})
+	d.complete = func(v string) []string {
+		verb, arg, hasArg := strings.Cut(v, " ")
+		if !hasArg {
+			var out []string
+			for _, c := range commands {
+				if strings.HasPrefix(c, verb) {
+					out = append(out, c)
+				}
+			}
+			return out
+		}
+		if verb == "bucket" {
+			var out []string
+			for _, b := range a.buckets.list {
+				if strings.HasPrefix(b.Name, arg) {
+					out = append(out, "bucket "+b.Name)
+				}
+			}
+			return out
+		}
+		return nil
+	}
+	a.dialog = d
+	return nil
+}
+
+func (a *App) runCommand(line string) (tea.Cmd, error) {
+	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	switch verb {
+	case "bucket", "b":
+		for i, b := range a.buckets.list {
+			if b.Name == arg {
+				a.buckets.win.Cursor = i
+				a.buckets.win.Clamp(len(a.buckets.list))
+				a.setFocus(paneKeys)
+				return a.keys.open(a, arg), nil
+			}
+		}
+		return nil, backend.Invalid("bucket", "%q does not exist", arg)
+	case "search", "s":
+		a.keys.pattern = arg
+		a.setFocus(paneKeys)
+		return a.keys.reload(a), nil
+	case "filter", "f":
+		a.setFocus(paneKeys)
+		return a.keys.setFilter(a, arg), nil
+	case "ttl":
+		ttl, err := backend.ParseTTL(arg)
+		if err != nil {
+			return nil, err
+		}
+		name, ok := a.targetKey()
+		if !ok {
+			return nil, backend.Invalid("key", "no key selected")
+		}
+		if !a.writable() {
+			return nil, nil
+		}
+		return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "TTL of "+format.Escape(name)+" set to "+arg), nil
+	case "refresh":
+		return a.refreshTTL(), nil
+	case "delete", "del":
+		return a.openDelete(), nil
+	case "reload", "r":
+		return tea.Batch(a.keys.reload(a), a.buckets.refreshCounts(a)), nil
+	case "tree":
+		a.keys.tree.toggle(&a.keys, a.treeDelimiter())
+		return nil, nil
+	case "sort":
+		return a.keys.cycleSort(a), nil
+	case "undo", "u":
+		return a.undoLast(), nil
+	case "help", "?":
+		a.showHelp = true
+		return nil, nil
+	case "quit", "q":
+		a.keys.stopStreams()
+		return tea.Quit, nil
+	}
+	return nil, backend.Invalid("command", "%q is not a command; tab lists them", verb)
+}
+
+// matchesListing tells whether a key created elsewhere belongs to the
+// running listing's pattern, in the store's own pattern language.
+func (k *keysPane) matchesPattern(kind, name string) bool {
+	if k.pattern == "" {
+		return true
+	}
+	if kind == "nats" {
+		return keyspace.Subject(k.pattern, name)
+	}
+	return keyspace.Glob(k.pattern, name)
+}

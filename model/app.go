@@ -1,0 +1,295 @@
+// Package model is kvdeck's Bubble Tea model tree: the root App (focus,
+// layout, routing), one file per pane and per dialog, the messages, and the
+// commands, which are the only code that calls a store.
+package model
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/keymap"
+	"github.com/kvdeck/kvdeck/theme"
+)
+
+// Options configure an App.
+type Options struct {
+	Bucket  string // open straight into this bucket
+	Match   string // start its listing with this pattern
+	Timeout time.Duration
+	Keys    keymap.KeyMap
+	// Dark and NoColor pick the theme; DetectBackground asks the terminal
+	// for its background color and switches theme when it answers.
+	Dark, NoColor, DetectBackground bool
+	// Now is the clock (tests freeze it).
+	Now func() time.Time
+	// Editor is the command used to edit values ($EDITOR, else vi).
+	Editor string
+	// Delimiter overrides the store's tree delimiter.
+	Delimiter string
+}
+
+type pane int
+
+const (
+	paneBuckets pane = iota
+	paneKeys
+	paneValue
+)
+
+// App is the root model.
+type App struct {
+	store backend.Store
+	info  backend.Info
+	opts  Options
+	km    keymap.KeyMap
+	st    theme.Styles
+
+	width, height int
+	focus         pane
+
+	seq     uint64 // the last request id handed out
+	buckets bucketsPane
+	keys    keysPane
+	value   valuePane
+	status  statusLine
+	undo    []*undoRecord
+
+	dialog   dialog
+	showHelp bool
+	// lastClick is for double-click detection.
+	lastClick     time.Time
+	lastClickPane pane
+	lastClickRow  int
+}
+
+// New builds the App. Request ids for the first loads are taken here, not
+// in Init, because Init has a value receiver in Bubble Tea's contract and
+// state set there would be lost.
+func New(s backend.Store, opts Options) *App {
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Keys.Quit.Keys()) == 0 {
+		opts.Keys = keymap.Default()
+	}
+	a := &App{store: s, info: s.Info(), opts: opts, km: opts.Keys, st: theme.New(opts.Dark, opts.NoColor)}
+	a.buckets.req = a.nextReq()
+	a.buckets.want = opts.Bucket
+	a.keys.pattern = opts.Match
+	a.focus = paneBuckets
+	return a
+}
+
+func (a *App) nextReq() uint64 {
+	a.seq++
+	return a.seq
+}
+
+// Init loads the buckets and starts the clock that counts TTLs down.
+func (a *App) Init() tea.Cmd {
+	cmds := []tea.Cmd{loadBucketsCmd(a.store, a.buckets.req, a.opts.Timeout), tick()}
+	if a.opts.DetectBackground {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	return tea.Batch(cmds...)
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// Update routes a message: dialogs first, then global keys, then the focused
+// pane. It does no I/O: everything that talks to the store is a Cmd.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.layout()
+		return a, a.keys.describeVisible(a)
+	case tea.BackgroundColorMsg:
+		a.st = theme.New(msg.IsDark(), a.opts.NoColor)
+		a.value.restyle(a)
+		return a, nil
+	case tickMsg:
+		a.status.expire(a.opts.Now())
+		return a, tick()
+	case bucketsLoadedMsg:
+		return a, a.buckets.loaded(a, msg)
+	case keysChunkMsg:
+		return a, a.keys.chunk(a, msg)
+	case describedMsg:
+		a.keys.described(a, msg)
+		return a, nil
+	case filterDoneMsg:
+		a.keys.filtered(a, msg)
+		return a, a.keys.describeVisible(a)
+	case entryLoadedMsg:
+		return a, a.value.loaded(a, msg)
+	case docBuiltMsg:
+		a.value.docBuilt(a, msg)
+		return a, nil
+	case collectionPageMsg:
+		a.value.page(a, msg)
+		return a, nil
+	case writeDoneMsg:
+		return a, a.writeDone(msg)
+	case watchMsg:
+		return a, a.keys.watched(a, msg)
+	case valueSearchMsg:
+		return a, a.keys.valueSearched(a, msg)
+	case sortDoneMsg:
+		return a, a.keys.sorted(a, msg)
+	case editorReadyMsg:
+		return a, a.runEditor(msg)
+	case editedMsg:
+		return a, a.edited(msg)
+	case bucketChangedMsg:
+		a.status.info(a, msg.text)
+		return a, a.buckets.refreshCounts(a)
+	case historyMsg:
+		return a, a.routeToDialogOrPane(msg)
+	case statusMsg:
+		if msg.err != nil {
+			a.status.fail(a, msg.err)
+		} else {
+			a.status.info(a, msg.text)
+		}
+		return a, nil
+	case tea.PasteMsg:
+		if a.dialog != nil {
+			return a, a.updateDialog(msg)
+		}
+		return a, nil
+	case tea.KeyPressMsg:
+		return a, a.keyPress(msg)
+	case tea.MouseMsg:
+		return a, a.mouse(msg)
+	}
+	if a.dialog != nil {
+		return a, a.updateDialog(msg)
+	}
+	return a, nil
+}
+
+func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
+	if a.dialog != nil {
+		return a.updateDialog(msg)
+	}
+	if a.showHelp {
+		if key.Matches(msg, a.km.Help, a.km.Back, a.km.Quit) {
+			a.showHelp = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, a.km.Quit):
+		a.keys.stopStreams()
+		return tea.Quit
+	case key.Matches(msg, a.km.Help):
+		a.showHelp = true
+		return nil
+	case key.Matches(msg, a.km.NextPane):
+		a.setFocus((a.focus + 1) % 3)
+		return nil
+	case key.Matches(msg, a.km.PrevPane):
+		a.setFocus((a.focus + 2) % 3)
+		return nil
+	case key.Matches(msg, a.km.Command):
+		return a.openCommandLine()
+	case key.Matches(msg, a.km.Undo):
+		return a.undoLast()
+	}
+	switch a.focus {
+	case paneBuckets:
+		return a.buckets.key(a, msg)
+	case paneKeys:
+		return a.keys.key(a, msg)
+	default:
+		return a.value.key(a, msg)
+	}
+}
+
+func (a *App) setFocus(p pane) {
+	a.focus = p
+}
+
+// routeToDialogOrPane gives messages that belong to a dialog to it.
+func (a *App) routeToDialogOrPane(msg tea.Msg) tea.Cmd {
+	if a.dialog != nil {
+		return a.updateDialog(msg)
+	}
+	return nil
+}
+
+func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
+	d, cmd := a.dialog.update(a, msg)
+	a.dialog = d
+	return cmd
+}
+
+// writable says whether a write may be offered; the backend refuses writes
+// on a read-only store anyway, this only spares the user a pointless dialog.
+func (a *App) writable() bool {
+	if a.info.ReadOnly {
+		a.status.fail(a, backend.ErrReadOnly)
+		return false
+	}
+	return true
+}
+
+func (a *App) undoLast() tea.Cmd {
+	if len(a.undo) == 0 {
+		a.status.info(a, "nothing to undo")
+		return nil
+	}
+	if !a.writable() {
+		return nil
+	}
+	u := a.undo[len(a.undo)-1]
+	a.undo = a.undo[:len(a.undo)-1]
+	return undoCmd(a.store, a.opts.Timeout, u)
+}
+
+// maxUndo bounds the undo stack (each entry may hold large values).
+const maxUndo = 20
+
+func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
+	if msg.err != nil && msg.conflict != nil && msg.retry != nil {
+		a.dialog = newConflictDialog(a, msg)
+		return nil
+	}
+	if msg.undo != nil {
+		a.undo = append(a.undo, msg.undo)
+		if len(a.undo) > maxUndo {
+			a.undo = a.undo[1:]
+		}
+	}
+	if msg.err != nil {
+		a.status.fail(a, msg.err)
+	} else {
+		text := msg.op
+		if msg.undo != nil {
+			text += " (u to undo)"
+		}
+		a.status.info(a, text)
+	}
+	if msg.bucket != a.keys.bucket {
+		return nil
+	}
+	cmds := []tea.Cmd{a.keys.applyWrite(a, msg), a.buckets.refreshCounts(a)}
+	if a.value.key != "" {
+		for _, k := range msg.keys {
+			if k == a.value.key {
+				cmds = append(cmds, a.value.reload(a))
+				break
+			}
+		}
+	}
+	return tea.Batch(cmds...)
+}

@@ -1,0 +1,163 @@
+package model
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// bucketsPane lists the store's buckets with their counts.
+type bucketsPane struct {
+	req     uint64
+	list    []backend.Bucket
+	win     ui.Window
+	loaded_ bool
+	err     error
+	// want is a bucket to open once the list arrives (--bucket).
+	want string
+}
+
+func (b *bucketsPane) loaded(a *App, msg bucketsLoadedMsg) tea.Cmd {
+	if msg.req != b.req {
+		return nil
+	}
+	b.loaded_ = true
+	if msg.err != nil {
+		b.err = msg.err
+		a.status.fail(a, msg.err)
+		return nil
+	}
+	b.err = nil
+	// Keep the cursor on the same bucket across a refresh.
+	cur := b.selected()
+	b.list = msg.buckets
+	for i, bk := range b.list {
+		if bk.Name == cur {
+			b.win.Cursor = i
+		}
+	}
+	b.win.Clamp(len(b.list))
+	if b.want != "" {
+		want := b.want
+		b.want = ""
+		for i, bk := range b.list {
+			if bk.Name == want {
+				b.win.Cursor = i
+				b.win.Clamp(len(b.list))
+				a.setFocus(paneKeys)
+				return a.keys.open(a, want)
+			}
+		}
+		a.status.fail(a, fmt.Errorf("bucket %q not found; pick one from the list", format.Escape(want)))
+	}
+	if a.keys.bucket == "" && len(b.list) > 0 && a.focus == paneBuckets {
+		// Show the first bucket's keys right away, as a file manager does.
+		return a.keys.open(a, b.list[b.win.Cursor].Name)
+	}
+	return nil
+}
+
+func (b *bucketsPane) selected() string {
+	if b.win.Cursor < len(b.list) {
+		return b.list[b.win.Cursor].Name
+	}
+	return ""
+}
+
+// refreshCounts reloads the list so key counts follow writes.
+func (b *bucketsPane) refreshCounts(a *App) tea.Cmd {
+	b.req = a.nextReq()
+	return loadBucketsCmd(a.store, b.req, a.opts.Timeout)
+}
+
+func (b *bucketsPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
+	n := len(b.list)
+	prev := b.win.Cursor
+	switch {
+	case key.Matches(msg, a.km.Up):
+		b.win.Move(-1, n)
+	case key.Matches(msg, a.km.Down):
+		b.win.Move(1, n)
+	case key.Matches(msg, a.km.PageUp):
+		b.win.Page(-1, n)
+	case key.Matches(msg, a.km.PageDown):
+		b.win.Page(1, n)
+	case key.Matches(msg, a.km.Home):
+		b.win.Home(n)
+	case key.Matches(msg, a.km.End):
+		b.win.End(n)
+	case key.Matches(msg, a.km.Open):
+		if n == 0 {
+			return nil
+		}
+		a.setFocus(paneKeys)
+		if a.keys.bucket == b.selected() {
+			return nil
+		}
+		return a.keys.open(a, b.selected())
+	case key.Matches(msg, a.km.Reload):
+		return b.refreshCounts(a)
+	case key.Matches(msg, a.km.NewBucket):
+		return a.openBucketForm(nil)
+	case key.Matches(msg, a.km.EditBucket):
+		if n > 0 {
+			return a.openBucketForm(&b.list[b.win.Cursor])
+		}
+	case key.Matches(msg, a.km.DeleteBucket):
+		if n > 0 {
+			return a.openDeleteBucket(b.selected())
+		}
+	}
+	if b.win.Cursor != prev && n > 0 {
+		// Moving through buckets previews their keys; the running listing
+		// of the previous bucket is cancelled.
+		return a.keys.open(a, b.selected())
+	}
+	return nil
+}
+
+func (b *bucketsPane) view(a *App, w, h int) string {
+	b.win.Height = h
+	b.win.Clamp(len(b.list))
+	if !b.loaded_ {
+		return a.st.Muted.Render("loading…")
+	}
+	if len(b.list) == 0 {
+		if b.err != nil {
+			return a.st.StatusError.Render("could not list buckets")
+		}
+		return a.st.Muted.Render("no buckets")
+	}
+	from, to := b.win.Visible(len(b.list))
+	var out []string
+	for i := from; i < to; i++ {
+		bk := b.list[i]
+		count := ""
+		if bk.Keys >= 0 {
+			count = humanCount(bk.Keys)
+		}
+		name := format.Escape(bk.Name)
+		line := ui.Fit(name, max(w-len(count)-1, 1)) + " " + a.st.Muted.Render(count)
+		if i == b.win.Cursor {
+			line = a.cursorStyle(paneBuckets).Render(ui.Fit(name, max(w-len(count)-1, 1)) + " " + count)
+		}
+		out = append(out, line)
+	}
+	return joinLines(out)
+}
+
+// humanCount prints key counts compactly: 987, 12.3k, 1.2M.
+func humanCount(n int64) string {
+	switch {
+	case n < 10_000:
+		return fmt.Sprintf("%d", n)
+	case n < 1_000_000:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%.1fM", float64(n)/1e6)
+}

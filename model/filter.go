@@ -1,0 +1,139 @@
+package model
+
+import (
+	"context"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/model/keyspace"
+)
+
+// filterState is the / filter over the listed keys: it runs in a Cmd on a
+// snapshot of the Set, with a request id, so typing never waits for it.
+type filterState struct {
+	editing bool
+	input   textinput.Model
+	query   string
+	lower   string
+	req     uint64
+	cancel  context.CancelFunc
+	// last is the previous result and its query, so a query that extends it
+	// only searches what it kept.
+	last      []uint32
+	lastQuery string
+}
+
+func (f *filterState) active() bool  { return f.query != "" }
+func (f *filterState) running() bool { return f.cancel != nil }
+
+func (f *filterState) matches(name string) bool {
+	return f.query == "" || keyspace.Match(f.lower, name) != keyspace.NoMatch
+}
+
+func (f *filterState) begin() {
+	f.input = textinput.New()
+	f.input.Prompt = "/"
+	f.input.Placeholder = "filter keys (substring, then fuzzy)"
+	f.input.SetValue(f.query)
+	f.input.CursorEnd()
+	f.input.Focus()
+	f.editing = true
+}
+
+func (f *filterState) cancelRun() {
+	if f.cancel != nil {
+		f.cancel()
+		f.cancel = nil
+	}
+}
+
+func (k *keysPane) filterKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		k.filter.editing = false
+		return nil
+	case "esc":
+		k.filter.editing = false
+		return k.clearFilter(a)
+	}
+	var cmd tea.Cmd
+	k.filter.input, cmd = k.filter.input.Update(msg)
+	if q := k.filter.input.Value(); q != k.filter.query {
+		return tea.Batch(cmd, k.setFilter(a, q))
+	}
+	return cmd
+}
+
+// setFilter starts filtering for q, cancelling the previous run.
+func (k *keysPane) setFilter(a *App, q string) tea.Cmd {
+	f := &k.filter
+	f.cancelRun()
+	f.query, f.lower = q, strings.ToLower(q)
+	k.win.Home(0)
+	if q == "" {
+		k.view = nil
+		f.last, f.lastQuery = nil, ""
+		return k.afterFilter(a)
+	}
+	f.req = a.nextReq()
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	sn := k.set.Snapshot()
+	req := f.req
+	base, baseQuery := f.last, f.lastQuery
+	return func() tea.Msg {
+		var rows []uint32
+		var err error
+		if base != nil && baseQuery != "" && strings.Contains(strings.ToLower(q), strings.ToLower(baseQuery)) {
+			rows, err = keyspace.Refine(ctx, sn, base, q)
+		} else {
+			rows, err = keyspace.Filter(ctx, sn, 0, q)
+		}
+		if err != nil {
+			return nil
+		}
+		return filterDoneMsg{req: req, query: q, rows: rows, upTo: sn.Len()}
+	}
+}
+
+func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
+	f := &k.filter
+	if msg.req != f.req {
+		return
+	}
+	f.cancel = nil
+	f.last, f.lastQuery = msg.rows, msg.query
+	view := make([]uint32, 0, len(msg.rows))
+	for _, r := range msg.rows {
+		if !k.set.Deleted(int(r)) {
+			view = append(view, r)
+		}
+	}
+	// Rows that arrived while the filter ran.
+	for i := msg.upTo; i < k.set.Len(); i++ {
+		if !k.set.Deleted(i) && f.matches(k.set.Name(i)) {
+			view = append(view, uint32(i))
+		}
+	}
+	k.view = view
+	k.win.Clamp(len(view))
+	if k.sortBy.active() {
+		k.sortBy.dirty = true
+	}
+}
+
+func (k *keysPane) clearFilter(a *App) tea.Cmd {
+	k.filter = filterState{}
+	k.view = nil
+	return k.afterFilter(a)
+}
+
+func (k *keysPane) afterFilter(a *App) tea.Cmd {
+	k.win.Clamp(k.count())
+	if k.sortBy.active() {
+		return k.startSort(a)
+	}
+	return k.describeVisible(a)
+}

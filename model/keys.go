@@ -1,0 +1,489 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/model/keyspace"
+	"github.com/kvdeck/kvdeck/ui"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// keysPane is the key list of the open bucket: a windowed list over one
+// keyspace.Set, filled by a streaming listing.
+type keysPane struct {
+	bucket  string
+	pattern string       // server-side pattern of the running listing
+	kind    backend.Kind // server-side type filter (Redis)
+	req     uint64
+	stream  *keyStream
+	set     *keyspace.Set
+	// view lists the Set rows shown, in order; nil shows every live row in
+	// listing order without an index (the common, cheapest case).
+	view     []uint32
+	win      ui.Window
+	listing  bool
+	complete bool
+	err      error
+
+	filter     filterState
+	tree       treeState
+	sortBy     sortOrder
+	marked     map[int]bool
+	describing map[int]bool
+
+	watch    *watchStream
+	watchReq uint64
+
+	search valueSearchState
+}
+
+// open starts listing bucket from the start, cancelling any listing, filter
+// or watch of the previous bucket.
+func (k *keysPane) open(a *App, bucket string) tea.Cmd {
+	k.stopStreams()
+	if bucket != k.bucket {
+		k.filter = filterState{}
+		k.marked = nil
+		a.value.clear()
+	}
+	k.bucket = bucket
+	k.set = keyspace.New()
+	k.view = nil
+	k.win = ui.Window{Height: k.win.Height}
+	k.listing, k.complete, k.err = true, false, nil
+	k.describing = map[int]bool{}
+	k.tree.reset()
+	k.req = a.nextReq()
+	var first tea.Cmd
+	k.stream, first = startListing(a.store, k.req, bucket, backend.Query{Pattern: k.pattern, Type: k.kind})
+	cmds := []tea.Cmd{first}
+	if w, ok := a.store.(backend.Watcher); ok {
+		k.watchReq = a.nextReq()
+		var wcmd tea.Cmd
+		k.watch, wcmd = startWatch(w, k.watchReq, bucket)
+		cmds = append(cmds, wcmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (k *keysPane) stopStreams() {
+	k.stream.stop()
+	k.stream = nil
+	k.watch.stop()
+	k.watch = nil
+	k.filter.cancelRun()
+	k.stopValueSearch()
+}
+
+// reload lists the bucket again with the same pattern, keeping the cursor
+// on the same key when it still exists.
+func (k *keysPane) reload(a *App) tea.Cmd {
+	if k.bucket == "" {
+		return nil
+	}
+	return k.open(a, k.bucket)
+}
+
+func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {
+	if msg.req != k.req {
+		return nil
+	}
+	if len(msg.keys) > 0 {
+		first := k.set.Len()
+		k.set.Append(msg.keys)
+		k.rowsAdded(a, first)
+	}
+	if msg.done {
+		k.listing = false
+		k.stream = nil
+		if msg.err != nil {
+			k.err = msg.err
+			a.status.fail(a, fmt.Errorf("listing stopped after %d keys: %w", k.set.Live(), msg.err))
+		} else {
+			k.complete = true
+		}
+		return k.afterChange(a)
+	}
+	return tea.Batch(msg.stream.wait(msg.req), k.afterChange(a))
+}
+
+// rowsAdded folds rows [first, Len) into the derived views: the filter
+// matches them here, synchronously, since a batch is small.
+func (k *keysPane) rowsAdded(a *App, first int) {
+	k.tree.add(k, first)
+	if k.search.query != "" {
+		// The view holds search results; new keys join only if searched.
+		return
+	}
+	if k.view == nil && !k.filter.active() && !k.sortBy.active() {
+		return
+	}
+	if k.view == nil {
+		k.view = k.allRows(first)
+	}
+	for i := first; i < k.set.Len(); i++ {
+		if k.filter.matches(k.set.Name(i)) {
+			k.view = append(k.view, uint32(i))
+		}
+	}
+	if k.sortBy.active() {
+		k.sortBy.dirty = true
+	}
+}
+
+// allRows lists live rows below n as an explicit view.
+func (k *keysPane) allRows(n int) []uint32 {
+	v := make([]uint32, 0, n)
+	for i := range n {
+		if !k.set.Deleted(i) {
+			v = append(v, uint32(i))
+		}
+	}
+	return v
+}
+
+// afterChange runs after the list changed: the cursor stays in range, the
+// visible rows get their metadata, the value pane follows the cursor.
+func (k *keysPane) afterChange(a *App) tea.Cmd {
+	k.win.Clamp(k.count())
+	cmds := []tea.Cmd{k.describeVisible(a)}
+	if a.value.key == "" && k.count() > 0 && a.focus != paneBuckets {
+		cmds = append(cmds, k.selectCursor(a))
+	}
+	return tea.Batch(cmds...)
+}
+
+// count is the number of rows shown.
+func (k *keysPane) count() int {
+	if k.tree.on {
+		return len(k.tree.rows)
+	}
+	if k.view != nil {
+		return len(k.view)
+	}
+	if k.set == nil {
+		return 0
+	}
+	if k.set.Live() != k.set.Len() {
+		// Deleted rows exist but no view was built: build it now.
+		k.view = k.allRows(k.set.Len())
+		return len(k.view)
+	}
+	return k.set.Len()
+}
+
+// rowAt maps a display position to a Set row (-1 for a tree folder).
+func (k *keysPane) rowAt(i int) int {
+	if k.tree.on {
+		return k.tree.rows[i].row
+	}
+	if k.view != nil {
+		return int(k.view[i])
+	}
+	return i
+}
+
+// selectedKey returns the key under the cursor.
+func (k *keysPane) selectedKey() (string, int, bool) {
+	if k.count() == 0 {
+		return "", -1, false
+	}
+	r := k.rowAt(k.win.Cursor)
+	if r < 0 {
+		return "", -1, false
+	}
+	return k.set.Name(r), r, true
+}
+
+func (k *keysPane) selectCursor(a *App) tea.Cmd {
+	name, row, ok := k.selectedKey()
+	if !ok {
+		return nil
+	}
+	return a.value.open(a, k.bucket, name, row)
+}
+
+// describeVisible asks a Describer (Redis) for type, TTL and size of the
+// rows on screen that do not have them yet: one pipelined call per screen,
+// never one per key, never for rows off screen.
+func (k *keysPane) describeVisible(a *App) tea.Cmd {
+	d, ok := a.store.(backend.Describer)
+	if !ok || k.set == nil {
+		return nil
+	}
+	from, to := k.win.Visible(k.count())
+	var rows []int
+	var names []string
+	for i := from; i < to; i++ {
+		r := k.rowAt(i)
+		if r < 0 || k.set.Meta(r).Known || k.describing[r] {
+			continue
+		}
+		k.describing[r] = true
+		rows = append(rows, r)
+		names = append(names, k.set.Name(r))
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return describeCmd(d, k.req, a.opts.Timeout, k.bucket, rows, names)
+}
+
+func (k *keysPane) described(a *App, msg describedMsg) {
+	if msg.req != k.req {
+		return
+	}
+	for _, r := range msg.rows {
+		delete(k.describing, r)
+	}
+	if msg.err != nil {
+		a.status.fail(a, msg.err)
+		return
+	}
+	for i, info := range msg.infos {
+		if i < len(msg.rows) {
+			k.set.SetMeta(msg.rows[i], info)
+		}
+	}
+}
+
+func (k *keysPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
+	if k.filter.editing {
+		return k.filterKey(a, msg)
+	}
+	n := k.count()
+	prev := k.win.Cursor
+	switch {
+	case key.Matches(msg, a.km.Up):
+		k.win.Move(-1, n)
+	case key.Matches(msg, a.km.Down):
+		k.win.Move(1, n)
+	case key.Matches(msg, a.km.PageUp):
+		k.win.Page(-1, n)
+	case key.Matches(msg, a.km.PageDown):
+		k.win.Page(1, n)
+	case key.Matches(msg, a.km.Home):
+		k.win.Home(n)
+	case key.Matches(msg, a.km.End):
+		k.win.End(n)
+	case key.Matches(msg, a.km.Open):
+		if k.tree.on && k.tree.toggleAt(k, k.win.Cursor) {
+			k.win.Clamp(k.count())
+			return k.describeVisible(a)
+		}
+		if _, _, ok := k.selectedKey(); ok {
+			a.setFocus(paneValue)
+			return nil
+		}
+	case key.Matches(msg, a.km.Back):
+		if k.tree.on && k.tree.collapseAt(k, k.win.Cursor, &k.win) {
+			return nil
+		}
+		if k.search.query != "" {
+			k.stopValueSearch()
+			return k.clearFilter(a)
+		}
+		if k.filter.active() {
+			return k.clearFilter(a)
+		}
+		a.setFocus(paneBuckets)
+		return nil
+	case key.Matches(msg, a.km.Reload):
+		return k.reload(a)
+	case key.Matches(msg, a.km.Filter):
+		k.filter.begin()
+		return nil
+	case key.Matches(msg, a.km.Pattern):
+		return a.openPatternDialog()
+	case key.Matches(msg, a.km.TypeFilter):
+		return a.openTypeFilterDialog()
+	case key.Matches(msg, a.km.ValueSearch):
+		return a.openValueSearch()
+	case key.Matches(msg, a.km.Tree):
+		k.tree.toggle(k, a.treeDelimiter())
+		k.win = ui.Window{Height: k.win.Height}
+		return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+	case key.Matches(msg, a.km.Sort):
+		return k.cycleSort(a)
+	case key.Matches(msg, a.km.Mark):
+		k.toggleMark(a)
+		k.win.Move(1, n)
+	case key.Matches(msg, a.km.NewKey):
+		return a.openNewKey()
+	case key.Matches(msg, a.km.Rename):
+		return a.openRename()
+	case key.Matches(msg, a.km.Delete):
+		return a.openDelete()
+	case key.Matches(msg, a.km.CopyKey):
+		if name, _, ok := k.selectedKey(); ok {
+			a.status.info(a, "copied key "+format.Escape(name))
+			return tea.SetClipboard(name)
+		}
+	case key.Matches(msg, a.km.TTL):
+		return a.openTTLDialog()
+	case key.Matches(msg, a.km.RefreshTTL):
+		return a.refreshTTL()
+	}
+	if k.win.Cursor != prev {
+		return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+	}
+	return nil
+}
+
+// toggleMark marks the key (or, in the tree, every key of the folder) under
+// the cursor for a bulk delete.
+func (k *keysPane) toggleMark(a *App) {
+	if k.count() == 0 {
+		return
+	}
+	if k.marked == nil {
+		k.marked = map[int]bool{}
+	}
+	rows := k.rowsUnderCursor()
+	on := !k.marked[rows[0]]
+	for _, r := range rows {
+		if on {
+			k.marked[r] = true
+		} else {
+			delete(k.marked, r)
+		}
+	}
+	a.status.info(a, fmt.Sprintf("%d keys marked", len(k.marked)))
+}
+
+// rowsUnderCursor is the key under the cursor, or all keys of the folder.
+func (k *keysPane) rowsUnderCursor() []int {
+	if k.tree.on {
+		return k.tree.rowsUnder(k, k.win.Cursor)
+	}
+	return []int{k.rowAt(k.win.Cursor)}
+}
+
+// applyWrite updates the list after a write without listing again.
+func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
+	if k.set == nil {
+		return nil
+	}
+	changed := false
+	for _, name := range msg.keys {
+		r := k.set.Find(name)
+		switch {
+		case r >= 0 && (msg.deleted || msg.err == nil && !msg.created && k.keyGone(name, msg)):
+			k.set.Delete(r)
+			delete(k.marked, r)
+			changed = true
+		case r < 0 && msg.err == nil && (msg.created || !msg.deleted):
+			first := k.set.Len()
+			k.set.Append([]backend.KeyInfo{{Name: name}})
+			k.rowsAdded(a, first)
+			changed = true
+		}
+		if r >= 0 {
+			// Metadata (TTL) may have changed: fetch it again when drawn.
+			k.set.SetMeta(r, backend.KeyInfo{Size: -1})
+			k.forgetMeta(r)
+		}
+	}
+	if changed {
+		k.rebuildViews()
+	}
+	return k.afterChange(a)
+}
+
+// keyGone: a rename's source key no longer exists.
+func (k *keysPane) keyGone(name string, msg writeDoneMsg) bool {
+	return strings.HasPrefix(msg.op, "renamed") && len(msg.keys) == 2 && msg.keys[0] == name
+}
+
+func (k *keysPane) forgetMeta(r int) {
+	// A Set row keeps Known once set; re-describing is driven by the value
+	// pane's load, which records fresh metadata for the selected key.
+	_ = r
+}
+
+// rebuildViews drops deleted rows from the explicit view and the tree.
+func (k *keysPane) rebuildViews() {
+	if k.view != nil {
+		v := k.view[:0]
+		for _, r := range k.view {
+			if !k.set.Deleted(int(r)) {
+				v = append(v, r)
+			}
+		}
+		k.view = v
+	}
+	if k.tree.on {
+		k.tree.rebuild(k)
+	}
+	k.win.Clamp(k.count())
+}
+
+// watched applies changes made elsewhere to the open bucket.
+func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
+	if msg.req != k.watchReq {
+		return nil
+	}
+	if msg.err != nil {
+		// A store without notifications (Redis with them off) ends here
+		// quietly: the user refreshes with r.
+		k.watch = nil
+		return nil
+	}
+	var reloadValue bool
+	for _, c := range msg.changes {
+		r := k.set.Find(c.Key)
+		switch c.Op {
+		case backend.ChangePut:
+			if r < 0 && k.matchesPattern(a.info.Kind, c.Key) {
+				first := k.set.Len()
+				k.set.Append([]backend.KeyInfo{{Name: c.Key}})
+				k.rowsAdded(a, first)
+			}
+		default:
+			if r >= 0 {
+				k.set.Delete(r)
+				delete(k.marked, r)
+				k.rebuildViews()
+			}
+		}
+		if c.Key == a.value.key {
+			reloadValue = true
+		}
+	}
+	cmds := []tea.Cmd{msg.stream.wait(msg.req), k.afterChange(a)}
+	if reloadValue {
+		cmds = append(cmds, a.value.reload(a))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (k *keysPane) statusCount() string {
+	if k.set == nil {
+		return ""
+	}
+	n := k.set.Live()
+	shown := k.count()
+	s := fmt.Sprintf("%d keys", n)
+	if k.listing {
+		s = fmt.Sprintf("%d keys… listing", n)
+	} else if k.err != nil {
+		s = fmt.Sprintf("%d keys (incomplete)", n)
+	}
+	if k.search.query != "" {
+		return k.searchStatus()
+	}
+	if k.filter.active() {
+		s = fmt.Sprintf("%d of %s match %q", len(k.view), s, format.Escape(k.filter.query))
+		if k.filter.running() {
+			s += " (filtering…)"
+		}
+	} else if shown != n && !k.tree.on {
+		s = fmt.Sprintf("%d shown, %s", shown, s)
+	}
+	return s
+}

@@ -1,0 +1,160 @@
+package keyspace
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+)
+
+// Filter returns the rows of sn from row `from` on whose names match query:
+// substring matches (case-insensitive) first in listing order, then rows
+// that match only as a fuzzy subsequence. Work is split across the CPUs and
+// ctx is checked every few thousand rows so a newer keystroke cancels it.
+// Written by hand: fuzzy libraries score and sort every candidate, which at
+// a million keys costs seconds per keystroke.
+func Filter(ctx context.Context, sn Snapshot, from int, query string) ([]uint32, error) {
+	rows := make([]uint32, 0, sn.Len()-from)
+	for i := from; i < sn.Len(); i++ {
+		rows = append(rows, uint32(i))
+	}
+	return Refine(ctx, sn, rows, query)
+}
+
+// Refine filters an existing row list, so typing one more character only
+// searches what the previous keystroke kept.
+func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string) ([]uint32, error) {
+	q := strings.ToLower(query)
+	parts := runtime.GOMAXPROCS(0)
+	if len(rows) < 20000 {
+		parts = 1
+	}
+	type result struct{ exact, fuzzy []uint32 }
+	results := make([]result, parts)
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	per := (len(rows) + parts - 1) / parts
+	for p := range parts {
+		lo, hi := min(p*per, len(rows)), min((p+1)*per, len(rows))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var r result
+			for n, row := range rows[lo:hi] {
+				if n&4095 == 0 && ctx.Err() != nil {
+					failed.Store(true)
+					return
+				}
+				switch Match(q, sn.Name(int(row))) {
+				case MatchSubstring:
+					r.exact = append(r.exact, row)
+				case MatchFuzzy:
+					r.fuzzy = append(r.fuzzy, row)
+				}
+			}
+			results[p] = r
+		}()
+	}
+	wg.Wait()
+	if failed.Load() {
+		return nil, ctx.Err()
+	}
+	var out []uint32
+	for _, r := range results {
+		out = append(out, r.exact...)
+	}
+	for _, r := range results {
+		out = append(out, r.fuzzy...)
+	}
+	return out, nil
+}
+
+// MatchKind is how a name matched a filter.
+type MatchKind uint8
+
+const (
+	NoMatch MatchKind = iota
+	MatchSubstring
+	MatchFuzzy
+)
+
+// Match tests one name against a lower-cased query.
+func Match(lowerQuery, name string) MatchKind {
+	if lowerQuery == "" {
+		return MatchSubstring
+	}
+	if containsFold(name, lowerQuery) {
+		return MatchSubstring
+	}
+	if subsequenceFold(name, lowerQuery) {
+		return MatchFuzzy
+	}
+	return NoMatch
+}
+
+// containsFold is strings.Contains with ASCII case folding and no
+// allocation (strings.ToLower on every key would allocate a million times).
+func containsFold(s, lowerSub string) bool {
+	n := len(lowerSub)
+	if n > len(s) {
+		return false
+	}
+	first := lowerSub[0]
+	upper := first
+	if first >= 'a' && first <= 'z' {
+		upper = first - 'a' + 'A'
+	}
+	for i := 0; i+n <= len(s); {
+		// Jump to the next candidate start with IndexByte (vectorised).
+		j := strings.IndexByte(s[i:len(s)-n+1], first)
+		if upper != first {
+			if k := strings.IndexByte(s[i:len(s)-n+1], upper); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return false
+		}
+		i += j
+		m := 1
+		for m < n && lower(s[i+m]) == lowerSub[m] {
+			m++
+		}
+		if m == n {
+			return true
+		}
+		i++
+	}
+	return false
+}
+
+func subsequenceFold(s, lowerSub string) bool {
+	j := 0
+	for i := 0; i < len(s) && j < len(lowerSub); {
+		c := lowerSub[j]
+		if c < utf8.RuneSelf {
+			if lower(s[i]) == c {
+				j++
+			}
+			i++
+			continue
+		}
+		// Multi-byte query rune: compare whole runes.
+		qr, qn := utf8.DecodeRuneInString(lowerSub[j:])
+		sr, sn := utf8.DecodeRuneInString(s[i:])
+		if sr == qr {
+			j += qn
+		}
+		i += sn
+	}
+	return j == len(lowerSub)
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -1,0 +1,116 @@
+package keyspace
+
+import "strings"
+
+// Glob reports whether name matches a Redis-style glob: * any run of bytes
+// (including ':' and '.'), ? one byte, [abc] [a-z] [^a] classes and \
+// escapes. kvdeck uses it to decide whether a key created elsewhere belongs
+// to the running listing; it is small enough to write by hand and must
+// agree with Redis, which path.Match (where * stops at '/') does not.
+func Glob(pattern, name string) bool {
+	for len(pattern) > 0 {
+		switch pattern[0] {
+		case '*':
+			for len(pattern) > 0 && pattern[0] == '*' {
+				pattern = pattern[1:]
+			}
+			if pattern == "" {
+				return true
+			}
+			for i := 0; i <= len(name); i++ {
+				if Glob(pattern, name[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if name == "" {
+				return false
+			}
+			pattern, name = pattern[1:], name[1:]
+		case '[':
+			if name == "" {
+				return false
+			}
+			end := strings.IndexByte(pattern[1:], ']')
+			if end < 0 {
+				// An unclosed class matches a literal '['.
+				if name[0] != '[' {
+					return false
+				}
+				pattern, name = pattern[1:], name[1:]
+				continue
+			}
+			class := pattern[1 : end+1]
+			if !classMatch(class, name[0]) {
+				return false
+			}
+			pattern, name = pattern[end+2:], name[1:]
+		case '\\':
+			if len(pattern) > 1 {
+				pattern = pattern[1:]
+			}
+			fallthrough
+		default:
+			if name == "" || name[0] != pattern[0] {
+				return false
+			}
+			pattern, name = pattern[1:], name[1:]
+		}
+	}
+	return name == ""
+}
+
+func classMatch(class string, c byte) bool {
+	neg := false
+	if strings.HasPrefix(class, "^") {
+		neg, class = true, class[1:]
+	}
+	ok := false
+	for i := 0; i < len(class); i++ {
+		if class[i] == '\\' && i+1 < len(class) {
+			i++
+			if class[i] == c {
+				ok = true
+			}
+			continue
+		}
+		if i+2 < len(class) && class[i+1] == '-' {
+			lo, hi := class[i], class[i+2]
+			if lo > hi {
+				lo, hi = hi, lo
+			}
+			if c >= lo && c <= hi {
+				ok = true
+			}
+			i += 2
+			continue
+		}
+		if class[i] == c {
+			ok = true
+		}
+	}
+	return ok != neg
+}
+
+// Subject reports whether a NATS key matches a subject filter: tokens split
+// on '.', '*' matches one token, '>' (last) matches one or more.
+func Subject(filter, name string) bool {
+	if filter == "" || filter == ">" {
+		return name != ""
+	}
+	for {
+		ft, frest, fmore := strings.Cut(filter, ".")
+		nt, nrest, nmore := strings.Cut(name, ".")
+		switch {
+		case ft == ">":
+			return nt != ""
+		case ft != "*" && ft != nt:
+			return false
+		}
+		if !fmore || !nmore {
+			return fmore == nmore
+		}
+		filter, name = frest, nrest
+	}
+}

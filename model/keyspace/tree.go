@@ -1,0 +1,152 @@
+package keyspace
+
+import (
+	"slices"
+	"strings"
+)
+
+// Tree groups a Set's keys into folders by a delimiter, incrementally: Add
+// takes rows as they stream in and keeps every folder's key count exact.
+// Leaves are row numbers, so the tree holds no copy of the names.
+type Tree struct {
+	Delim string
+	Root  *Node
+}
+
+// Node is a folder.
+type Node struct {
+	Segment  string // this folder's name without the delimiter
+	Parent   *Node
+	Count    int // live keys under this folder, at any depth
+	Expanded bool
+	children map[string]*Node
+	leaves   []uint32
+}
+
+// NewTree returns an empty tree splitting on delim.
+func NewTree(delim string) *Tree {
+	return &Tree{Delim: delim, Root: &Node{Expanded: true}}
+}
+
+// Add files row r of s under its folders.
+func (t *Tree) Add(s *Set, r int) {
+	name := s.Name(r)
+	n := t.Root
+	n.Count++
+	if t.Delim != "" {
+		for {
+			seg, rest, ok := strings.Cut(name, t.Delim)
+			if !ok || rest == "" && seg == "" {
+				break
+			}
+			n = n.child(seg)
+			n.Count++
+			name = rest
+		}
+	}
+	n.leaves = append(n.leaves, uint32(r))
+}
+
+func (n *Node) child(seg string) *Node {
+	if c, ok := n.children[seg]; ok {
+		return c
+	}
+	if n.children == nil {
+		n.children = map[string]*Node{}
+	}
+	c := &Node{Segment: strings.Clone(seg), Parent: n}
+	n.children[c.Segment] = c
+	return c
+}
+
+// Path is the folder's prefix including the trailing delimiter.
+func (n *Node) Path(delim string) string {
+	var segs []string
+	for p := n; p != nil && p.Parent != nil; p = p.Parent {
+		segs = append(segs, p.Segment)
+	}
+	slices.Reverse(segs)
+	return strings.Join(segs, delim) + delim
+}
+
+// Remove takes a deleted row out of its folder's counts.
+func (t *Tree) Remove(s *Set, r int) {
+	name := s.Name(r)
+	n := t.Root
+	path := []*Node{n}
+	if t.Delim != "" {
+		for {
+			seg, rest, ok := strings.Cut(name, t.Delim)
+			if !ok || rest == "" && seg == "" {
+				break
+			}
+			c := n.children[seg]
+			if c == nil {
+				return
+			}
+			n = c
+			path = append(path, n)
+			name = rest
+		}
+	}
+	i := slices.Index(n.leaves, uint32(r))
+	if i < 0 {
+		return
+	}
+	n.leaves = slices.Delete(n.leaves, i, i+1)
+	for _, p := range path {
+		p.Count--
+	}
+}
+
+// Row is one line of the flattened tree: a folder (Node set, Row -1) or a
+// key (Row >= 0).
+type Row struct {
+	Node  *Node
+	Row   int
+	Depth int
+}
+
+// Flatten lists the expanded part of the tree: folders sorted by name, then
+// the folder's keys sorted by name. Its cost is the number of rows shown,
+// not the size of the keyspace, except for one expanded folder holding many
+// keys directly.
+func (t *Tree) Flatten(s *Set) []Row {
+	var out []Row
+	var walk func(n *Node, depth int)
+	walk = func(n *Node, depth int) {
+		names := make([]string, 0, len(n.children))
+		for k, c := range n.children {
+			if c.Count > 0 {
+				names = append(names, k)
+			}
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			c := n.children[k]
+			out = append(out, Row{Node: c, Row: -1, Depth: depth})
+			if c.Expanded {
+				walk(c, depth+1)
+			}
+		}
+		leaves := slices.Clone(n.leaves)
+		slices.SortFunc(leaves, func(a, b uint32) int { return strings.Compare(s.Name(int(a)), s.Name(int(b))) })
+		for _, l := range leaves {
+			out = append(out, Row{Node: n, Row: int(l), Depth: depth})
+		}
+	}
+	walk(t.Root, 0)
+	return out
+}
+
+// Rows returns every key row under n, at any depth.
+func (n *Node) Rows() []int {
+	var out []int
+	for _, l := range n.leaves {
+		out = append(out, int(l))
+	}
+	for _, c := range n.children {
+		out = append(out, c.Rows()...)
+	}
+	return out
+}

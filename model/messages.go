@@ -1,0 +1,109 @@
+package model
+
+import (
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// Every answer from a store carries the request id it was made under; Update
+// drops answers whose id is no longer the pane's current one.
+
+type bucketsLoadedMsg struct {
+	req     uint64
+	buckets []backend.Bucket
+	err     error
+}
+
+// keysChunkMsg carries what a listing produced since the last chunk.
+type keysChunkMsg struct {
+	req    uint64
+	keys   []backend.KeyInfo
+	done   bool
+	err    error
+	stream *keyStream
+}
+
+type describedMsg struct {
+	req   uint64
+	rows  []int
+	infos []backend.KeyInfo
+	err   error
+}
+
+type entryLoadedMsg struct {
+	req   uint64
+	key   string
+	entry backend.Entry
+	doc   *format.Document
+	mode  format.Mode
+	err   error // from Get
+	fmErr error // the value could not be shown in the requested mode
+}
+
+type docBuiltMsg struct {
+	req  uint64
+	doc  *format.Document
+	mode format.Mode
+	err  error
+}
+
+// writeDoneMsg reports any write: put, delete, expire, rename, bulk delete.
+type writeDoneMsg struct {
+	op      string // what the status bar says was done
+	bucket  string
+	keys    []string // keys affected (for the list)
+	deleted bool     // keys are gone
+	created bool     // keys are new
+	undo    *undoRecord
+	err     error
+	// conflict holds the store's current entry when a write lost a race, so
+	// the user can compare before choosing.
+	conflict *backend.Entry
+	// retry is the write to repeat unconditionally on "overwrite".
+	retry *pendingPut
+}
+
+type tickMsg time.Time
+
+type watchMsg struct {
+	req     uint64
+	changes []backend.Change
+	err     error
+	stream  *watchStream
+}
+
+type collectionPageMsg struct {
+	req  uint64
+	page backend.ElementPage
+	err  error
+}
+
+type historyMsg struct {
+	req     uint64
+	key     string
+	entries []backend.Entry
+	err     error
+}
+
+type valueSearchMsg struct {
+	req     uint64
+	matches []string
+	scanned int
+	done    bool
+	err     error
+	stream  *searchStream
+}
+
+type filterDoneMsg struct {
+	req   uint64
+	query string
+	rows  []uint32
+	upTo  int // rows [0, upTo) were considered
+}
+
+type statusMsg struct {
+	text string
+	err  error
+}

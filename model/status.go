@@ -1,0 +1,53 @@
+package model
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// statusLifetime is how long a message stays in the status bar.
+const statusLifetime = 6 * time.Second
+
+// statusLine is the status bar's message: the last error or notice, with a
+// lifetime so it does not linger over later work.
+type statusLine struct {
+	text    string
+	isError bool
+	until   time.Time
+}
+
+func (s *statusLine) info(a *App, text string) {
+	s.text, s.isError, s.until = text, false, a.opts.Now().Add(statusLifetime)
+}
+
+func (s *statusLine) fail(a *App, err error) {
+	s.text, s.isError, s.until = describeError(err), true, a.opts.Now().Add(2*statusLifetime)
+}
+
+func (s *statusLine) expire(now time.Time) {
+	if s.text != "" && now.After(s.until) {
+		s.text = ""
+	}
+}
+
+// describeError turns an error into one line for a person: the typed
+// errors get plain words, and the text is escaped in case it quotes a key.
+func describeError(err error) string {
+	var msg string
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = "the store did not answer in time: " + err.Error()
+	case errors.Is(err, backend.ErrReadOnly):
+		msg = "read-only: kvdeck was started with --read-only, nothing can be changed"
+	case errors.Is(err, backend.ErrConflict):
+		msg = "conflict: the value changed since it was shown; reload (r) to see it"
+	default:
+		msg = err.Error()
+	}
+	return format.Escape(strings.ReplaceAll(msg, "\n", " "))
+}

@@ -1,0 +1,121 @@
+package model
+
+import (
+	"github.com/kvdeck/kvdeck/model/keyspace"
+	"github.com/kvdeck/kvdeck/ui"
+)
+
+// treeState is the folder view of the key list. The tree is built
+// incrementally as keys stream in (keyspace.Tree); rows is the flattened
+// expanded part, rebuilt when folders open or close or new keys land in an
+// open folder.
+type treeState struct {
+	on    bool
+	delim string
+	tree  *keyspace.Tree
+	rows  []keyspace.Row
+}
+
+func (t *treeState) reset() {
+	if t.tree != nil {
+		t.tree = keyspace.NewTree(t.delim)
+		t.rows = nil
+	}
+}
+
+func (t *treeState) toggle(k *keysPane, delim string) {
+	t.on = !t.on
+	if !t.on {
+		t.tree, t.rows = nil, nil
+		return
+	}
+	t.delim = delim
+	t.tree = keyspace.NewTree(delim)
+	if k.set != nil {
+		t.add(k, 0)
+	}
+}
+
+// add files rows [first, Len) of the Set and reflattens.
+func (t *treeState) add(k *keysPane, first int) {
+	if !t.on || t.tree == nil {
+		return
+	}
+	for i := first; i < k.set.Len(); i++ {
+		if !k.set.Deleted(i) && k.filter.matches(k.set.Name(i)) {
+			t.tree.Add(k.set, i)
+		}
+	}
+	t.rows = t.tree.Flatten(k.set)
+}
+
+func (t *treeState) rebuild(k *keysPane) {
+	t.tree = keyspace.NewTree(t.delim)
+	t.add(k, 0)
+}
+
+// toggleAt opens or closes the folder at display row i; false for a key.
+func (t *treeState) toggleAt(k *keysPane, i int) bool {
+	if i >= len(t.rows) || t.rows[i].Row >= 0 {
+		return false
+	}
+	n := t.rows[i].Node
+	n.Expanded = !n.Expanded
+	t.rows = t.tree.Flatten(k.set)
+	return true
+}
+
+// collapseAt closes the folder at i, or the folder holding the key at i and
+// moves the cursor to it.
+func (t *treeState) collapseAt(k *keysPane, i int, w *ui.Window) bool {
+	if i >= len(t.rows) {
+		return false
+	}
+	r := t.rows[i]
+	n := r.Node
+	if r.Row < 0 && n.Expanded {
+		n.Expanded = false
+	} else if r.Row >= 0 && n.Parent != nil {
+		n.Expanded = false
+	} else if r.Row < 0 && n.Parent != nil && n.Parent.Parent != nil {
+		n = n.Parent
+		n.Expanded = false
+	} else {
+		return false
+	}
+	t.rows = t.tree.Flatten(k.set)
+	for j, row := range t.rows {
+		if row.Row < 0 && row.Node == n {
+			w.Cursor = j
+		}
+	}
+	w.Clamp(len(t.rows))
+	return true
+}
+
+// rowsUnder is the keys of the folder at i, or the key at i.
+func (t *treeState) rowsUnder(k *keysPane, i int) []int {
+	if i >= len(t.rows) {
+		return nil
+	}
+	if r := t.rows[i]; r.Row >= 0 {
+		return []int{r.Row}
+	}
+	var out []int
+	for _, r := range t.rows[i].Node.Rows() {
+		if !k.set.Deleted(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (a *App) treeDelimiter() string {
+	if a.opts.Delimiter != "" {
+		return a.opts.Delimiter
+	}
+	if a.info.Delimiter != "" {
+		return a.info.Delimiter
+	}
+	return ":"
+}

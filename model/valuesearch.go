@@ -1,0 +1,225 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// Search in values: read the listed keys' values in bounded batches, off
+// the UI path, and keep the keys whose value contains a text or whose JSON
+// has a field with a value. Results replace the key list like a filter and
+// stream in with progress; esc cancels.
+
+// valueSearchBytes bounds how much of each value is read.
+const valueSearchBytes = 256 << 10
+
+// valueSearchParallel is how many values are read at once.
+const valueSearchParallel = 8
+
+type searchStream struct {
+	mu      sync.Mutex
+	matches []string
+	scanned atomic.Int64
+	done    bool
+	err     error
+	notify  chan struct{}
+	cancel  context.CancelFunc
+}
+
+// valueQuery is a parsed search: text, or a JSON field path and value.
+type valueQuery struct {
+	text  []byte
+	path  []string
+	value string
+}
+
+func parseValueQuery(q string) (valueQuery, error) {
+	if q == "" {
+		return valueQuery{}, backend.Invalid("search", "type a text, or a JSON field like .status=failed")
+	}
+	if strings.HasPrefix(q, ".") || strings.HasPrefix(q, "$.") {
+		p, v, ok := strings.Cut(strings.TrimPrefix(q, "$"), "=")
+		if !ok {
+			return valueQuery{}, backend.Invalid("search", "a JSON field search is .path=value, like .user.status=active")
+		}
+		return valueQuery{path: strings.Split(strings.TrimPrefix(p, "."), "."), value: v}, nil
+	}
+	return valueQuery{text: []byte(q)}, nil
+}
+
+func (q valueQuery) match(v []byte) bool {
+	if q.path == nil {
+		return bytes.Contains(v, q.text)
+	}
+	var doc any
+	if json.Unmarshal(v, &doc) != nil {
+		return false
+	}
+	for _, p := range q.path {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return false
+		}
+		if doc, ok = m[p]; !ok {
+			return false
+		}
+	}
+	switch x := doc.(type) {
+	case string:
+		return x == q.value
+	case nil:
+		return q.value == "null"
+	default:
+		b, _ := json.Marshal(x)
+		return string(b) == q.value
+	}
+}
+
+func (a *App) openValueSearch() tea.Cmd {
+	if a.keys.set == nil {
+		return nil
+	}
+	a.dialog = newInput("Search in values", "find> ", "", []string{
+		"a text the value contains, or a JSON field: .status=failed",
+		"searches the listed keys (use s for a pattern first to narrow them)",
+	}, func(a *App, q string) (tea.Cmd, error) {
+		vq, err := parseValueQuery(q)
+		if err != nil {
+			return nil, err
+		}
+		return a.keys.startValueSearch(a, q, vq), nil
+	})
+	return nil
+}
+
+func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
+	k.stopValueSearch()
+	var names []string
+	for i := range k.set.Len() {
+		if !k.set.Deleted(i) {
+			names = append(names, k.set.Name(i))
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ss := &searchStream{notify: make(chan struct{}, 1), cancel: cancel}
+	k.search = valueSearchState{query: q, stream: ss, req: a.nextReq(), total: len(names)}
+	k.view = []uint32{}
+	k.win.Home(0)
+	s, bucket, timeout := a.store, k.bucket, a.opts.Timeout
+	go func() {
+		jobs := make(chan string)
+		var wg sync.WaitGroup
+		for range valueSearchParallel {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for name := range jobs {
+					gctx, gcancel := context.WithTimeout(ctx, timeout)
+					e, err := s.Get(gctx, bucket, name, backend.GetOptions{MaxBytes: valueSearchBytes})
+					gcancel()
+					ss.scanned.Add(1)
+					if err == nil && vq.match(e.Value) {
+						ss.mu.Lock()
+						ss.matches = append(ss.matches, name)
+						ss.mu.Unlock()
+					}
+					ss.signal()
+				}
+			}()
+		}
+		for _, n := range names {
+			select {
+			case jobs <- n:
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		close(jobs)
+		wg.Wait()
+		ss.mu.Lock()
+		ss.done, ss.err = true, ctx.Err()
+		ss.mu.Unlock()
+		ss.signal()
+	}()
+	return ss.wait(k.search.req)
+}
+
+func (ss *searchStream) signal() {
+	select {
+	case ss.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (ss *searchStream) wait(req uint64) tea.Cmd {
+	return func() tea.Msg {
+		<-ss.notify
+		ss.mu.Lock()
+		m := ss.matches
+		ss.matches = nil
+		done, err := ss.done, ss.err
+		ss.mu.Unlock()
+		return valueSearchMsg{req: req, matches: m, scanned: int(ss.scanned.Load()), done: done, err: err, stream: ss}
+	}
+}
+
+// valueSearchState is the running or finished search in values.
+type valueSearchState struct {
+	query   string
+	req     uint64
+	stream  *searchStream
+	total   int
+	scanned int
+	found   int
+	done    bool
+}
+
+func (k *keysPane) stopValueSearch() {
+	if k.search.stream != nil {
+		k.search.stream.cancel()
+	}
+	k.search = valueSearchState{}
+}
+
+func (k *keysPane) valueSearched(a *App, msg valueSearchMsg) tea.Cmd {
+	if msg.req != k.search.req {
+		return nil
+	}
+	for _, name := range msg.matches {
+		if r := k.set.Find(name); r >= 0 {
+			k.view = append(k.view, uint32(r))
+		}
+	}
+	k.search.found += len(msg.matches)
+	k.search.scanned = msg.scanned
+	if msg.done {
+		k.search.done = true
+		k.search.stream = nil
+		a.status.info(a, fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
+		return k.afterChange(a)
+	}
+	return tea.Batch(msg.stream.wait(msg.req), k.afterChange(a))
+}
+
+func (k *keysPane) searchStatus() string {
+	s := k.search
+	if s.query == "" {
+		return ""
+	}
+	if s.done {
+		return fmt.Sprintf("value search %q: %d matches", format.Escape(s.query), s.found)
+	}
+	return fmt.Sprintf("value search %q: %d matches, %d/%d read…", format.Escape(s.query), s.found, s.scanned, s.total)
+}

@@ -1,0 +1,251 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// geometry is where each pane sits, computed from the window size; the
+// mouse handler uses the same numbers as View.
+type geometry struct {
+	top, height           int // panes' first row and height (borders included)
+	bucketsW, keysW, valW int
+}
+
+func (a *App) layout() {}
+
+func (a *App) geometry() geometry {
+	g := geometry{top: 1, height: max(a.height-2, 3)}
+	w := max(a.width, 30)
+	g.bucketsW = max(min(w/5, 32), 14)
+	g.keysW = max(w*2/5, 20)
+	g.valW = max(w-g.bucketsW-g.keysW, 10)
+	return g
+}
+
+// View draws the header, three panes and the status bar, touching only the
+// rows that are visible.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.Render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "kvdeck " + a.info.Address
+	return v
+}
+
+// Render returns the screen as a string (View's content), used by golden
+// tests and the screenshot generator.
+func (a *App) Render() string {
+	if a.width == 0 || a.height == 0 {
+		return ""
+	}
+	g := a.geometry()
+	inner := g.height - 2
+	bucketsTitle := " Buckets "
+	keysTitle := " Keys "
+	if a.keys.bucket != "" {
+		keysTitle = " " + format.Escape(a.keys.bucket) + " "
+		if a.keys.tree.on {
+			keysTitle += "(tree) "
+		}
+	}
+	valueTitle := " Value "
+	if a.value.key != "" {
+		valueTitle = " " + format.Escape(a.value.key) + " "
+	}
+	panes := lipgloss.JoinHorizontal(lipgloss.Top,
+		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.view(a, g.bucketsW-2, inner), g.bucketsW, g.height),
+		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.view(a, g.keysW-2, inner), g.keysW, g.height),
+		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), a.value.view(a, g.valW-2, inner), g.valW, g.height),
+	)
+	screen := a.header() + "\n" + panes + "\n" + a.statusBar()
+	if a.showHelp {
+		screen = ui.Overlay(screen, a.helpView(), a.width, a.height)
+	} else if a.dialog != nil {
+		screen = ui.Overlay(screen, a.dialog.view(a), a.width, a.height)
+	}
+	return screen
+}
+
+func (a *App) borderStyle(p pane) lipgloss.Style {
+	st := a.st.Pane
+	if a.focus == p {
+		st = a.st.PaneFocused
+	}
+	return lipgloss.NewStyle().Foreground(st.GetBorderTopForeground()).Bold(a.focus == p && a.st.NoColor)
+}
+
+func (a *App) titleStyle(p pane) lipgloss.Style {
+	if a.focus == p {
+		return a.st.PaneTitle
+	}
+	return a.st.PaneTitleDim
+}
+
+func (a *App) cursorStyle(p pane) lipgloss.Style {
+	if a.focus == p {
+		return a.st.RowSelected
+	}
+	return a.st.RowCursorDim
+}
+
+func (a *App) header() string {
+	left := a.st.Header.Render("kvdeck") + " " + a.st.HeaderAccent.Render(a.info.Kind+" · "+format.Escape(a.info.Address))
+	right := a.st.Muted.Render("? help  : command  q quit")
+	if a.info.ReadOnly {
+		right = a.st.ReadOnlyBadge.Render("READ-ONLY") + " " + right
+	}
+	if c, ok := a.store.(backend.Connectivity); ok && !c.Connected() {
+		right = a.st.StatusError.Render("DISCONNECTED · retrying") + " " + right
+	}
+	gap := a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return ui.Fit(left, a.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (a *App) statusBar() string {
+	var left []string
+	if a.keys.filter.editing {
+		return ui.Fit(a.keys.filter.input.View(), a.width)
+	}
+	if a.status.text != "" {
+		st := a.st.StatusInfo
+		if a.status.isError {
+			st = a.st.StatusError
+		}
+		left = append(left, st.Render(a.status.text))
+	} else if a.keys.filter.active() {
+		left = append(left, a.st.StatusKey.Render("/")+a.st.Status.Render(format.Escape(a.keys.filter.query)))
+	}
+	var right []string
+	if a.keys.bucket != "" {
+		if a.keys.pattern != "" {
+			right = append(right, a.st.Muted.Render("pattern ")+a.st.Status.Render(format.Escape(a.keys.pattern)))
+		}
+		if a.keys.kind != backend.KindUnknown {
+			right = append(right, a.st.Muted.Render("type ")+a.st.Status.Render(a.keys.kind.String()))
+		}
+		right = append(right, a.st.StatusKey.Render(a.keys.statusCount()))
+	}
+	return ui.StatusBar(left, right, a.width, a.st.Status)
+}
+
+func (a *App) helpView() string {
+	var sections []ui.HelpSection
+	for _, g := range a.km.Groups() {
+		s := ui.HelpSection{Title: g.Title}
+		for _, b := range g.Bindings {
+			h := b.Help()
+			s.Entries = append(s.Entries, ui.HelpEntry{Key: h.Key, Desc: h.Desc})
+		}
+		sections = append(sections, s)
+	}
+	return ui.Help(sections, ui.HelpStyles{Box: a.st.Help, Section: a.st.HelpSection, Key: a.st.HelpKey, Desc: a.st.HelpDesc}, a.width, a.height)
+}
+
+// view draws the visible key rows: name (escaped), then kind and TTL at the
+// right edge when known.
+func (k *keysPane) view(a *App, w, h int) string {
+	k.win.Height = max(h, 1)
+	if k.set == nil {
+		return a.st.Muted.Render("no bucket open")
+	}
+	n := k.count()
+	k.win.Clamp(n)
+	if n == 0 {
+		switch {
+		case k.listing:
+			return a.st.Muted.Render("listing…")
+		case k.err != nil:
+			return a.st.StatusError.Render(describeError(k.err))
+		case k.filter.active():
+			return a.st.Muted.Render("no key matches the filter")
+		}
+		return a.st.Muted.Render("no keys")
+	}
+	now := a.opts.Now()
+	from, to := k.win.Visible(n)
+	out := make([]string, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, k.rowLine(a, i, w, now))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (k *keysPane) rowLine(a *App, i, w int, now time.Time) string {
+	var name, right string
+	indent := ""
+	r := k.rowAt(i)
+	if k.tree.on {
+		tr := k.tree.rows[i]
+		indent = strings.Repeat("  ", tr.Depth)
+		if tr.Row < 0 {
+			arrow := "▸ "
+			if tr.Node.Expanded {
+				arrow = "▾ "
+			}
+			label := indent + arrow + format.Escape(tr.Node.Segment) + k.tree.delim
+			count := humanCount(int64(tr.Node.Count))
+			line := ui.Fit(label, max(w-len(count)-1, 1)) + " " + count
+			if i == k.win.Cursor {
+				return a.cursorStyle(paneKeys).Render(line)
+			}
+			return a.st.Folder.Render(ui.Fit(label, max(w-len(count)-1, 1))) + " " + a.st.Muted.Render(count)
+		}
+		full := k.set.Name(r)
+		if tr.Node != nil && tr.Node.Parent != nil {
+			full = strings.TrimPrefix(full, tr.Node.Path(k.tree.delim))
+		}
+		name = indent + "  " + format.Escape(full)
+	} else {
+		name = format.Escape(k.set.Name(r))
+	}
+	m := k.set.Meta(r)
+	if m.Known {
+		if !m.ExpiresAt.IsZero() {
+			right = backend.FormatTTL(m.ExpiresAt.Sub(now))
+		}
+		if m.Kind != backend.KindUnknown && m.Kind != backend.KindString {
+			right = m.Kind.String() + " " + right
+		}
+	}
+	mark := "  "
+	if k.marked[r] {
+		mark = "● "
+	}
+	right = strings.TrimSpace(right)
+	nameW := max(w-2-ansi.StringWidth(right)-1, 1)
+	if i == k.win.Cursor {
+		return a.cursorStyle(paneKeys).Render(mark + ui.Fit(name, nameW) + " " + right)
+	}
+	styledRight := a.st.Muted.Render(right)
+	if !m.ExpiresAt.IsZero() {
+		style := a.st.TTL
+		if m.ExpiresAt.Sub(now) < time.Minute {
+			style = a.st.TTLSoon
+		}
+		styledRight = style.Render(right)
+	}
+	rowStyle := a.st.Row
+	if k.marked[r] {
+		rowStyle = a.st.RowMarked
+	}
+	return rowStyle.Render(mark+ui.Fit(name, nameW)) + " " + styledRight
+}
+
+func joinLines(lines []string) string { return strings.Join(lines, "\n") }
+
+func ansiStrip(s string) string { return ansi.Strip(s) }
+
+var _ = fmt.Sprintf
