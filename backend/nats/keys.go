@@ -2,7 +2,6 @@ package nats
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -18,10 +17,12 @@ const DefaultBatchSize = 1000
 // the server sends slowly, so the first rows draw at once.
 const flushInterval = 50 * time.Millisecond
 
-// listedKey is one key delivered by the listing consumer, or the end.
+// listedKey is one key delivered by the listing consumer, or the end, or
+// the error that ended it early.
 type listedKey struct {
 	info backend.KeyInfo
 	end  bool
+	err  error
 }
 
 // Keys streams the live keys matching q.Pattern (subject wildcards).
@@ -71,6 +72,7 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 		return s.writeError(h, "", err)
 	}
 	defer sub.Unsubscribe()
+	sub.SetClosedHandler(func(string) { l.closed() })
 	pending, err := sub.InitialConsumerPending()
 	if err != nil {
 		l.mu.Unlock()
@@ -145,6 +147,21 @@ func (l *keyListing) finish() {
 	}
 }
 
+// closed reports a subscription closed under the listing (the store was
+// closed); after the end or a cancellation nobody listens any more.
+func (l *keyListing) closed() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return
+	}
+	l.done = true
+	select {
+	case l.keys <- listedKey{err: describe(natsgo.ErrConnectionClosed)}:
+	case <-l.stop:
+	}
+}
+
 // collect emits keys in batches from the calling goroutine.
 func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]backend.KeyInfo) error) error {
 	batch := make([]backend.KeyInfo, 0, batchSize)
@@ -163,6 +180,9 @@ func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]bac
 		case <-ctx.Done():
 			return ctx.Err()
 		case k := <-l.keys:
+			if k.err != nil {
+				return k.err
+			}
 			if k.end {
 				return flush()
 			}
@@ -179,6 +199,3 @@ func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]bac
 		}
 	}
 }
-
-// errListingStopped is returned if the consumer stops delivering for good.
-var errListingStopped = errors.New("key listing stopped")
