@@ -196,10 +196,10 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, a.km.NextPane):
 		a.setFocus((a.focus + 1) % 3)
-		return nil
+		return a.followFocus()
 	case key.Matches(msg, a.km.PrevPane):
 		a.setFocus((a.focus + 2) % 3)
-		return nil
+		return a.followFocus()
 	case key.Matches(msg, a.km.Command):
 		return a.openCommandLine()
 	case key.Matches(msg, a.km.Undo):
@@ -207,16 +207,25 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch a.focus {
 	case paneBuckets:
-		return a.buckets.key(a, msg)
+		return a.buckets.handleKey(a, msg)
 	case paneKeys:
-		return a.keys.key(a, msg)
+		return a.keys.handleKey(a, msg)
 	default:
-		return a.value.key(a, msg)
+		return a.value.handleKey(a, msg)
 	}
 }
 
 func (a *App) setFocus(p pane) {
 	a.focus = p
+}
+
+// followFocus loads the key under the cursor when the user moves into the
+// keys or value pane and nothing is shown yet.
+func (a *App) followFocus() tea.Cmd {
+	if a.focus != paneBuckets && a.value.key == "" {
+		return a.keys.selectCursor(a)
+	}
+	return nil
 }
 
 // routeToDialogOrPane gives messages that belong to a dialog to it.

@@ -75,7 +75,7 @@ func (b *bucketsPane) refreshCounts(a *App) tea.Cmd {
 	return loadBucketsCmd(a.store, b.req, a.opts.Timeout)
 }
 
-func (b *bucketsPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
+func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	n := len(b.list)
 	prev := b.win.Cursor
 	switch {
@@ -97,7 +97,7 @@ func (b *bucketsPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		a.setFocus(paneKeys)
 		if a.keys.bucket == b.selected() {
-			return nil
+			return a.keys.selectCursor(a)
 		}
 		return a.keys.open(a, b.selected())
 	case key.Matches(msg, a.km.Reload):
@@ -121,7 +121,7 @@ func (b *bucketsPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (b *bucketsPane) view(a *App, w, h int) string {
+func (b *bucketsPane) render(a *App, w, h int) string {
 	b.win.Height = h
 	b.win.Clamp(len(b.list))
 	if !b.loaded_ {

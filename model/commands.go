@@ -53,7 +53,7 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 			if mode == format.Auto {
 				msg.mode = format.Detect(e.Value)
 			}
-			msg.doc, msg.fmErr = format.Build(e.Value, msg.mode, format.Options{})
+			msg.doc, msg.fmErr = format.Build(e.Value, msg.mode, format.Options{Partial: e.Truncated})
 			if msg.fmErr != nil {
 				msg.doc, _ = format.Build(e.Value, format.Text, format.Options{})
 			}
@@ -62,9 +62,9 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 	}
 }
 
-func buildDocCmd(req uint64, value []byte, mode format.Mode) tea.Cmd {
+func buildDocCmd(req uint64, value []byte, partial bool, mode format.Mode) tea.Cmd {
 	return func() tea.Msg {
-		doc, err := format.Build(value, mode, format.Options{})
+		doc, err := format.Build(value, mode, format.Options{Partial: partial})
 		return docBuiltMsg{req: req, doc: doc, mode: mode, err: err}
 	}
 }

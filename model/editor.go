@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -147,26 +146,7 @@ func looksJSON(old, value []byte) bool {
 }
 
 // jsonError reports where JSON is broken, as line and column.
-func jsonError(b []byte) error {
-	var v any
-	err := json.Unmarshal(b, &v)
-	if err == nil {
-		return nil
-	}
-	off := int64(len(b))
-	if se, ok := err.(*json.SyntaxError); ok {
-		off = se.Offset
-	}
-	line, col := 1, 1
-	for _, c := range b[:min(int(off), len(b))] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
-}
+func jsonError(b []byte) error { return format.CheckJSON(b) }
 
 // valueEditor is the inline editor (i), and the value step of "new key".
 type valueEditor struct {

@@ -180,7 +180,7 @@ func (k *keysPane) count() int {
 // rowAt maps a display position to a Set row (-1 for a tree folder).
 func (k *keysPane) rowAt(i int) int {
 	if k.tree.on {
-		return k.tree.rows[i].row
+		return k.tree.rows[i].Row
 	}
 	if k.view != nil {
 		return int(k.view[i])
@@ -252,7 +252,7 @@ func (k *keysPane) described(a *App, msg describedMsg) {
 	}
 }
 
-func (k *keysPane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
+func (k *keysPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	if k.filter.editing {
 		return k.filterKey(a, msg)
 	}

@@ -148,7 +148,7 @@ func (v *valuePane) lines() int {
 	return v.doc.Len()
 }
 
-func (v *valuePane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
+func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	n := v.lines()
 	switch {
 	case key.Matches(msg, a.km.Up):
@@ -185,7 +185,7 @@ func (v *valuePane) key(a *App, msg tea.KeyPressMsg) tea.Cmd {
 			return tea.SetClipboard(string(v.entry.Value))
 		}
 	case key.Matches(msg, a.km.CopyPath):
-		if v.doc != nil && v.mode == format.JSON && v.win.Cursor < v.doc.Len() {
+		if v.doc != nil && v.win.Cursor < v.doc.Len() && v.doc.Path(v.win.Cursor) != "" {
 			p := v.doc.Path(v.win.Cursor)
 			a.status.info(a, "copied path "+p)
 			return tea.SetClipboard(p)
@@ -235,7 +235,7 @@ func (v *valuePane) cycleFormat(a *App) tea.Cmd {
 	i := slices.Index(modes, v.mode)
 	next := modes[(i+1)%len(modes)]
 	a.status.info(a, "format: "+next.String())
-	return buildDocCmd(v.req, v.entry.Value, next)
+	return buildDocCmd(v.req, v.entry.Value, v.entry.Truncated, next)
 }
 
 // metaLines describes the entry above its value.
@@ -271,6 +271,9 @@ func (v *valuePane) metaLines(a *App, w int) []string {
 		f := lbl("format") + val(v.mode.String()) + a.st.Muted.Render("  (f to change)")
 		out = append(out, f)
 	}
+	if v.doc != nil && v.doc.Notice() != "" {
+		out = append(out, a.st.Muted.Render(format.Escape(v.doc.Notice())))
+	}
 	if e.Truncated {
 		out = append(out, a.st.StatusWarn.Render(fmt.Sprintf("showing the first %s of %s · L loads the whole value",
 			format.HumanBytes(int64(len(e.Value))), format.HumanBytes(e.Size))))
@@ -298,7 +301,7 @@ func (v *valuePane) ttlText(a *App) string {
 	return s
 }
 
-func (v *valuePane) view(a *App, w, h int) string {
+func (v *valuePane) render(a *App, w, h int) string {
 	switch {
 	case v.key == "":
 		return a.st.Muted.Render("select a key")

@@ -62,10 +62,10 @@ func (a *App) Render() string {
 	if a.value.key != "" {
 		valueTitle = " " + format.Escape(a.value.key) + " "
 	}
-	panes := lipgloss.JoinHorizontal(lipgloss.Top,
-		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.view(a, g.bucketsW-2, inner), g.bucketsW, g.height),
-		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.view(a, g.keysW-2, inner), g.keysW, g.height),
-		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), a.value.view(a, g.valW-2, inner), g.valW, g.height),
+	panes := ui.JoinColumns(
+		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.render(a, g.bucketsW-2, inner), g.bucketsW, g.height),
+		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.render(a, g.keysW-2, inner), g.keysW, g.height),
+		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), a.value.render(a, g.valW-2, inner), g.valW, g.height),
 	)
 	screen := a.header() + "\n" + panes + "\n" + a.statusBar()
 	if a.showHelp {
@@ -156,7 +156,7 @@ func (a *App) helpView() string {
 
 // view draws the visible key rows: name (escaped), then kind and TTL at the
 // right edge when known.
-func (k *keysPane) view(a *App, w, h int) string {
+func (k *keysPane) render(a *App, w, h int) string {
 	k.win.Height = max(h, 1)
 	if k.set == nil {
 		return a.st.Muted.Render("no bucket open")

@@ -54,3 +54,28 @@ func Fit(line string, w int) string {
 	}
 	return line
 }
+
+// JoinColumns puts blocks side by side line by line. Unlike
+// lipgloss.JoinHorizontal it does not measure the lines: callers pass
+// blocks whose lines already have equal widths (Frame's do), which saves
+// a grapheme walk over the whole screen on every frame.
+func JoinColumns(blocks ...string) string {
+	cols := make([][]string, len(blocks))
+	n := 0
+	for i, b := range blocks {
+		cols[i] = strings.Split(b, "\n")
+		n = max(n, len(cols[i]))
+	}
+	var sb strings.Builder
+	for y := range n {
+		if y > 0 {
+			sb.WriteByte('\n')
+		}
+		for _, c := range cols {
+			if y < len(c) {
+				sb.WriteString(c[y])
+			}
+		}
+	}
+	return sb.String()
+}

@@ -103,6 +103,10 @@ func (s *Store) natsOptions() ([]natsgo.Option, error) {
 		natsgo.ReconnectJitter(reconnectJit, reconnectJit),
 		natsgo.PingInterval(pingInterval),
 		natsgo.MaxPingsOutstanding(maxPingsOut),
+		// No buffering while reconnecting: a request made while the server
+		// is away fails at once with "not connected" instead of waiting for
+		// the caller's timeout.
+		natsgo.ReconnectBufSize(-1),
 		natsgo.DisconnectErrHandler(func(*natsgo.Conn, error) { s.connected.Store(false) }),
 		natsgo.ReconnectHandler(func(*natsgo.Conn) { s.connected.Store(true) }),
 		natsgo.ClosedHandler(func(*natsgo.Conn) { s.connected.Store(false) }),

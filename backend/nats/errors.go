@@ -69,7 +69,8 @@ func describe(err error) error {
 	case errors.Is(err, natsgo.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse):
 		return &storeError{msg: msgNoResponder, cause: err}
 	case errors.Is(err, natsgo.ErrConnectionClosed), errors.Is(err, natsgo.ErrConnectionReconnecting),
-		errors.Is(err, natsgo.ErrDisconnected), errors.Is(err, natsgo.ErrConnectionDraining):
+		errors.Is(err, natsgo.ErrDisconnected), errors.Is(err, natsgo.ErrConnectionDraining),
+		errors.Is(err, natsgo.ErrReconnectBufExceeded):
 		return &storeError{msg: msgNotConnect, cause: err}
 	case errors.Is(err, natsgo.ErrTimeout), errors.Is(err, jetstream.ErrJetStreamPublisherClosed):
 		return &storeError{msg: msgTimeout, cause: err}

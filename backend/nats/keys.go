@@ -13,6 +13,10 @@ import (
 // DefaultBatchSize is how many keys Keys emits at a time unless asked.
 const DefaultBatchSize = 1000
 
+// firstBatchSize is the size of the first batch: a screenful, sent as soon
+// as it is there, so the first rows draw before a whole batch arrived.
+const firstBatchSize = 100
+
 // flushInterval bounds how long listed keys wait in a partial batch when
 // the server sends slowly, so the first rows draw at once.
 const flushInterval = 50 * time.Millisecond
@@ -165,12 +169,13 @@ func (l *keyListing) closed() {
 // collect emits keys in batches from the calling goroutine.
 func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]backend.KeyInfo) error) error {
 	batch := make([]backend.KeyInfo, 0, batchSize)
+	limit := min(batchSize, firstBatchSize)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		err := emit(batch)
-		batch = batch[:0]
+		batch, limit = batch[:0], batchSize
 		return err
 	}
 	ticker := time.NewTicker(flushInterval)
@@ -187,7 +192,7 @@ func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]bac
 				return flush()
 			}
 			batch = append(batch, k.info)
-			if len(batch) >= batchSize {
+			if len(batch) >= limit {
 				if err := flush(); err != nil {
 					return err
 				}

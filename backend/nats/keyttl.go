@@ -35,12 +35,14 @@ func keyTTL(h natsgo.Header) (ttl time.Duration, never, ok bool) {
 
 // expiresAt is when a message stored at created expires: after its own TTL
 // if it has one, else after the bucket's TTL (maxAge), else never (zero).
+// The bucket's TTL removes a message with a longer TTL of its own too; only
+// "never" outlives it.
 func expiresAt(h natsgo.Header, created time.Time, maxAge time.Duration) time.Time {
 	ttl, never, ok := keyTTL(h)
 	switch {
 	case never:
 		return time.Time{}
-	case ok:
+	case ok && (maxAge <= 0 || ttl < maxAge):
 		return created.Add(ttl)
 	case maxAge > 0:
 		return created.Add(maxAge)
@@ -55,4 +57,10 @@ func wholeSeconds(d time.Duration) time.Duration {
 		return time.Second
 	}
 	return (d + time.Second - 1).Truncate(time.Second)
+}
+
+// ttlHeader is the Nats-TTL value for ttl, in the whole seconds the server
+// counts ("90s").
+func ttlHeader(ttl time.Duration) string {
+	return strconv.FormatInt(int64(wholeSeconds(ttl)/time.Second), 10) + "s"
 }

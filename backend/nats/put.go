@@ -199,7 +199,7 @@ func (s *Store) publish(ctx context.Context, h *bucketHandle, key string, value 
 	case ttl == neverTTL:
 		m.Header.Set(jetstream.MsgTTLHeader, "never")
 	case ttl > 0:
-		m.Header.Set(jetstream.MsgTTLHeader, strconv.FormatInt(int64(wholeSeconds(ttl)/time.Second), 10)+"s")
+		m.Header.Set(jetstream.MsgTTLHeader, ttlHeader(ttl))
 	}
 	var opts []jetstream.PublishOpt
 	if expect != nil {

@@ -80,40 +80,45 @@ const (
 	MatchFuzzy
 )
 
-// Match tests one name against a lower-cased query.
+// Match tests one name against a lower-cased query. The subsequence test
+// runs first because it is the cheaper filter: a name that does not hold
+// the query's characters in order matches neither way.
 func Match(lowerQuery, name string) MatchKind {
-	if lowerQuery == "" {
+	if lowerQuery == "" || strings.Contains(name, lowerQuery) {
+		// Most keys are lower case: the library's Contains settles them.
 		return MatchSubstring
+	}
+	if !subsequenceFold(name, lowerQuery) {
+		return NoMatch
 	}
 	if containsFold(name, lowerQuery) {
 		return MatchSubstring
 	}
-	if subsequenceFold(name, lowerQuery) {
-		return MatchFuzzy
+	return MatchFuzzy
+}
+
+// indexFold finds c (a lower-case byte) or its upper case in s, jumping
+// with IndexByte (vectorised) instead of testing byte by byte.
+func indexFold(s string, c byte) int {
+	k := strings.IndexByte(s, c)
+	if c >= 'a' && c <= 'z' {
+		lim := s
+		if k >= 0 {
+			lim = s[:k]
+		}
+		if u := strings.IndexByte(lim, c-'a'+'A'); u >= 0 {
+			return u
+		}
 	}
-	return NoMatch
+	return k
 }
 
 // containsFold is strings.Contains with ASCII case folding and no
 // allocation (strings.ToLower on every key would allocate a million times).
 func containsFold(s, lowerSub string) bool {
 	n := len(lowerSub)
-	if n > len(s) {
-		return false
-	}
-	first := lowerSub[0]
-	upper := first
-	if first >= 'a' && first <= 'z' {
-		upper = first - 'a' + 'A'
-	}
-	for i := 0; i+n <= len(s); {
-		// Jump to the next candidate start with IndexByte (vectorised).
-		j := strings.IndexByte(s[i:len(s)-n+1], first)
-		if upper != first {
-			if k := strings.IndexByte(s[i:len(s)-n+1], upper); k >= 0 && (j < 0 || k < j) {
-				j = k
-			}
-		}
+	for i := 0; i+n <= len(s); i++ {
+		j := indexFold(s[i:len(s)-n+1], lowerSub[0])
 		if j < 0 {
 			return false
 		}
@@ -125,31 +130,33 @@ func containsFold(s, lowerSub string) bool {
 		if m == n {
 			return true
 		}
-		i++
 	}
 	return false
 }
 
 func subsequenceFold(s, lowerSub string) bool {
-	j := 0
-	for i := 0; i < len(s) && j < len(lowerSub); {
+	i := 0
+	for j := 0; j < len(lowerSub); {
 		c := lowerSub[j]
-		if c < utf8.RuneSelf {
-			if lower(s[i]) == c {
-				j++
+		if c >= utf8.RuneSelf {
+			// Multi-byte query rune: compare whole runes.
+			qr, qn := utf8.DecodeRuneInString(lowerSub[j:])
+			k := strings.IndexRune(s[i:], qr)
+			if k < 0 {
+				return false
 			}
-			i++
+			i += k + utf8.RuneLen(qr)
+			j += qn
 			continue
 		}
-		// Multi-byte query rune: compare whole runes.
-		qr, qn := utf8.DecodeRuneInString(lowerSub[j:])
-		sr, sn := utf8.DecodeRuneInString(s[i:])
-		if sr == qr {
-			j += qn
+		k := indexFold(s[i:], c)
+		if k < 0 {
+			return false
 		}
-		i += sn
+		i += k + 1
+		j++
 	}
-	return j == len(lowerSub)
+	return true
 }
 
 func lower(c byte) byte {

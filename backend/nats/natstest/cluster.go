@@ -3,6 +3,7 @@ package natstest
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -32,43 +33,58 @@ func RunCluster(baseDir string, n int) (*Cluster, error) {
 	if n < 1 {
 		return nil, errors.New("a cluster needs at least one server")
 	}
+	// A JetStream cluster needs its routes configured from the start, so
+	// the route ports are chosen before any server starts.
+	ports, err := freePorts(n)
+	if err != nil {
+		return nil, err
+	}
+	routes := make([]*url.URL, n)
+	for i, p := range ports {
+		routes[i] = &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", p)}
+	}
 	c := &Cluster{Name: "kvdeck-test"}
-	var seed *url.URL
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("S-%d", i)
+	for i := range n {
+		name := fmt.Sprintf("S-%d", i+1)
 		s, err := Run(filepath.Join(baseDir, name), func(o *server.Options) {
 			o.ServerName = name
-			o.Cluster = server.ClusterOpts{Name: c.Name, Host: "127.0.0.1", Port: server.RANDOM_PORT}
-			// The first server is the seed; the others learn about each
-			// other from it (gossip), so the mesh is complete.
-			if seed != nil {
-				o.Routes = []*url.URL{seed}
-			}
+			o.Cluster = server.ClusterOpts{Name: c.Name, Host: "127.0.0.1", Port: ports[i]}
+			o.Routes = routes
 		})
 		if err != nil {
 			c.Shutdown()
 			return nil, fmt.Errorf("start %s: %w", name, err)
 		}
-		if seed == nil {
-			seed = routeURL(s)
-		}
 		c.Servers = append(c.Servers, s)
-	}
-	// A restarted server must find its peers on its own: give every one
-	// explicit routes to all the others.
-	for _, s := range c.Servers {
-		s.opts.Routes = nil
-		for _, peer := range c.Servers {
-			if peer != s {
-				s.opts.Routes = append(s.opts.Routes, routeURL(peer))
-			}
-		}
 	}
 	if err := c.waitReady(); err != nil {
 		c.Shutdown()
 		return nil, err
 	}
 	return c, nil
+}
+
+// freePorts finds n free loopback ports. They are released before the
+// servers bind them, a window other processes are unlikely to hit.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, n)
+	listeners := make([]net.Listener, n)
+	defer func() {
+		for _, l := range listeners {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}()
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners[i] = l
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	return ports, nil
 }
 
 // StartCluster runs a cluster of n servers for the test (see RunCluster)
@@ -81,10 +97,6 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	}
 	t.Cleanup(c.Shutdown)
 	return c
-}
-
-func routeURL(s *Server) *url.URL {
-	return &url.URL{Scheme: "nats-route", Host: fmt.Sprintf("127.0.0.1:%d", s.opts.Cluster.Port)}
 }
 
 // waitReady waits until every running server is routed to the others and

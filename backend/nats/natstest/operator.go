@@ -10,11 +10,11 @@ import (
 )
 
 // OperatorAuth sets up decentralized (operator/JWT) authentication as
-// production NATS deployments use it: an operator, a system account, and a
-// JetStream-enabled account with one user whose credentials it writes to
-// credsPath (the .creds format natscli and nats.go read). The returned
-// option configures a server to trust that operator.
-func OperatorAuth(credsPath string) (func(*server.Options), error) {
+// production NATS deployments use it: an operator, a system account, and an
+// account (with JetStream unless told otherwise) with one user whose
+// credentials it writes to credsPath (the .creds format natscli and nats.go
+// read). The returned option configures a server to trust that operator.
+func OperatorAuth(credsPath string, jetStream bool) (func(*server.Options), error) {
 	operatorKey, err := nkeys.CreateOperator()
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func OperatorAuth(credsPath string) (func(*server.Options), error) {
 	if err != nil {
 		return nil, err
 	}
-	accountKey, accountPub, err := newAccount("APP", true)
+	accountKey, accountPub, err := newAccount("APP", jetStream)
 	if err != nil {
 		return nil, err
 	}

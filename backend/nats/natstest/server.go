@@ -72,6 +72,9 @@ func (s *Server) start() error {
 	if err != nil {
 		return fmt.Errorf("nats-server options: %w", err)
 	}
+	if !s.opts.NoLog {
+		srv.ConfigureLogger()
+	}
 	srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()

@@ -1,0 +1,30 @@
+package nats
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/kvdeck/kvdeck/backend/storetest"
+)
+
+// conformanceHarness runs the suite against a fresh in-process server per
+// environment, in a bucket with per-key TTLs and a history of 5.
+func conformanceHarness() storetest.Harness {
+	return storetest.Harness{
+		New: func(t *testing.T) (func(readOnly bool) backend.Store, string) {
+			srv := natstest.Start(t)
+			setup := openURL(t, srv.URL(), false)
+			bucket := newBucket(t, setup)
+			setup.Close()
+			open := func(readOnly bool) backend.Store {
+				return openURL(t, srv.URL(), readOnly)
+			}
+			return open, bucket
+		},
+		PrefixPattern:  func(prefix string) string { return prefix + ">" },
+		RestrictedKeys: true,
+		TTLGranularity: time.Second,
+	}
+}

@@ -1,0 +1,192 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
+	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/model/modeltest"
+)
+
+// openStore makes a local store in a temp dir with the given buckets and
+// string values; keys listed in ttls get that TTL.
+func openStore(t *testing.T, data map[string]map[string]string, ttls map[string]time.Duration) *local.Store {
+	t.Helper()
+	s, err := local.Open(filepath.Join(t.TempDir(), "t.db"), local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	for bucket, kv := range data {
+		if err := s.CreateBucket(ctx, backend.BucketConfig{Name: bucket, History: 5}); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range kv {
+			opts := backend.PutOptions{}
+			if d, ok := ttls[k]; ok {
+				opts = backend.PutOptions{TTLMode: backend.TTLSet, TTL: d}
+			}
+			if err := s.Put(ctx, bucket, k, []byte(v), opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return s
+}
+
+func newApp(t *testing.T, s backend.Store, opts model.Options) *modeltest.Sim {
+	t.Helper()
+	opts.NoColor = true
+	return modeltest.New(model.New(s, opts), 120, 30)
+}
+
+// plain is the screen without styling.
+func plain(s *modeltest.Sim) string { return ansi.Strip(s.Screen()) }
+
+func mustSee(t *testing.T, s *modeltest.Sim, text string) {
+	t.Helper()
+	if !s.WaitFor(text, 5*time.Second) {
+		t.Fatalf("the screen never showed %q:\n%s", text, plain(s))
+	}
+}
+
+func mustNotSee(t *testing.T, s *modeltest.Sim, text string) {
+	t.Helper()
+	if strings.Contains(plain(s), text) {
+		t.Fatalf("the screen shows %q but should not:\n%s", text, plain(s))
+	}
+}
+
+func TestThreePanesShowBucketsKeysAndValue(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{
+		"prefs":    {"user:1": `{"theme":"dark","lang":"en"}`, "user:2": `{"theme":"light"}`},
+		"sessions": {"session:abc": "token"},
+	}, nil)
+	app := newApp(t, s, model.Options{})
+	mustSee(t, app, "prefs")
+	mustSee(t, app, "sessions")
+	// The first bucket's keys show at once.
+	mustSee(t, app, "user:1")
+	mustSee(t, app, "2 keys")
+	// Open the keys pane and the first value: JSON is pretty-printed.
+	app.Keys("enter")
+	app.Keys("down", "up")
+	mustSee(t, app, `"theme": "dark"`)
+	mustSee(t, app, "kind")
+}
+
+func TestBucketFlagOpensStraightIntoBucketWithPattern(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{
+		"a": {"x": "1"},
+		"b": {"session:1": "s", "session:2": "s", "user:1": "u"},
+	}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b", Match: "session:*"})
+	mustSee(t, app, "2 keys")
+	mustSee(t, app, "session:2")
+	mustNotSee(t, app, "user:1")
+	mustSee(t, app, "pattern session:*")
+}
+
+func TestUnknownBucketFlagSaysSo(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "nope"})
+	mustSee(t, app, `bucket "nope" not found`)
+}
+
+func TestListingStreamsToACompleteExactCount(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"big": {}}, nil)
+	items := make([]backend.Item, 20000)
+	for i := range items {
+		items[i] = backend.Item{Key: fmt.Sprintf("tenant-%d:order:%05d", i%7, i), Value: []byte("x")}
+	}
+	if err := s.PutMany(context.Background(), "big", items); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "big"})
+	mustSee(t, app, "20000 keys")
+	mustNotSee(t, app, "listing")
+	// End jumps to the last key; the list draws it.
+	app.Keys("end")
+	mustSee(t, app, "tenant-")
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+func TestHostileKeysAndValuesNeverReachTheTerminalRaw(t *testing.T) {
+	hostileKey := "evil\x1b[2J\x1b]52;c;aGk=\x07key\x00\r"
+	hostileValue := "line1\x1b[31mred\x1b[0m\n\x1b]0;title\x07\x9b31m\x00\x7f\xff tail"
+	s := openStore(t, map[string]map[string]string{"b": {hostileKey: hostileValue}}, nil)
+	app := modeltest.New(model.New(s, model.Options{Bucket: "b", Dark: true}), 120, 30)
+	app.Keys("enter")
+	mustSee(t, app, `evil\x1b[2J`)
+	mustSee(t, app, "tail")
+	screen := sgr.ReplaceAllString(app.Screen(), "")
+	for i, r := range screen {
+		if r == '\x1b' || r == 0x9b || r < 0x20 && r != '\n' || r == 0x7f {
+			t.Fatalf("raw control %U at byte %d of the screen:\n%q", r, i, screen)
+		}
+	}
+}
+
+func TestChangingBucketDropsTheOldListing(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"big": {}, "small": {"only": "1"}}, nil)
+	items := make([]backend.Item, 50000)
+	for i := range items {
+		items[i] = backend.Item{Key: fmt.Sprintf("k%06d", i), Value: []byte("x")}
+	}
+	if err := s.PutMany(context.Background(), "big", items); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{})
+	// Buckets are sorted: big is first and starts listing; move to small
+	// at once.
+	app.Send(modeltest.Key("down"))
+	app.Settle()
+	mustSee(t, app, "1 keys")
+	mustNotSee(t, app, "k000")
+}
+
+func TestHelpOverlayListsBindingsByPane(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
+	app := newApp(t, s, model.Options{})
+	app.Keys("?")
+	for _, want := range []string{"Global", "Keys", "Value", "Buckets", "filter listed keys", "set TTL"} {
+		mustSee(t, app, want)
+	}
+	app.Keys("esc")
+	mustNotSee(t, app, "filter listed keys")
+}
+
+func TestTTLCountsDownInValuePane(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"lease": "node-1"}}, map[string]time.Duration{"lease": 90 * time.Second})
+	now := time.Now()
+	clock := now
+	app := newApp(t, s, model.Options{Bucket: "b", Now: func() time.Time { return clock }})
+	app.Keys("enter")
+	mustMatch(t, app, `ttl\s+1m(29|30)s`)
+	clock = now.Add(31 * time.Second)
+	app.Send(modeltest.Key("down")) // any message redraws
+	mustMatch(t, app, `ttl\s+(58|59)s`)
+}
+
+func mustMatch(t *testing.T, s *modeltest.Sim, pattern string) {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(5 * time.Second)
+	for !re.MatchString(plain(s)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen never matched %s:\n%s", pattern, plain(s))
+		}
+		s.Settle()
+	}
+}

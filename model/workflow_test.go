@@ -1,0 +1,277 @@
+package model_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
+	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/model/modeltest"
+)
+
+func get(t *testing.T, s backend.Store, bucket, key string) (backend.Entry, error) {
+	t.Helper()
+	return s.Get(context.Background(), bucket, key, backend.GetOptions{MaxBytes: -1})
+}
+
+func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {
+		"user:1:profile": "a", "user:2:profile": "b", "session:9": "c", "flag:dark-mode": "d",
+	}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "4 keys")
+	app.Keys("/")
+	app.Type("prof")
+	mustSee(t, app, `2 of 4 keys match "prof"`)
+	mustNotSee(t, app, "session:9")
+	app.Keys("enter", "esc")
+	mustSee(t, app, "session:9")
+	mustNotSee(t, app, "match")
+}
+
+func TestTreeGroupsKeysWithCounts(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {
+		"user:1:profile": "a", "user:1:prefs": "b", "user:2:profile": "c", "session:9": "d",
+	}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "4 keys")
+	app.Keys("T")
+	mustSee(t, app, "▸ user:")
+	mustSee(t, app, "▸ session:")
+	mustNotSee(t, app, "profile")
+	// Folders sort by name: session, user. Open user, then user:1.
+	app.Keys("down", "enter")
+	mustSee(t, app, "▾ user:")
+	mustSee(t, app, "▸ 1:")
+	app.Keys("down", "enter")
+	mustSee(t, app, "prefs")
+	app.Keys("T")
+	mustSee(t, app, "user:1:prefs")
+}
+
+func TestDeleteConfirmsNamingTheKeyAndUndoRestoresValueAndTTL(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"lease": "node-1", "other": "x"}}, map[string]time.Duration{"lease": time.Hour})
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "2 keys")
+	app.Keys("enter") // lease is first
+	mustSee(t, app, "node-1")
+	app.Keys("d")
+	mustSee(t, app, "Delete lease from bucket b?")
+	app.Keys("y")
+	mustSee(t, app, "deleted lease")
+	if _, err := get(t, s, "b", "lease"); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("lease still exists after delete: %v", err)
+	}
+	mustSee(t, app, "1 keys")
+	app.Keys("u")
+	mustSee(t, app, "undid deleted lease")
+	e, err := get(t, s, "b", "lease")
+	if err != nil || string(e.Value) != "node-1" {
+		t.Fatalf("undo did not restore the value: %v %q", err, e.Value)
+	}
+	if left := time.Until(e.ExpiresAt); left < 59*time.Minute || left > time.Hour {
+		t.Fatalf("undo restored TTL %v, want about 1h", left)
+	}
+	mustSee(t, app, "2 keys")
+}
+
+func TestBulkDeleteOfMarkedKeysNamesTheCount(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"a": "1", "b": "2", "c": "3"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "3 keys")
+	app.Keys("space", "space", "d")
+	mustSee(t, app, "Delete 2 keys?")
+	app.Keys("y")
+	mustSee(t, app, "1 keys")
+	if _, err := get(t, s, "b", "c"); err != nil {
+		t.Fatalf("an unmarked key was deleted: %v", err)
+	}
+	app.Keys("u")
+	mustSee(t, app, "3 keys")
+}
+
+func TestTTLDialogSetsRefusesAndPersists(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"k": "v"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	app.Keys("enter", "t")
+	mustSee(t, app, "Set TTL of k")
+	app.Type("soon")
+	app.Keys("enter")
+	mustSee(t, app, "invalid ttl")
+	for range 4 {
+		app.Keys("backspace")
+	}
+	app.Type("36h")
+	app.Keys("enter")
+	mustSee(t, app, "TTL of k set to 36h")
+	e, _ := get(t, s, "b", "k")
+	if left := time.Until(e.ExpiresAt); left < 35*time.Hour || left > 36*time.Hour {
+		t.Fatalf("TTL is %v, want 36h", left)
+	}
+	mustMatch(t, app, `ttl\s+1d1[12]h`)
+	app.Keys("t")
+	app.Type("never")
+	app.Keys("enter")
+	mustSee(t, app, "no TTL")
+	e, _ = get(t, s, "b", "k")
+	if !e.ExpiresAt.IsZero() {
+		t.Fatal("never did not remove the TTL")
+	}
+	app.Keys("u")
+	mustSee(t, app, "undid")
+	e, _ = get(t, s, "b", "k")
+	if e.ExpiresAt.IsZero() {
+		t.Fatal("undo of persist did not bring the TTL back")
+	}
+}
+
+func TestRefreshReappliesTheKeysTTL(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"k": "v"}}, map[string]time.Duration{"k": 10 * time.Minute})
+	ctx := context.Background()
+	// Let some of the TTL pass by shortening it the way time would.
+	if err := s.Expire(ctx, "b", "k", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Expire(ctx, "b", "k", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	app.Keys("enter")
+	mustSee(t, app, "expires")
+	app.Keys("+")
+	mustSee(t, app, "refreshed TTL of k")
+	e, _ := get(t, s, "b", "k")
+	if left := time.Until(e.ExpiresAt); left < 9*time.Minute {
+		t.Fatalf("refresh left %v", left)
+	}
+}
+
+func TestInlineEditKeepsTTLAndRefusesInvalidJSON(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"doc": `{"a":1}`}}, map[string]time.Duration{"doc": time.Hour})
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	app.Keys("enter", "tab", "i")
+	mustSee(t, app, "Edit doc")
+	app.Keys("end", "ctrl+end")
+	app.Keys("backspace")
+	app.Type(`,"b":`)
+	app.Keys("ctrl+s")
+	mustSee(t, app, "invalid JSON at line 1")
+	app.Type(`2}`)
+	app.Keys("ctrl+s")
+	mustSee(t, app, "saved doc")
+	e, _ := get(t, s, "b", "doc")
+	if string(e.Value) != `{"a":1,"b":2}` {
+		t.Fatalf("saved %q", e.Value)
+	}
+	if left := time.Until(e.ExpiresAt); left < 59*time.Minute {
+		t.Fatalf("the edit lost the TTL: %v left", left)
+	}
+}
+
+func TestConcurrentChangeIsCaughtAndCanBeReloaded(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"k": "mine-before"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	app.Keys("enter", "tab")
+	mustSee(t, app, "mine-before")
+	// Someone else writes after we loaded the value.
+	if err := s.Put(context.Background(), "b", "k", []byte("theirs"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app.Keys("i", "ctrl+a")
+	app.Type("mine-after")
+	app.Keys("ctrl+s")
+	mustSee(t, app, "Changed by someone else")
+	mustSee(t, app, "theirs")
+	app.Keys("r")
+	mustSee(t, app, "theirs")
+	e, _ := get(t, s, "b", "k")
+	if string(e.Value) != "theirs" {
+		t.Fatalf("their value was overwritten: %q", e.Value)
+	}
+}
+
+func TestReadOnlyStoreRefusesEveryWriteInTheUI(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/ro.db"
+	rw, err := local.Open(path, local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := rw.CreateBucket(ctx, backend.BucketConfig{Name: "b", History: 1}); err != nil {
+		t.Fatal(err)
+	}
+	rw.Put(ctx, "b", "k", []byte("v"), backend.PutOptions{})
+	rw.Close()
+	ro, err := local.Open(path, local.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	app := newApp(t, ro, model.Options{Bucket: "b"})
+	mustSee(t, app, "READ-ONLY")
+	app.Keys("enter", "d")
+	mustSee(t, app, "read-only")
+	mustNotSee(t, app, "Delete k")
+	app.Keys("t")
+	mustNotSee(t, app, "Set TTL")
+	if _, err := get(t, ro, "b", "k"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCommandLineCompletesAndRuns(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"alpha": {"a": "1"}, "beta": {"x:1": "1", "y:1": "2"}}, nil)
+	app := newApp(t, s, model.Options{})
+	app.Keys(":")
+	app.Type("buc")
+	app.Keys("tab")
+	app.Type(" be")
+	app.Keys("tab", "enter")
+	mustSee(t, app, "2 keys")
+	app.Keys(":")
+	app.Type("search x:*")
+	app.Keys("enter")
+	mustSee(t, app, "1 keys")
+	mustSee(t, app, "pattern x:*")
+	app.Keys(":")
+	app.Type("frobnicate")
+	app.Keys("enter")
+	mustSee(t, app, `"frobnicate" is not a command`)
+}
+
+func TestValueSearchFindsTextAndJSONFields(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"jobs": {
+		"job:1": `{"status":"failed","id":1}`, "job:2": `{"status":"done","id":2}`, "job:3": `{"status":"failed","id":3}`, "note": "contains failed too",
+	}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "jobs"})
+	mustSee(t, app, "4 keys")
+	app.Keys("S")
+	app.Type(".status=failed")
+	app.Keys("enter")
+	mustSee(t, app, "2 matches")
+	mustNotSee(t, app, "job:2")
+	mustNotSee(t, app, "note")
+	app.Keys("esc")
+	app.Keys("S")
+	app.Type("failed")
+	app.Keys("enter")
+	mustSee(t, app, "3 matches")
+}
+
+func TestSortByNameIsOffTheUIPath(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"b": "1", "a": "2", "c": "3"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "3 keys")
+	app.Keys("o")
+	mustSee(t, app, "sorted by name")
+	screen := plain(app)
+	if strings.Index(screen, " a ") > strings.Index(screen, " c ") {
+		t.Fatalf("not sorted:\n%s", screen)
+	}
+	_ = modeltest.Key
+}

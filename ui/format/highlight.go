@@ -1,0 +1,177 @@
+package format
+
+import (
+	"strings"
+	"sync"
+
+	"charm.land/lipgloss/v2"
+	"github.com/alecthomas/chroma/v2"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
+)
+
+// Highlighter colours the lines on screen: JSON through chroma's JSON
+// lexer, one line at a time, and the escapes and columns of text and hex
+// lines. A nil *Highlighter renders plain text (NO_COLOR).
+type Highlighter struct {
+	lexer chroma.Lexer
+	style *chroma.Style
+
+	mu     sync.Mutex
+	styles map[chroma.TokenType]lipgloss.Style
+}
+
+// NewHighlighter uses the Catppuccin chroma style that matches kvdeck's
+// dark or light theme.
+func NewHighlighter(dark bool) *Highlighter {
+	if dark {
+		return NewHighlighterStyle("catppuccin-mocha")
+	}
+	return NewHighlighterStyle("catppuccin-latte")
+}
+
+// NewHighlighterStyle uses the named chroma style (chroma's fallback style
+// when the name is unknown).
+func NewHighlighterStyle(name string) *Highlighter {
+	lexer := lexers.Get("json")
+	if lexer == nil {
+		lexer = lexers.Fallback
+	}
+	return &Highlighter{lexer: lexer, style: styles.Get(name), styles: map[chroma.TokenType]lipgloss.Style{}}
+}
+
+// styleFor maps a chroma token type to a lipgloss style, once per type.
+// Backgrounds are left out: the pane draws its own.
+func (h *Highlighter) styleFor(tt chroma.TokenType) lipgloss.Style {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s, ok := h.styles[tt]; ok {
+		return s
+	}
+	e := h.style.Get(tt)
+	s := lipgloss.NewStyle()
+	if e.Colour.IsSet() {
+		s = s.Foreground(lipgloss.Color(e.Colour.String()))
+	}
+	if e.Bold == chroma.Yes {
+		s = s.Bold(true)
+	}
+	if e.Italic == chroma.Yes {
+		s = s.Italic(true)
+	}
+	if e.Underline == chroma.Yes {
+		s = s.Underline(true)
+	}
+	h.styles[tt] = s
+	return s
+}
+
+func (h *Highlighter) paint(b *strings.Builder, tt chroma.TokenType, text string) {
+	if text == "" {
+		return
+	}
+	if strings.TrimLeft(text, " ") == "" {
+		b.WriteString(text) // nothing to see in spaces
+		return
+	}
+	b.WriteString(h.styleFor(tt).Render(text))
+}
+
+// ellipsis marks a line cut at the pane's edge.
+func (h *Highlighter) ellipsis(b *strings.Builder) { h.paint(b, chroma.Comment, "…") }
+
+// lexerState is the state of chroma's JSON lexer that a pretty-printed line
+// starts in, so a key is told from a string value without the lines
+// before it.
+func lexerState(l jsonLine, content string) string {
+	switch {
+	case l.index == lineMember:
+		return "objectvalue"
+	case l.index >= 0:
+		return "arrayvalue"
+	case l.index == lineCloser && strings.HasPrefix(content, "}"):
+		return "objectvalue"
+	case l.index == lineCloser:
+		return "arrayvalue"
+	}
+	return "root"
+}
+
+// json colours one JSON line's content (its indent is written plain).
+func (h *Highlighter) json(b *strings.Builder, content, state string, cut bool) {
+	lexed := content
+	if cut && insideString(content) {
+		// Close the string cut at the edge so the lexer sees a token, not
+		// an error; the added quote is not written.
+		lexed += `"`
+	}
+	it, err := h.lexer.Tokenise(&chroma.TokeniseOptions{State: state}, lexed)
+	if err != nil {
+		b.WriteString(content)
+		return
+	}
+	left := len(content)
+	for tok := it(); tok != chroma.EOF && left > 0; tok = it() {
+		v := tok.Value[:min(len(tok.Value), left)]
+		left -= len(v)
+		tt := tok.Type
+		if tt == chroma.Error {
+			// Our lines are valid JSON, so what the lexer cannot place is
+			// the comma after a closing bracket (its state ended with the
+			// bracket) or text of a line cut short inside a string.
+			tt = chroma.LiteralStringDouble
+			if strings.Trim(v, ",") == "" {
+				tt = chroma.Punctuation
+			}
+		}
+		h.paint(b, tt, v)
+	}
+	if cut {
+		h.ellipsis(b)
+	}
+}
+
+// insideString reports whether a JSON line's content ends inside a string.
+func insideString(s string) bool {
+	in := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if in {
+				i++
+			}
+		case '"':
+			in = !in
+		}
+	}
+	return in
+}
+
+// text writes a text line with its escapes set apart from literal text.
+func (h *Highlighter) text(b *strings.Builder, line string, spans []span, cut bool) {
+	at := 0
+	for _, sp := range spans {
+		if sp.from >= len(line) {
+			break
+		}
+		b.WriteString(line[at:sp.from])
+		h.paint(b, chroma.LiteralStringEscape, line[sp.from:min(sp.to, len(line))])
+		at = min(sp.to, len(line))
+	}
+	b.WriteString(line[at:])
+	if cut {
+		h.ellipsis(b)
+	}
+}
+
+// hex writes a hex dump line: offset muted, bytes plain, ASCII as a string.
+func (h *Highlighter) hex(b *strings.Builder, line string, cut bool) {
+	bytesAt, asciiAt := hexColumns(line)
+	bytesAt, asciiAt = min(bytesAt, len(line)), min(asciiAt, len(line))
+	h.paint(b, chroma.Comment, line[:bytesAt])
+	b.WriteString(line[bytesAt:asciiAt])
+	h.paint(b, chroma.LiteralString, line[asciiAt:])
+	if cut {
+		h.ellipsis(b)
+	}
+}
