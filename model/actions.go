@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
-	"github.com/kvdeck/kvdeck/model/keyspace"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
@@ -373,7 +372,7 @@ func (k *keysPane) matchesPattern(kind, name string) bool {
 		return true
 	}
 	if kind == "nats" {
-		return keyspace.Subject(k.pattern, name)
+		return backend.MatchSubject(k.pattern, name)
 	}
-	return keyspace.Glob(k.pattern, name)
+	return backend.MatchGlob(k.pattern, name)
 }

@@ -124,16 +124,28 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
 
 func TestHostileKeysAndValuesNeverReachTheTerminalRaw(t *testing.T) {
 	hostileKey := "evil\x1b[2J\x1b]52;c;aGk=\x07key\x00\r"
-	hostileValue := "line1\x1b[31mred\x1b[0m\n\x1b]0;title\x07\x9b31m\x00\x7f\xff tail"
+	hostileValue := "line1\x1b[31mred\x1b[0m\n\x1b]0;title\x07\u009b31m bell\x07 del\x7f tail"
 	s := openStore(t, map[string]map[string]string{"b": {hostileKey: hostileValue}}, nil)
 	app := modeltest.New(model.New(s, model.Options{Bucket: "b", Dark: true}), 120, 30)
 	app.Keys("enter")
 	mustSee(t, app, `evil\x1b[2J`)
-	mustSee(t, app, "tail")
-	screen := sgr.ReplaceAllString(app.Screen(), "")
-	for i, r := range screen {
-		if r == '\x1b' || r == 0x9b || r < 0x20 && r != '\n' || r == 0x7f {
-			t.Fatalf("raw control %U at byte %d of the screen:\n%q", r, i, screen)
+	mustSee(t, app, `line1\x1b[31mred`)
+	mustSee(t, app, `\u009b31m bell\x07`)
+	// Every format the value can be shown in is just as safe.
+	for range 4 {
+		noRawControls(t, app.Screen())
+		app.Keys("f")
+	}
+	// Binary with controls: the hex dump.
+	noRawControls(t, app.Screen())
+}
+
+func noRawControls(t *testing.T, screen string) {
+	t.Helper()
+	plain := sgr.ReplaceAllString(screen, "")
+	for i, r := range plain {
+		if r == '\x1b' || r >= 0x80 && r <= 0x9f || r < 0x20 && r != '\n' || r == 0x7f {
+			t.Fatalf("raw control %U at byte %d of the screen:\n%q", r, i, plain)
 		}
 	}
 }

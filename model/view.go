@@ -117,9 +117,8 @@ func (a *App) header() string {
 func (a *App) statusBar() string {
 	var left []string
 	if a.keys.filter.editing {
-		return ui.Fit(a.keys.filter.input.View(), a.width)
-	}
-	if a.status.text != "" {
+		left = append(left, a.keys.filter.input.View())
+	} else if a.status.text != "" {
 		st := a.st.StatusInfo
 		if a.status.isError {
 			st = a.st.StatusError

@@ -153,7 +153,7 @@ func TestRefreshReappliesTheKeysTTL(t *testing.T) {
 func TestInlineEditKeepsTTLAndRefusesInvalidJSON(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"b": {"doc": `{"a":1}`}}, map[string]time.Duration{"doc": time.Hour})
 	app := newApp(t, s, model.Options{Bucket: "b"})
-	app.Keys("enter", "tab", "i")
+	app.Keys("enter", "i")
 	mustSee(t, app, "Edit doc")
 	app.Keys("end", "ctrl+end")
 	app.Keys("backspace")
@@ -175,7 +175,7 @@ func TestInlineEditKeepsTTLAndRefusesInvalidJSON(t *testing.T) {
 func TestConcurrentChangeIsCaughtAndCanBeReloaded(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"b": {"k": "mine-before"}}, nil)
 	app := newApp(t, s, model.Options{Bucket: "b"})
-	app.Keys("enter", "tab")
+	app.Keys("enter")
 	mustSee(t, app, "mine-before")
 	// Someone else writes after we loaded the value.
 	if err := s.Put(context.Background(), "b", "k", []byte("theirs"), backend.PutOptions{}); err != nil {

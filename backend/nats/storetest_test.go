@@ -28,3 +28,7 @@ func conformanceHarness() storetest.Harness {
 		TTLGranularity: time.Second,
 	}
 }
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, conformanceHarness())
+}

@@ -8,9 +8,9 @@ import (
 
 // grid locates cells in a rendered image.
 type grid struct {
-	img        image.Image
+	img          image.Image
 	cellW, cellH int
-	pad        int
+	pad          int
 }
 
 func render(t *testing.T, screen string, cols, rows int, opts Options) grid {

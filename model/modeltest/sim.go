@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Model is what the simulator drives: a Bubble Tea model that can also
@@ -82,12 +83,15 @@ func (s *Sim) Settle() {
 	}
 }
 
-// WaitFor settles until the screen contains text or the timeout passes; it
-// returns whether the text appeared.
+// Plain is the screen without styling, as a user reads it.
+func (s *Sim) Plain() string { return ansi.Strip(s.Screen()) }
+
+// WaitFor settles until the screen, read without styling, contains text or
+// the timeout passes; it returns whether the text appeared.
 func (s *Sim) WaitFor(text string, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if strings.Contains(s.Screen(), text) {
+		if strings.Contains(s.Plain(), text) {
 			return true
 		}
 		select {
@@ -96,7 +100,7 @@ func (s *Sim) WaitFor(text string, timeout time.Duration) bool {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return strings.Contains(s.Screen(), text)
+	return strings.Contains(s.Plain(), text)
 }
 
 // run executes cmd in the background; batches fan out. Ticks are dropped

@@ -1,13 +1,13 @@
-package keyspace
+package backend
 
 import "strings"
 
-// Glob reports whether name matches a Redis-style glob: * any run of bytes
+// MatchGlob reports whether name matches a Redis-style glob: * any run of bytes
 // (including ':' and '.'), ? one byte, [abc] [a-z] [^a] classes and \
 // escapes. kvdeck uses it to decide whether a key created elsewhere belongs
 // to the running listing; it is small enough to write by hand and must
 // agree with Redis, which path.Match (where * stops at '/') does not.
-func Glob(pattern, name string) bool {
+func MatchGlob(pattern, name string) bool {
 	for len(pattern) > 0 {
 		switch pattern[0] {
 		case '*':
@@ -18,7 +18,7 @@ func Glob(pattern, name string) bool {
 				return true
 			}
 			for i := 0; i <= len(name); i++ {
-				if Glob(pattern, name[i:]) {
+				if MatchGlob(pattern, name[i:]) {
 					return true
 				}
 			}
@@ -93,9 +93,9 @@ func classMatch(class string, c byte) bool {
 	return ok != neg
 }
 
-// Subject reports whether a NATS key matches a subject filter: tokens split
+// MatchSubject reports whether a NATS key matches a subject filter: tokens split
 // on '.', '*' matches one token, '>' (last) matches one or more.
-func Subject(filter, name string) bool {
+func MatchSubject(filter, name string) bool {
 	if filter == "" || filter == ">" {
 		return name != ""
 	}

@@ -1,0 +1,191 @@
+package local
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kvdeck/kvdeck/backend"
+)
+
+func fileHash(t *testing.T, path string) [32]byte {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(raw)
+}
+
+// A bbolt file written by another program opens as it is: its buckets
+// (nested ones as paths) and raw values show, and browsing writes nothing.
+func TestForeignFileIsShownAndNotWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "foreign.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		app, _ := tx.CreateBucket([]byte("app"))
+		app.Put([]byte("config"), []byte(`{"debug":true}`))
+		cache, _ := app.CreateBucket([]byte("cache"))
+		cache.Put([]byte("page:/"), []byte{0xde, 0xad, 0xbe, 0xef})
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fileHash(t, path)
+	s, err := Open(path, Options{SweepEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	bs, err := s.Buckets(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bs) != 2 || bs[0].Name != "app" || bs[1].Name != "app/cache" || bs[0].Keys != 1 || bs[1].Keys != 1 {
+		t.Fatalf("buckets of a foreign file: %+v", bs)
+	}
+	e, err := s.Get(ctx, "app/cache", "page:/", backend.GetOptions{})
+	if err != nil || string(e.Value) != "\xde\xad\xbe\xef" || e.Version == "" {
+		t.Fatalf("raw value: %v %q", err, e.Value)
+	}
+	var keys []string
+	s.Keys(ctx, "app", backend.Query{}, func(b []backend.KeyInfo) error {
+		for _, k := range b {
+			keys = append(keys, k.Name)
+		}
+		return nil
+	})
+	if strings.Join(keys, ",") != "config" {
+		t.Fatalf("a nested bucket was listed as a key: %v", keys)
+	}
+	time.Sleep(200 * time.Millisecond) // give the sweeper its chances
+	s.Close()
+	if fileHash(t, path) != before {
+		t.Fatal("browsing a foreign file changed it")
+	}
+	// An edit with the fingerprint version read above works.
+	s, _ = Open(path, Options{})
+	defer s.Close()
+	if err := s.Put(ctx, "app/cache", "page:/", []byte("new"), backend.PutOptions{IfVersion: e.Version}); err != nil {
+		t.Fatalf("editing a foreign key: %v", err)
+	}
+}
+
+func TestSecondOpenSaysInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	_, err = Open(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("second open: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("second open took %v to fail", d)
+	}
+}
+
+func TestOpenErrorsAreClear(t *testing.T) {
+	if _, err := Open("/nonexistent/dir/s.db", Options{}); err == nil || !strings.Contains(err.Error(), "/nonexistent/dir") {
+		t.Fatalf("missing folder: %v", err)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	os.WriteFile(junk, []byte(strings.Repeat("not a database ", 1000)), 0o600)
+	if _, err := Open(junk, Options{}); err == nil || !strings.Contains(err.Error(), "not a bbolt database") {
+		t.Fatalf("junk file: %v", err)
+	}
+}
+
+func newStore(t *testing.T, cfg backend.BucketConfig) *Store {
+	s, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{SweepEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.CreateBucket(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestHistoryIsTrimmedToTheBucketsHistory(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "flags", History: 3})
+	ctx := context.Background()
+	for _, v := range []string{"1", "2", "3", "4", "5"} {
+		s.Put(ctx, "flags", "f", []byte(v), backend.PutOptions{})
+	}
+	h, err := s.History(ctx, "flags", "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 3 || string(h[0].Value) != "5" || string(h[2].Value) != "3" {
+		t.Fatalf("history has %d entries, want the newest 3", len(h))
+	}
+}
+
+func TestBucketRulesAndLimits(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "small", History: 1, MaxValueSize: 4, TTL: time.Hour})
+	ctx := context.Background()
+	for _, bad := range []backend.BucketConfig{{Name: "has space", History: 1}, {Name: "dots.not.ok", History: 1}, {Name: "ok", History: 65}} {
+		if err := s.CreateBucket(ctx, bad); !errors.Is(err, backend.ErrInvalid) {
+			t.Errorf("CreateBucket(%+v): %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := s.Put(ctx, "small", "k", []byte("12345"), backend.PutOptions{}); !errors.Is(err, backend.ErrInvalid) || !strings.Contains(err.Error(), "max value size") {
+		t.Fatalf("an oversized value: %v", err)
+	}
+	if err := s.Put(ctx, "small", "k", []byte("1234"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := s.Get(ctx, "small", "k", backend.GetOptions{})
+	if left := time.Until(e.ExpiresAt); left < 59*time.Minute || e.TTL != time.Hour {
+		t.Fatalf("a new key did not get the bucket's default TTL: %v left, TTL %v", left, e.TTL)
+	}
+	if err := s.CreateBucket(ctx, backend.BucketConfig{Name: "small", History: 1}); !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("creating an existing bucket: %v", err)
+	}
+}
+
+func TestSweeperRemovesExpiredKeysAndTellsWatchers(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "b", History: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := make(chan backend.Change, 10)
+	go s.Watch(ctx, "b", "", func(c backend.Change) { changes <- c })
+	time.Sleep(50 * time.Millisecond)
+	s.Put(ctx, "b", "gone", []byte("x"), backend.PutOptions{TTLMode: backend.TTLSet, TTL: time.Second})
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case c := <-changes:
+			if c.Op == backend.ChangeExpire && c.Key == "gone" {
+				err := s.db.View(func(tx *bolt.Tx) error {
+					if tx.Bucket([]byte("b")).Get([]byte("gone")) != nil {
+						t.Error("the sweeper reported an expiry but left the value in the file")
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no expiry change within 5s")
+		}
+	}
+}

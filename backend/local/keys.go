@@ -1,0 +1,111 @@
+package local
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kvdeck/kvdeck/backend"
+)
+
+// defaultBatch is how many keys one read transaction lists before it
+// closes: a slow consumer never holds a bbolt read transaction open.
+const defaultBatch = 1000
+
+// Keys streams the keys matching q in key order, in batches, each read in
+// its own short transaction. A pattern's literal prefix is sought with the
+// cursor, so a prefix search does not walk the bucket.
+func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
+	size := q.BatchSize
+	if size <= 0 {
+		size = defaultBatch
+	}
+	prefix := literalPrefix(q.Pattern)
+	var after []byte
+	batch := make([]backend.KeyInfo, 0, size)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		batch = batch[:0]
+		done := false
+		now := s.now()
+		err := s.db.View(func(tx *bolt.Tx) error {
+			ub := userBucket(tx, bucket)
+			if ub == nil {
+				return bucketNotFound(bucket)
+			}
+			m, _ := bucketMeta(tx, bucket, false)
+			c := ub.Cursor()
+			var k, v []byte
+			if after == nil {
+				k, v = c.Seek([]byte(prefix))
+			} else {
+				k, v = c.Seek(after)
+				if k != nil && string(k) == string(after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
+				if !strings.HasPrefix(string(k), prefix) {
+					done = true
+					return nil
+				}
+				after = append(after[:0], k...)
+				if v == nil {
+					continue // a nested bucket, not a key
+				}
+				if q.Pattern != "" && !backend.MatchGlob(q.Pattern, string(k)) {
+					continue
+				}
+				info := backend.KeyInfo{Name: string(k), Kind: backend.KindString, Size: int64(len(v)), HasMeta: true}
+				if meta, ok := getMeta(m, k); ok {
+					if meta.expired(now) {
+						continue
+					}
+					if meta.expires != 0 {
+						info.ExpiresAt = time.UnixMilli(meta.expires)
+					}
+				}
+				batch = append(batch, info)
+				if len(batch) == size {
+					return nil
+				}
+			}
+			done = true
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(batch) > 0 {
+			if err := emit(batch); err != nil {
+				return err
+			}
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// literalPrefix is the part of a glob before its first special character.
+func literalPrefix(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; c {
+		case '*', '?', '[':
+			return b.String()
+		case '\\':
+			if i+1 < len(pattern) {
+				i++
+				b.WriteByte(pattern[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
