@@ -45,4 +45,3 @@ func TestSubjectWildcards(t *testing.T) {
 		}
 	}
 }
-

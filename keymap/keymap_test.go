@@ -3,8 +3,8 @@ package keymap
 import (
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 func TestEveryBindingHasKeysAndHelp(t *testing.T) {

@@ -54,7 +54,7 @@ type Styles struct {
 
 // palette is the handful of colors a theme is made of.
 type palette struct {
-	fg, muted, accent, accent2, border, borderFocus color.Color
+	fg, muted, accent, accent2, border, borderFocus                        color.Color
 	selBg, selFg, dimSelBg, errFg, warnFg, okFg, kindFg, folderFg, matchFg color.Color
 }
 
