@@ -1,0 +1,194 @@
+// Package redis is kvdeck's Redis driver on go-redis v9: standalone, TLS,
+// ACL users, logical databases, Cluster and Sentinel; every data type.
+package redis
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/kvdeck/kvdeck/backend"
+)
+
+// Store is an open Redis connection speaking kvdeck's store contract.
+// Buckets are logical databases ("0", "1"...), or one "cluster" bucket.
+type Store struct {
+	backend.Guard
+	opts    Options
+	address string
+	cluster bool
+
+	mu      sync.Mutex
+	clients map[int]goredis.UniversalClient
+
+	connected atomic.Bool
+}
+
+// The capabilities the Redis driver offers.
+var (
+	_ backend.Store        = (*Store)(nil)
+	_ backend.Describer    = (*Store)(nil)
+	_ backend.Renamer      = (*Store)(nil)
+	_ backend.Collections  = (*Store)(nil)
+	_ backend.Watcher      = (*Store)(nil)
+	_ backend.Connectivity = (*Store)(nil)
+	_ backend.BulkLoader   = (*Store)(nil)
+)
+
+// clusterBucket is the one bucket of a Cluster.
+const clusterBucket = "cluster"
+
+// requestTimeout bounds reads and writes on the wire, so a server that
+// goes away mid-listing ends the call with an error, not a hang.
+const requestTimeout = 5 * time.Second
+
+// Open connects, pings and detects Cluster mode.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if len(o.Addrs) == 0 && o.MasterName == "" {
+		return nil, backend.Invalid("url", "no Redis address")
+	}
+	if o.ScanCount <= 0 {
+		o.ScanCount = 1000
+	}
+	s := &Store{Guard: backend.Guard{ReadOnly: o.ReadOnly}, opts: o, address: o.address(), clients: map[int]goredis.UniversalClient{}}
+	s.cluster = o.Cluster || len(o.Addrs) > 1 && o.MasterName == ""
+	c, err := s.client(o.DB)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		s.Close()
+		return nil, describe(err, s.address)
+	}
+	if !s.cluster && o.MasterName == "" && o.Network != "unix" {
+		if info, err := c.Info(ctx, "cluster").Result(); err == nil && strings.Contains(info, "cluster_enabled:1") {
+			s.Close()
+			s.clients = map[int]goredis.UniversalClient{}
+			s.cluster = true
+			if c, err = s.client(0); err != nil {
+				return nil, err
+			}
+			if err := c.Ping(ctx).Err(); err != nil {
+				s.Close()
+				return nil, describe(err, s.address)
+			}
+		}
+	}
+	s.connected.Store(true)
+	return s, nil
+}
+
+// client returns the client for a database, creating it on first use: one
+// client per database keeps SELECT out of shared connections.
+func (s *Store) client(db int) (goredis.UniversalClient, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cluster {
+		db = 0
+	}
+	if c, ok := s.clients[db]; ok {
+		return c, nil
+	}
+	tlsConf, err := s.opts.TLS.config()
+	if err != nil {
+		return nil, err
+	}
+	o := s.opts
+	var c goredis.UniversalClient
+	switch {
+	case o.MasterName != "":
+		c = goredis.NewFailoverClient(&goredis.FailoverOptions{
+			MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs, SentinelPassword: o.SentinelPassword,
+			Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
+			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+		})
+	case s.cluster:
+		c = goredis.NewClusterClient(&goredis.ClusterOptions{
+			Addrs: o.Addrs, Username: o.Username, Password: o.Password, TLSConfig: tlsConf,
+			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+		})
+	default:
+		c = goredis.NewClient(&goredis.Options{
+			Network: o.Network, Addr: o.Addrs[0], Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
+			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+		})
+	}
+	c.AddHook(connHook{s})
+	s.clients[db] = c
+	return c, nil
+}
+
+// bucketClient maps a bucket name to its client.
+func (s *Store) bucketClient(bucket string) (goredis.UniversalClient, error) {
+	if s.cluster {
+		if bucket != clusterBucket {
+			return nil, backendErr(backend.ErrNotFound, "bucket %q: a Cluster has one bucket, %q", bucket, clusterBucket)
+		}
+		return s.client(0)
+	}
+	db, err := strconv.Atoi(bucket)
+	if err != nil || db < 0 {
+		return nil, backendErr(backend.ErrNotFound, "bucket %q: Redis databases are numbered 0, 1, 2…", bucket)
+	}
+	return s.client(db)
+}
+
+// Info describes the connection.
+func (s *Store) Info() backend.Info {
+	addr := s.address
+	if s.cluster {
+		addr += " (cluster)"
+	}
+	return backend.Info{Kind: "redis", Address: addr, ReadOnly: s.ReadOnly, Delimiter: ":",
+		PatternHelp: "glob: * any run, ? one char, [abc] a class (SCAN MATCH)"}
+}
+
+// Connected reports whether the last command reached the server.
+func (s *Store) Connected() bool { return s.connected.Load() }
+
+// Close closes every client.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, c := range s.clients {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// connHook keeps Connected up to date from the outcome of each command.
+type connHook struct{ s *Store }
+
+func (h connHook) DialHook(next goredis.DialHook) goredis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		if err != nil && isNetErr(err) {
+			h.s.connected.Store(false)
+		}
+		return c, err
+	}
+}
+
+func (h connHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		h.s.connected.Store(err == nil || !isNetErr(err))
+		return err
+	}
+}
+
+func (h connHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		err := next(ctx, cmds)
+		h.s.connected.Store(err == nil || !isNetErr(err))
+		return err
+	}
+}
