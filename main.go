@@ -96,8 +96,19 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.natsNKey, "nkey", "", "NATS nkey seed file")
 	fs.StringVar(&f.natsToken, "token", "", "NATS token (prefer a context or NATS_URL)")
 	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
-	err := fs.Parse(args)
-	return f, fs.Args(), err
+	// Flags may come before or after the target (kvdeck redis://h --bucket 0),
+	// so parse again after each positional argument.
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return f, nil, err
+		}
+		if fs.NArg() == 0 {
+			return f, rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 func main() {

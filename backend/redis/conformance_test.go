@@ -1,0 +1,41 @@
+package redis
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/redis/redistest"
+	"github.com/kvdeck/kvdeck/backend/storetest"
+)
+
+func open(t testing.TB, url string, readOnly bool) *Store {
+	t.Helper()
+	o, err := ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ReadOnly = readOnly
+	s, err := Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) (func(bool) backend.Store, string) {
+			c := srv.Client()
+			defer c.Close()
+			if err := c.FlushAll(context.Background()).Err(); err != nil {
+				t.Fatal(err)
+			}
+			return func(ro bool) backend.Store { return open(t, srv.URL(), ro) }, "0"
+		},
+		PrefixPattern:  func(p string) string { return p + "*" },
+		TTLGranularity: time.Second,
+	})
+}

@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kvdeck/kvdeck/backend/redis/redistest"
+	"github.com/kvdeck/kvdeck/internal/tmuxtest"
+)
+
+// A user points kvdeck at Redis, browses, opens a hash, edits a string and
+// its TTL survives the edit.
+func TestRedisBrowseEditKeepsTTL(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	for i := range 2000 {
+		c.Set(ctx, fmt.Sprintf("session:%04d", i), `{"user":1}`, time.Hour)
+	}
+	c.HSet(ctx, "user:1", "name", "ada", "lang", "en")
+	c.Set(ctx, "config:flag", `{"on":true}`, 2*time.Hour)
+
+	tm := tmuxtest.Start(t, 140, 30, append(env(t), "EDITOR=sed -i s/true/false/"), binary, srv.URL(), "--bucket", "0", "--match", "config:*")
+	tm.WaitFor("1 keys", 15*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor(`"on": true`, 5*time.Second)
+	tm.Send("e")
+	tm.WaitFor("saved config:flag", 10*time.Second)
+	tm.WaitFor(`"on": false`, 5*time.Second)
+	if ttl, _ := c.PTTL(ctx, "config:flag").Result(); ttl < time.Hour {
+		t.Fatalf("the edit lost the TTL: %v left", ttl)
+	}
+	// Open the hash through a pattern search.
+	tm.Send("Escape")
+	tm.Send("s")
+	tm.Type("user:*")
+	tm.Send("Enter")
+	tm.WaitFor("1 keys", 5*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor("hash", 5*time.Second)
+	tm.WaitFor("ada", 5*time.Second)
+	// The whole database.
+	tm.Send("Escape")
+	tm.Send("s")
+	tm.Send("C-u")
+	tm.Send("Enter")
+	tm.WaitFor("2002 keys", 10*time.Second)
+	if strings.Contains(tm.Screen(), "listing") {
+		t.Fatal("listing not complete")
+	}
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+}
