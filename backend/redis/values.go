@@ -30,7 +30,7 @@ return {t, ttl, string.len(v), redis.sha1hex(v), part}
 `)
 
 // writeScript sets a string only if the key still holds what was read
-// (ARGV[1], a SHA-1; '' for any), or only if absent (ARGV[5] = '1'), never
+// (ARGV[1], a SHA-1; ” for any), or only if absent (ARGV[5] = '1'), never
 // over a key of another type, keeping the TTL unless told otherwise.
 var writeScript = goredis.NewScript(`
 local t = redis.call('TYPE', KEYS[1]).ok
