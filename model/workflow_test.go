@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/model"
@@ -263,15 +265,36 @@ func TestValueSearchFindsTextAndJSONFields(t *testing.T) {
 	mustSee(t, app, "3 matches")
 }
 
-func TestSortByNameIsOffTheUIPath(t *testing.T) {
-	s := openStore(t, map[string]map[string]string{"b": {"b": "1", "a": "2", "c": "3"}}, nil)
+func TestSortByTTLPutsSoonestFirst(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"aaa": "1", "bbb": "2", "ccc": "3"}},
+		map[string]time.Duration{"aaa": time.Hour, "ccc": time.Minute})
 	app := newApp(t, s, model.Options{Bucket: "b"})
 	mustSee(t, app, "3 keys")
 	app.Keys("o")
 	mustSee(t, app, "sorted by name")
+	app.Keys("o")
+	mustSee(t, app, "sorted by TTL")
 	screen := plain(app)
-	if strings.Index(screen, " a ") > strings.Index(screen, " c ") {
-		t.Fatalf("not sorted:\n%s", screen)
+	c, a, b := strings.Index(screen, "│  ccc"), strings.Index(screen, "│  aaa"), strings.Index(screen, "│  bbb")
+	if !(c < a && a < b) {
+		t.Fatalf("sorted by TTL should list ccc (1m), aaa (1h), bbb (none):\n%s", screen)
 	}
 	_ = modeltest.Key
+}
+
+func TestMouseClicksFocusSelectAndDoubleClickOpens(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}, "b": {"k1": "one", "k2": "two"}}, nil)
+	app := newApp(t, s, model.Options{})
+	mustSee(t, app, "1 keys")
+	// Row 2 of the buckets pane (y = header 1 + border 1 + row 1) is "b".
+	app.Send(tea.MouseClickMsg{X: 3, Y: 3, Button: tea.MouseLeft})
+	app.Settle()
+	mustSee(t, app, "2 keys")
+	// A double click on the second key opens it.
+	app.Send(tea.MouseClickMsg{X: 40, Y: 3, Button: tea.MouseLeft})
+	app.Send(tea.MouseClickMsg{X: 40, Y: 3, Button: tea.MouseLeft})
+	app.Settle()
+	mustSee(t, app, "two")
+	app.Send(tea.MouseWheelMsg{X: 40, Y: 5, Button: tea.MouseWheelDown})
+	app.Settle()
 }
