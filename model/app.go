@@ -128,7 +128,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case filterDoneMsg:
 		a.keys.filtered(a, msg)
-		return a, a.keys.describeVisible(a)
+		return a, tea.Batch(a.keys.describeVisible(a), a.followCursor())
 	case entryLoadedMsg:
 		return a, a.value.loaded(a, msg)
 	case docBuiltMsg:
@@ -144,7 +144,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case valueSearchMsg:
 		return a, a.keys.valueSearched(a, msg)
 	case sortDoneMsg:
-		return a, a.keys.sorted(a, msg)
+		return a, tea.Batch(a.keys.sorted(a, msg), a.followCursor())
 	case editorReadyMsg:
 		return a, a.runEditor(msg)
 	case editedMsg:
@@ -180,6 +180,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if a.dialog != nil {
 		return a.updateDialog(msg)
+	}
+	if a.keys.filter.editing {
+		// Every key is text while the filter is typed: "q" must not quit
+		// and ":" must not open the command line.
+		return a.keys.filterKey(a, msg)
 	}
 	if a.showHelp {
 		if key.Matches(msg, a.km.Help, a.km.Back, a.km.Quit) {
@@ -217,6 +222,15 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 
 func (a *App) setFocus(p pane) {
 	a.focus = p
+}
+
+// followCursor shows the key under the cursor after the list was
+// reordered or narrowed, unless the user is still choosing a bucket.
+func (a *App) followCursor() tea.Cmd {
+	if a.focus == paneBuckets {
+		return nil
+	}
+	return a.keys.selectCursor(a)
 }
 
 // followFocus loads the key under the cursor when the user moves into the

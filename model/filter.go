@@ -127,7 +127,7 @@ func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
 func (k *keysPane) clearFilter(a *App) tea.Cmd {
 	k.filter = filterState{}
 	k.view = nil
-	return k.afterFilter(a)
+	return tea.Batch(k.afterFilter(a), a.followCursor())
 }
 
 func (k *keysPane) afterFilter(a *App) tea.Cmd {

@@ -33,6 +33,11 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	app.Keys("enter", "esc")
 	mustSee(t, app, "session:9")
 	mustNotSee(t, app, "match")
+	// Keys that are bindings elsewhere are text in the filter.
+	app.Keys("/")
+	app.Type("q:u?")
+	mustSee(t, app, `0 of 4 keys match "q:u?"`)
+	mustNotSee(t, app, "Command")
 }
 
 func TestTreeGroupsKeysWithCounts(t *testing.T) {
