@@ -25,7 +25,9 @@ func open(t testing.TB, url string, readOnly bool) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	srv := redistest.Start(t)
+	// Notifications on, so the suite's watch test sees real events (the
+	// driver never turns them on itself).
+	srv := redistest.Start(t, "--notify-keyspace-events", "KEA")
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) (func(bool) backend.Store, string) {
 			c := srv.Client()
