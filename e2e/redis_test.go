@@ -13,6 +13,13 @@ import (
 
 // A user points kvdeck at Redis, browses, opens a hash, edits a string and
 // its TTL survives the edit.
+// escape presses Esc alone: Esc followed at once by a key reads as alt+key,
+// as in any terminal program, so wait before the next key.
+func escape(tm *tmuxtest.Session) {
+	tm.Send("Escape")
+	time.Sleep(300 * time.Millisecond)
+}
+
 func TestRedisBrowseEditKeepsTTL(t *testing.T) {
 	srv := redistest.Start(t)
 	c := srv.Client()
@@ -35,16 +42,19 @@ func TestRedisBrowseEditKeepsTTL(t *testing.T) {
 		t.Fatalf("the edit lost the TTL: %v left", ttl)
 	}
 	// Open the hash through a pattern search.
-	tm.Send("Escape")
+	escape(tm)
 	tm.Send("s")
+	tm.Send("C-u") // the dialog starts with the current pattern
 	tm.Type("user:*")
 	tm.Send("Enter")
-	tm.WaitFor("1 keys", 5*time.Second)
+	tm.WaitForFunc(func(sc string) bool {
+		return strings.Contains(sc, "pattern user:*  1 keys") && strings.Contains(sc, "user:1")
+	}, 5*time.Second, "the user:* listing")
 	tm.Send("Enter")
 	tm.WaitFor("hash", 5*time.Second)
 	tm.WaitFor("ada", 5*time.Second)
 	// The whole database.
-	tm.Send("Escape")
+	escape(tm)
 	tm.Send("s")
 	tm.Send("C-u")
 	tm.Send("Enter")

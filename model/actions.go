@@ -193,7 +193,7 @@ func (a *App) openPatternDialog() tea.Cmd {
 	a.dialog = newInput("Server-side pattern search", "pattern> ", a.keys.pattern, []string{help, "empty lists every key"}, func(a *App, p string) (tea.Cmd, error) {
 		a.keys.pattern = p
 		a.setFocus(paneKeys)
-		return a.keys.reload(a), nil
+		return a.keys.open(a, a.keys.bucket), nil
 	})
 	return nil
 }
@@ -212,7 +212,7 @@ func (a *App) openTypeFilterDialog() tea.Cmd {
 			}
 		}
 		a.keys.kind = k
-		return a.keys.reload(a), nil
+		return a.keys.open(a, a.keys.bucket), nil
 	})
 	return nil
 }
@@ -325,7 +325,7 @@ func (a *App) runCommand(line string) (tea.Cmd, error) {
 	case "search", "s":
 		a.keys.pattern = arg
 		a.setFocus(paneKeys)
-		return a.keys.reload(a), nil
+		return a.keys.open(a, a.keys.bucket), nil
 	case "filter", "f":
 		a.setFocus(paneKeys)
 		return a.keys.setFilter(a, arg), nil

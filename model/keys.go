@@ -45,10 +45,18 @@ type keysPane struct {
 // open starts listing bucket from the start, cancelling any listing, filter
 // or watch of the previous bucket.
 func (k *keysPane) open(a *App, bucket string) tea.Cmd {
+	return k.list(a, bucket, false)
+}
+
+// list starts a listing; a reload keeps the value pane, anything else (a
+// new bucket, pattern or type) shows the first key of the new list.
+func (k *keysPane) list(a *App, bucket string, reload bool) tea.Cmd {
 	k.stopStreams()
 	if bucket != k.bucket {
 		k.filter = filterState{}
 		k.marked = nil
+	}
+	if !reload {
 		a.value.clear()
 	}
 	k.bucket = bucket
@@ -86,7 +94,7 @@ func (k *keysPane) reload(a *App) tea.Cmd {
 	if k.bucket == "" {
 		return nil
 	}
-	return k.open(a, k.bucket)
+	return k.list(a, k.bucket, true)
 }
 
 func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {

@@ -241,7 +241,7 @@ func (v *valuePane) cycleFormat(a *App) tea.Cmd {
 // metaLines describes the entry above its value.
 func (v *valuePane) metaLines(a *App, w int) []string {
 	e := v.entry
-	lbl := func(s string) string { return a.st.MetaLabel.Render(fmt.Sprintf("%-8s", s)) }
+	lbl := func(s string) string { return a.st.MetaLabel.Render(fmt.Sprintf("%-8s ", s)) }
 	val := a.st.MetaValue.Render
 	var out []string
 	kind := e.Kind.String()
