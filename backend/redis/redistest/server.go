@@ -20,8 +20,8 @@ import (
 
 // Server is one running redis-server.
 type Server struct {
-	Addr string
-	Dir  string
+	Addr   string
+	Dir    string
 	port   int
 	args   []string
 	cmd    *exec.Cmd
