@@ -111,7 +111,7 @@ func (a *App) openTTLDialog() tea.Cmd {
 func (a *App) historyWarning() string {
 	for _, b := range a.buckets.list {
 		if b.Name == a.keys.bucket && b.Config != nil && b.Config.History > 1 && a.info.Kind == "nats" {
-			return fmt.Sprintf("note: this bucket keeps %d revisions; when the key expires its older revisions are removed too", b.Config.History)
+			return fmt.Sprintf("note: this bucket keeps %d revisions; when this revision expires, NATS removes only it, and an older revision without a TTL becomes the value again", b.Config.History)
 		}
 	}
 	return ""

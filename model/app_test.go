@@ -160,6 +160,7 @@ func TestChangingBucketDropsTheOldListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := newApp(t, s, model.Options{})
+	mustSee(t, app, "small")
 	// Buckets are sorted: big is first and starts listing; move to small
 	// at once.
 	app.Send(modeltest.Key("down"))

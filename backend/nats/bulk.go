@@ -10,8 +10,10 @@ import (
 )
 
 // bulkWindow is how many asynchronous publishes PutMany keeps in flight
-// before it waits for their acknowledgements.
-const bulkWindow = 4096
+// before it waits for their acknowledgements. It stays well under the
+// client's limit of outstanding async publishes (4,000 by default), past
+// which a publish fails after a short stall on a busy machine.
+const bulkWindow = 1000
 
 // PutMany writes many values with asynchronous publishes, a window at a
 // time, and fails on the first write the server refused.

@@ -32,12 +32,19 @@ type Sim struct {
 	Quiet time.Duration
 }
 
-// New starts m at the given size and runs Init's commands.
+// New starts m at the given size, runs Init's commands and settles.
 func New(m Model, width, height int) *Sim {
+	s := Start(m, width, height)
+	s.Settle()
+	return s
+}
+
+// Start is New without settling: the caller drives the messages (through
+// Messages) from the very first one.
+func Start(m Model, width, height int) *Sim {
 	s := &Sim{m: m, msgs: make(chan tea.Msg, 1024), Quiet: 150 * time.Millisecond}
 	s.Send(tea.WindowSizeMsg{Width: width, Height: height})
 	s.run(m.Init())
-	s.Settle()
 	return s
 }
 
@@ -70,6 +77,10 @@ func (s *Sim) Type(text string) {
 	}
 	s.Settle()
 }
+
+// Messages is the channel commands answer on, for callers that run their
+// own event loop (the benchmarks measure key latency behind a listing).
+func (s *Sim) Messages() <-chan tea.Msg { return s.msgs }
 
 // Settle processes messages until none arrives for Quiet.
 func (s *Sim) Settle() {
