@@ -52,7 +52,22 @@ func TestRedisBrowseEditKeepsTTL(t *testing.T) {
 	}, 5*time.Second, "the user:* listing")
 	tm.Send("Enter")
 	tm.WaitFor("hash", 5*time.Second)
-	tm.WaitFor("ada", 5*time.Second)
+	tm.WaitFor("name = ada", 5*time.Second)
+	// Edit the hash field under the cursor (the first, name).
+	tm.Send("i")
+	tm.WaitFor("Field name of user:1", 5*time.Second)
+	tm.Send("C-u")
+	tm.Type("grace")
+	tm.Send("Enter")
+	tm.WaitFor("name = grace", 5*time.Second)
+	if v, _ := c.HGet(ctx, "user:1", "name").Result(); v != "grace" {
+		t.Fatalf("hash field holds %q after the edit", v)
+	}
+	// Add a field.
+	tm.Send("a")
+	tm.Type("city=Paris")
+	tm.Send("Enter")
+	tm.WaitFor("city = Paris", 5*time.Second)
 	// The whole database.
 	escape(tm)
 	tm.Send("s")

@@ -21,6 +21,8 @@ type KeyMap struct {
 	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, NewKey, Rename, Delete, CopyKey key.Binding
 	// Value pane and key actions
 	Edit, EditInline, TTL, RefreshTTL, Format, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
+	// Collection elements (Redis hash, list, set, zset, stream) and memory
+	AddElement, RemoveElement, MemoryUsage key.Binding
 	// Buckets pane
 	NewBucket, EditBucket, DeleteBucket key.Binding
 }
@@ -78,6 +80,10 @@ func Default() KeyMap {
 		History:    b("H", "history and revert", "H"),
 		Purge:      b("P", "purge key and its history (NATS)", "P"),
 
+		AddElement:    b("a", "add element (hash field, list item, member, entry)", "a"),
+		RemoveElement: b("x", "remove the element under the cursor", "x"),
+		MemoryUsage:   b("m", "memory usage (Redis MEMORY USAGE)", "m"),
+
 		NewBucket:    b("n", "new bucket", "n"),
 		EditBucket:   b("e", "edit bucket", "e"),
 		DeleteBucket: b("d", "delete bucket", "d"),
@@ -92,6 +98,7 @@ func (k KeyMap) Groups() []Group {
 		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
 		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
+		{"Collections", []key.Binding{k.Edit, k.AddElement, k.RemoveElement, k.MemoryUsage}},
 	}
 }
 
@@ -126,6 +133,6 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"newkey": &k.NewKey, "rename": &k.Rename, "delete": &k.Delete, "copykey": &k.CopyKey, "edit": &k.Edit,
 		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format,
 		"loadwhole": &k.LoadWhole, "copyvalue": &k.CopyValue, "copypath": &k.CopyPath, "history": &k.History,
-		"purge": &k.Purge, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
+		"purge": &k.Purge, "addelement": &k.AddElement, "removeelement": &k.RemoveElement, "memoryusage": &k.MemoryUsage, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
 	}
 }

@@ -33,4 +33,3 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 		t.Fatal("the value of a key the user moved past was shown")
 	}
 }
-

@@ -190,10 +190,20 @@ func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 			a.status.info(a, "copied path "+p)
 			return tea.SetClipboard(p)
 		}
-	case key.Matches(msg, a.km.Edit):
-		return a.editInEditor()
-	case key.Matches(msg, a.km.EditInline):
+	case key.Matches(msg, a.km.Edit, a.km.EditInline):
+		if v.entry != nil && v.entry.Kind.IsCollection() {
+			return a.editElement()
+		}
+		if key.Matches(msg, a.km.Edit) {
+			return a.editInEditor()
+		}
 		return a.openInlineEdit()
+	case key.Matches(msg, a.km.AddElement):
+		return a.addElement()
+	case key.Matches(msg, a.km.RemoveElement):
+		return a.removeElement()
+	case key.Matches(msg, a.km.MemoryUsage):
+		return a.memoryUsage()
 	case key.Matches(msg, a.km.TTL):
 		return a.openTTLDialog()
 	case key.Matches(msg, a.km.RefreshTTL):
