@@ -303,3 +303,41 @@ func TestMouseClicksFocusSelectAndDoubleClickOpens(t *testing.T) {
 	app.Send(tea.MouseWheelMsg{X: 40, Y: 5, Button: tea.MouseWheelDown})
 	app.Settle()
 }
+
+func TestBucketFormCreatesAndRefusesBadInput(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
+	app := newApp(t, s, model.Options{})
+	mustSee(t, app, "1 keys")
+	app.Keys("n")
+	mustSee(t, app, "New bucket")
+	app.Type("bad name")
+	app.Keys("enter")
+	mustSee(t, app, "invalid bucket name")
+	for range 8 {
+		app.Keys("backspace")
+	}
+	app.Type("orders")
+	app.Keys("tab", "tab", "tab") // to history
+	app.Keys("backspace")
+	app.Type("99")
+	app.Keys("enter")
+	mustSee(t, app, "invalid history: 99 is outside 1..64")
+	app.Keys("backspace", "backspace")
+	app.Type("5")
+	app.Keys("enter")
+	mustSee(t, app, "created bucket orders")
+	mustSee(t, app, "orders")
+	bs, _ := s.Buckets(context.Background())
+	if len(bs) != 2 || bs[1].Name != "orders" || bs[1].Config.History != 5 {
+		t.Fatalf("buckets after the form: %+v", bs)
+	}
+	// Deleting asks for the name.
+	app.Keys("down", "d")
+	mustSee(t, app, "Type orders to confirm")
+	app.Type("order")
+	app.Keys("enter")
+	mustSee(t, app, "Type orders to confirm")
+	app.Type("s")
+	app.Keys("enter")
+	mustSee(t, app, "deleted bucket orders")
+}
