@@ -71,10 +71,7 @@ func (a *App) openDelete() tea.Cmd {
 }
 
 func (a *App) openTTLDialog() tea.Cmd {
-	if !a.writable() {
-		return nil
-	}
-	name, ok := a.targetKey()
+	name, ok := a.writableTarget()
 	if !ok {
 		return nil
 	}
@@ -120,10 +117,7 @@ func (a *App) historyWarning() string {
 // refreshTTL re-applies the key's configured TTL from now (local, NATS),
 // or asks for one when the store does not remember it (Redis).
 func (a *App) refreshTTL() tea.Cmd {
-	if !a.writable() {
-		return nil
-	}
-	name, ok := a.targetKey()
+	name, ok := a.writableTarget()
 	if !ok {
 		return nil
 	}
@@ -223,10 +217,7 @@ func (a *App) openPurge() tea.Cmd {
 		a.status.info(a, "purge: this store has no history to purge; d deletes")
 		return nil
 	}
-	if !a.writable() {
-		return nil
-	}
-	name, ok := a.targetKey()
+	name, ok := a.writableTarget()
 	if !ok {
 		return nil
 	}

@@ -79,18 +79,7 @@ func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	n := len(b.list)
 	prev := b.win.Cursor
 	switch {
-	case key.Matches(msg, a.km.Up):
-		b.win.Move(-1, n)
-	case key.Matches(msg, a.km.Down):
-		b.win.Move(1, n)
-	case key.Matches(msg, a.km.PageUp):
-		b.win.Page(-1, n)
-	case key.Matches(msg, a.km.PageDown):
-		b.win.Page(1, n)
-	case key.Matches(msg, a.km.Home):
-		b.win.Home(n)
-	case key.Matches(msg, a.km.End):
-		b.win.End(n)
+	case navigate(a.km, msg, &b.win, n):
 	case key.Matches(msg, a.km.Open):
 		if n == 0 {
 			return nil

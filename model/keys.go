@@ -267,18 +267,7 @@ func (k *keysPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	n := k.count()
 	prev := k.win.Cursor
 	switch {
-	case key.Matches(msg, a.km.Up):
-		k.win.Move(-1, n)
-	case key.Matches(msg, a.km.Down):
-		k.win.Move(1, n)
-	case key.Matches(msg, a.km.PageUp):
-		k.win.Page(-1, n)
-	case key.Matches(msg, a.km.PageDown):
-		k.win.Page(1, n)
-	case key.Matches(msg, a.km.Home):
-		k.win.Home(n)
-	case key.Matches(msg, a.km.End):
-		k.win.End(n)
+	case navigate(a.km, msg, &k.win, n):
 	case key.Matches(msg, a.km.Open):
 		if k.tree.on && k.tree.toggleAt(k, k.win.Cursor) {
 			k.win.Clamp(k.count())

@@ -151,18 +151,7 @@ func (v *valuePane) lines() int {
 func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	n := v.lines()
 	switch {
-	case key.Matches(msg, a.km.Up):
-		v.win.Move(-1, n)
-	case key.Matches(msg, a.km.Down):
-		v.win.Move(1, n)
-	case key.Matches(msg, a.km.PageUp):
-		v.win.Page(-1, n)
-	case key.Matches(msg, a.km.PageDown):
-		v.win.Page(1, n)
-	case key.Matches(msg, a.km.Home):
-		v.win.Home(n)
-	case key.Matches(msg, a.km.End):
-		v.win.End(n)
+	case navigate(a.km, msg, &v.win, n):
 	case key.Matches(msg, a.km.Back):
 		a.setFocus(paneKeys)
 		return nil
