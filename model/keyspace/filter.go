@@ -47,7 +47,7 @@ func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string) ([]ui
 					failed.Store(true)
 					return
 				}
-				switch Match(q, sn.Name(int(row))) {
+				switch match(q, sn.Name(int(row)), sn.hasUpper(int(row))) {
 				case MatchSubstring:
 					r.exact = append(r.exact, row)
 				case MatchFuzzy:
@@ -80,14 +80,26 @@ const (
 	MatchFuzzy
 )
 
-// Match tests one name against a lower-cased query. The subsequence test
-// runs first because it is the cheaper filter: a name that does not hold
-// the query's characters in order matches neither way.
+// Match tests one name against a lower-cased query.
 func Match(lowerQuery, name string) MatchKind {
+	return match(lowerQuery, name, hasUpper(name))
+}
+
+// match is Match with the name's case known. A name without upper case
+// needs no folding: the library's Contains and a plain subsequence scan
+// settle it, which is most keys.
+func match(lowerQuery, name string, upper bool) MatchKind {
 	if lowerQuery == "" || strings.Contains(name, lowerQuery) {
-		// Most keys are lower case: the library's Contains settles them.
 		return MatchSubstring
 	}
+	if !upper {
+		if subsequence(name, lowerQuery) {
+			return MatchFuzzy
+		}
+		return NoMatch
+	}
+	// The subsequence test runs before the folded substring test: a name
+	// that does not hold the query's characters in order matches neither way.
 	if !subsequenceFold(name, lowerQuery) {
 		return NoMatch
 	}
@@ -132,6 +144,19 @@ func containsFold(s, lowerSub string) bool {
 		}
 	}
 	return false
+}
+
+// subsequence reports whether sub's bytes appear in s in order. A plain
+// loop: keys are short, and IndexByte's call overhead per query byte costs
+// more than comparing the few bytes between matches.
+func subsequence(s, sub string) bool {
+	j := 0
+	for i := 0; i < len(s) && j < len(sub); i++ {
+		if s[i] == sub[j] {
+			j++
+		}
+	}
+	return j == len(sub)
 }
 
 func subsequenceFold(s, lowerSub string) bool {

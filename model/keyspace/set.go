@@ -27,7 +27,8 @@ type row struct {
 	n       uint32
 	kind    backend.Kind
 	flags   uint8
-	_       [2]byte
+	upper   bool // the name has an ASCII upper-case letter (set once)
+	_       byte
 	expires int64 // unix milliseconds; 0 = none or unknown
 	size    int64 // -1 = unknown
 }
@@ -84,12 +85,23 @@ func (s *Set) add(k *backend.KeyInfo) {
 	c := s.chunks[ci]
 	off := len(c)
 	s.chunks[ci] = append(c, k.Name...)
-	r := row{chunk: uint32(ci), off: uint32(off), n: uint32(n), size: -1}
+	r := row{chunk: uint32(ci), off: uint32(off), n: uint32(n), size: -1, upper: hasUpper(k.Name)}
 	if k.HasMeta {
 		setMeta(&r, k)
 	}
 	s.rows = append(s.rows, r)
 	s.live++
+}
+
+// hasUpper tells the filter whether a case-insensitive match needs case
+// folding at all; most keys are lower case and take the faster path.
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 func setMeta(r *row, k *backend.KeyInfo) {
@@ -206,6 +218,9 @@ func (s *Set) Snapshot() Snapshot {
 
 // Len is the number of rows in the snapshot.
 func (sn Snapshot) Len() int { return len(sn.rows) }
+
+// hasUpper reports whether row i's name has an upper-case ASCII letter.
+func (sn Snapshot) hasUpper(i int) bool { return sn.rows[i].upper }
 
 // Name returns row i's name.
 func (sn Snapshot) Name(i int) string {
