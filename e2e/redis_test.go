@@ -77,6 +77,28 @@ func TestRedisBrowseEditKeepsTTL(t *testing.T) {
 	if strings.Contains(tm.Screen(), "listing") {
 		t.Fatal("listing not complete")
 	}
+	// Create a hash with a TTL.
+	tm.Send("n")
+	tm.Type("cart:9")
+	tm.Send("Enter")
+	tm.WaitFor("Type of cart:9", 5*time.Second)
+	tm.Send("C-u")
+	tm.Type("hash")
+	tm.Send("Enter")
+	tm.WaitFor("TTL of the new key cart:9", 5*time.Second)
+	tm.Type("1h")
+	tm.Send("Enter")
+	tm.WaitFor("First element of the new hash cart:9", 5*time.Second)
+	tm.Type("sku=SKU-1")
+	tm.Send("Enter")
+	tm.WaitFor("created hash cart:9", 5*time.Second)
+	tm.WaitFor("2003 keys", 5*time.Second)
+	if typ, _ := c.Type(ctx, "cart:9").Result(); typ != "hash" {
+		t.Fatalf("cart:9 is a %q", typ)
+	}
+	if ttl, _ := c.PTTL(ctx, "cart:9").Result(); ttl < 59*time.Minute {
+		t.Fatalf("cart:9 TTL %v", ttl)
+	}
 	tm.Send("q")
 	tm.WaitExit(5 * time.Second)
 }

@@ -63,9 +63,13 @@ func (a *App) openDelete() tea.Cmd {
 	if a.value.key == name && a.value.entry != nil {
 		version = a.value.entry.Version
 	}
+	undoable := "u undoes it in this session."
+	if e := a.value.entry; a.value.key == name && e != nil && e.Kind.IsCollection() {
+		undoable = "This " + e.Kind.String() + " cannot be restored by undo."
+	}
 	a.dialog = newConfirm("Delete key?", []string{
 		"Delete " + a.st.Danger.Render(format.Escape(name)) + " from bucket " + format.Escape(bucket) + "?",
-		"u undoes it in this session.",
+		undoable,
 	}, func(a *App) tea.Cmd { return deleteCmd(a.store, a.opts.Timeout, bucket, []string{name}, version) })
 	return nil
 }
@@ -132,6 +136,8 @@ func (a *App) refreshTTL() tea.Cmd {
 	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, e.TTL, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(e.TTL))
 }
 
+// openNewKey creates a key: its name, then (on Redis) its type, then an
+// optional TTL set in the same write, then its value or first element.
 func (a *App) openNewKey() tea.Cmd {
 	if !a.writable() || a.keys.bucket == "" {
 		return nil
@@ -143,14 +149,44 @@ func (a *App) openNewKey() tea.Cmd {
 			prefix = r.Node.Path(a.keys.tree.delim)
 		}
 	}
-	a.dialog = newInput("New key in "+format.Escape(bucket), "key> ", prefix, []string{"then type its value (JSON is checked), optionally a TTL"}, func(a *App, name string) (tea.Cmd, error) {
+	a.dialog = newInput("New key in "+format.Escape(bucket), "key> ", prefix, []string{"then its type (Redis), a TTL and its value"}, func(a *App, name string) (tea.Cmd, error) {
 		if name == "" {
 			return nil, backend.Invalid("key", "must not be empty")
 		}
-		a.dialog = newValueEditor(a, bucket, name, nil, true)
+		if _, ok := a.store.(backend.Collections); ok {
+			a.dialog = newInput("Type of "+format.Escape(name), "type> ", "string", []string{"string hash list set zset stream"}, func(a *App, t string) (tea.Cmd, error) {
+				kind, ok := backend.ParseKind(strings.TrimSpace(t))
+				if !ok || kind == backend.KindJSON {
+					return nil, backend.Invalid("type", "%q: use string, hash, list, set, zset or stream", t)
+				}
+				a.dialog = a.newKeyTTL(bucket, name, kind)
+				return nil, nil
+			})
+			return nil, nil
+		}
+		a.dialog = a.newKeyTTL(bucket, name, backend.KindString)
 		return nil, nil
 	})
 	return nil
+}
+
+// newKeyTTL asks for the new key's TTL, then for its value.
+func (a *App) newKeyTTL(bucket, name string, kind backend.Kind) dialog {
+	return newInput("TTL of the new key "+format.Escape(name), "ttl> ", "", []string{"empty for none (or the bucket's default): 90s 15m 36h 7d"}, func(a *App, v string) (tea.Cmd, error) {
+		ttl := time.Duration(0)
+		if strings.TrimSpace(v) != "" {
+			var err error
+			if ttl, err = backend.ParseTTL(v); err != nil {
+				return nil, err
+			}
+		}
+		if kind == backend.KindString {
+			a.dialog = newValueEditor(a, bucket, name, nil, true, ttl)
+			return nil, nil
+		}
+		a.dialog = a.newCollectionKey(bucket, name, kind, ttl)
+		return nil, nil
+	})
 }
 
 func (a *App) openRename() tea.Cmd {

@@ -251,8 +251,13 @@ func (a *App) routeToDialogOrPane(msg tea.Msg) tea.Cmd {
 }
 
 func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
-	d, cmd := a.dialog.update(a, msg)
-	a.dialog = d
+	cur := a.dialog
+	d, cmd := cur.update(a, msg)
+	// A dialog may open the next step of a flow (name, then TTL, then
+	// value); that one stays.
+	if a.dialog == cur {
+		a.dialog = d
+	}
 	return cmd
 }
 

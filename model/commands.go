@@ -149,6 +149,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 		}
 		msg := writeDoneMsg{op: what, bucket: bucket, deleted: true}
 		var saved []backend.Entry
+		lost := 0
 		for _, k := range keys {
 			e, err := s.Get(ctx, bucket, k, backend.GetOptions{MaxBytes: -1})
 			if errors.Is(err, backend.ErrNotFound) {
@@ -166,14 +167,21 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 				msg.err = err
 				break
 			}
-			if !e.Kind.IsCollection() {
+			if e.Kind.IsCollection() {
+				lost++
+			} else {
 				saved = append(saved, e)
 			}
 			msg.keys = append(msg.keys, k)
 		}
-		if len(msg.keys) > 0 {
+		if len(saved) > 0 {
 			msg.undo = snapshotUndo(what, bucket, saved, time.Now())
 			msg.undo.restoreDeleted = true
+		}
+		if lost > 0 {
+			// Undo restores values through Put; a hash, list, set, sorted
+			// set or stream cannot come back that way, and the user is told.
+			msg.op += fmt.Sprintf(" (%d collection keys cannot be undone)", lost)
 		}
 		return msg
 	}

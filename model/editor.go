@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
@@ -111,30 +112,41 @@ func (a *App) edited(msg editedMsg) tea.Cmd {
 		a.status.info(a, "value unchanged; nothing saved")
 		return nil
 	}
-	return a.saveEdit(msg.bucket, msg.key, msg.entry.Version, msg.entry.Value, msg.value, false)
+	return a.saveEdit(editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}, msg.value, false)
 }
 
 // saveEdit checks JSON and writes. A value that was JSON (or looks like it
 // now) must parse, unless the user chose to save it as text.
-func (a *App) saveEdit(bucket, key, version string, old, value []byte, asText bool) tea.Cmd {
-	if !asText && looksJSON(old, value) {
+func (a *App) saveEdit(t editTarget, value []byte, asText bool) tea.Cmd {
+	if !asText && looksJSON(t.old, value) {
 		if err := jsonError(value); err != nil {
 			a.dialog = newConfirm("Invalid JSON", []string{
 				format.Escape(err.Error()),
 				"",
 				"Save it as text anyway? (n returns without saving; the edit is kept in the dialog for inline edits)",
-			}, func(a *App) tea.Cmd { return a.saveEdit(bucket, key, version, old, value, true) })
+			}, func(a *App) tea.Cmd { return a.saveEdit(t, value, true) })
 			return nil
 		}
 	}
-	p := pendingPut{bucket: bucket, key: key, value: value, what: "saved " + format.Escape(key)}
-	if version != "" {
-		p.opts.IfVersion = version
+	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.Escape(t.key)}
+	if t.version != "" {
+		p.opts.IfVersion = t.version
 	} else {
 		p.opts.IfAbsent = true
-		p.what = "created " + format.Escape(key)
+		p.what = "created " + format.Escape(t.key)
+		if t.ttl > 0 {
+			p.opts.TTLMode, p.opts.TTL = backend.TTLSet, t.ttl
+		}
 	}
 	return putCmd(a.store, a.opts.Timeout, p)
+}
+
+// editTarget is what an edit writes to: the key, the version that was
+// shown (empty when creating) and the old bytes; ttl applies to a new key.
+type editTarget struct {
+	bucket, key, version string
+	old                  []byte
+	ttl                  time.Duration
 }
 
 func looksJSON(old, value []byte) bool {
@@ -150,26 +162,24 @@ func jsonError(b []byte) error { return format.CheckJSON(b) }
 
 // valueEditor is the inline editor (i), and the value step of "new key".
 type valueEditor struct {
-	bucket, key string
-	create      bool
-	version     string
-	old         []byte
-	area        textarea.Model
-	err         string
+	target editTarget
+	create bool
+	area   textarea.Model
+	err    string
 }
 
 // inlineLimit is the largest value edited inline; larger ones go to $EDITOR.
 const inlineLimit = 64 << 10
 
-func newValueEditor(a *App, bucket, key string, e *backend.Entry, create bool) *valueEditor {
+func newValueEditor(a *App, bucket, key string, e *backend.Entry, create bool, ttl time.Duration) *valueEditor {
 	ta := textarea.New()
 	ta.SetWidth(a.dialogWidth() - 4)
 	ta.SetHeight(max(min(a.height-12, 16), 3))
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0
-	d := &valueEditor{bucket: bucket, key: key, create: create, area: ta}
+	d := &valueEditor{target: editTarget{bucket: bucket, key: key, ttl: ttl}, create: create, area: ta}
 	if e != nil {
-		d.version, d.old = e.Version, e.Value
+		d.target.version, d.target.old = e.Version, e.Value
 		ta.SetValue(string(e.Value))
 	}
 	d.area = ta
@@ -192,7 +202,7 @@ func (a *App) openInlineEdit() tea.Cmd {
 	if e.Truncated || len(e.Value) > inlineLimit || format.Detect(e.Value) == format.Hex {
 		return a.editInEditor()
 	}
-	a.dialog = newValueEditor(a, a.value.bucket, a.value.key, e, false)
+	a.dialog = newValueEditor(a, a.value.bucket, a.value.key, e, false, 0)
 	return nil
 }
 
@@ -203,15 +213,15 @@ func (d *valueEditor) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 			return nil, nil
 		case "ctrl+s":
 			v := []byte(d.area.Value())
-			if looksJSON(d.old, v) {
+			if looksJSON(d.target.old, v) {
 				if err := jsonError(v); err != nil {
 					d.err = err.Error() + " · ctrl+t saves it as text"
 					return d, nil
 				}
 			}
-			return nil, a.saveEdit(d.bucket, d.key, d.version, d.old, v, true)
+			return nil, a.saveEdit(d.target, v, true)
 		case "ctrl+t":
-			return nil, a.saveEdit(d.bucket, d.key, d.version, d.old, []byte(d.area.Value()), true)
+			return nil, a.saveEdit(d.target, []byte(d.area.Value()), true)
 		}
 	}
 	var cmd tea.Cmd
@@ -220,9 +230,9 @@ func (d *valueEditor) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 }
 
 func (d *valueEditor) view(a *App) string {
-	title := "Edit " + format.Escape(d.key)
+	title := "Edit " + format.Escape(d.target.key)
 	if d.create {
-		title = "New key " + format.Escape(d.key)
+		title = "New key " + format.Escape(d.target.key)
 	}
 	lines := []string{d.area.View()}
 	if d.err != "" {
@@ -230,7 +240,10 @@ func (d *valueEditor) view(a *App) string {
 	}
 	help := "ctrl+s save · esc cancel · the key's TTL is kept"
 	if d.create {
-		help = "ctrl+s create · esc cancel · t sets a TTL afterwards"
+		help = "ctrl+s create · esc cancel"
+		if d.target.ttl > 0 {
+			help += " · TTL " + backend.FormatTTL(d.target.ttl)
+		}
 	}
 	lines = append(lines, a.st.Muted.Render(help))
 	return a.box(title, lines...)

@@ -88,6 +88,53 @@ func (a *App) editElement() tea.Cmd {
 	return nil
 }
 
+// elementHints say how to type an element of each kind.
+var elementHints = map[backend.Kind]string{
+	backend.KindHash:   "field=value",
+	backend.KindList:   "a value to append (prefix with < to prepend)",
+	backend.KindSet:    "a member",
+	backend.KindZSet:   "score member, like: 42 alice",
+	backend.KindStream: "field=value pairs separated by spaces",
+}
+
+// parseElement reads an element as elementHints describe it; front is a
+// list item to prepend.
+func parseElement(kind backend.Kind, v string) (el backend.Element, front bool, err error) {
+	switch kind {
+	case backend.KindHash:
+		f, val, ok := strings.Cut(v, "=")
+		if !ok || f == "" {
+			return el, false, backend.Invalid("field", "write field=value")
+		}
+		return backend.Element{Field: f, Value: []byte(val)}, false, nil
+	case backend.KindList:
+		return backend.Element{Value: []byte(strings.TrimPrefix(v, "<"))}, strings.HasPrefix(v, "<"), nil
+	case backend.KindZSet:
+		sc, member, ok := strings.Cut(strings.TrimSpace(v), " ")
+		score, perr := strconv.ParseFloat(sc, 64)
+		if !ok || perr != nil || member == "" {
+			return el, false, backend.Invalid("member", "write a score then the member, like: 42 alice")
+		}
+		return backend.Element{Value: []byte(member), Score: score}, false, nil
+	case backend.KindStream:
+		for _, pair := range strings.Fields(v) {
+			f, val, ok := strings.Cut(pair, "=")
+			if !ok || f == "" {
+				return el, false, backend.Invalid("entry", "%q: write field=value pairs", pair)
+			}
+			el.Fields = append(el.Fields, backend.Field{Name: f, Value: val})
+		}
+		if len(el.Fields) == 0 {
+			return el, false, backend.Invalid("entry", "a stream entry needs at least one field=value")
+		}
+		return el, false, nil
+	}
+	if v == "" {
+		return el, false, backend.Invalid("member", "must not be empty")
+	}
+	return backend.Element{Value: []byte(v)}, false, nil
+}
+
 // addElement asks for a new element in the form the type needs.
 func (a *App) addElement() tea.Cmd {
 	c, e, ok := a.collection()
@@ -95,58 +142,42 @@ func (a *App) addElement() tea.Cmd {
 		return nil
 	}
 	bucket, key, kind := a.value.bucket, a.value.key, e.Kind
-	hints := map[backend.Kind]string{
-		backend.KindHash:   "field=value",
-		backend.KindList:   "a value to append (prefix with < to prepend)",
-		backend.KindSet:    "a member",
-		backend.KindZSet:   "score member, like: 42 alice",
-		backend.KindStream: "field=value pairs separated by spaces",
-	}
-	a.dialog = newInput("Add to "+format.Escape(key), "add> ", "", []string{hints[kind]}, func(a *App, v string) (tea.Cmd, error) {
-		what := "added to " + format.Escape(key)
-		switch kind {
-		case backend.KindHash:
-			f, val, ok := strings.Cut(v, "=")
-			if !ok || f == "" {
-				return nil, backend.Invalid("field", "write field=value")
-			}
-			return a.elementCmd(what, func(ctx context.Context) error {
-				return c.SetElement(ctx, bucket, key, kind, backend.Element{Field: f, Value: []byte(val)})
-			}), nil
-		case backend.KindList:
-			front := strings.HasPrefix(v, "<")
-			val := strings.TrimPrefix(v, "<")
-			return a.elementCmd(what, func(ctx context.Context) error { return c.PushElement(ctx, bucket, key, []byte(val), front) }), nil
-		case backend.KindZSet:
-			sc, member, ok := strings.Cut(strings.TrimSpace(v), " ")
-			score, err := strconv.ParseFloat(sc, 64)
-			if !ok || err != nil || member == "" {
-				return nil, backend.Invalid("member", "write a score then the member, like: 42 alice")
-			}
-			return a.elementCmd(what, func(ctx context.Context) error {
-				return c.SetElement(ctx, bucket, key, kind, backend.Element{Value: []byte(member), Score: score})
-			}), nil
-		case backend.KindStream:
-			var fields []backend.Field
-			for _, pair := range strings.Fields(v) {
-				f, val, ok := strings.Cut(pair, "=")
-				if !ok || f == "" {
-					return nil, backend.Invalid("entry", "%q: write field=value pairs", pair)
-				}
-				fields = append(fields, backend.Field{Name: f, Value: val})
-			}
-			if len(fields) == 0 {
-				return nil, backend.Invalid("entry", "a stream entry needs at least one field=value")
-			}
-			return a.elementCmd(what, func(ctx context.Context) error {
-				return c.SetElement(ctx, bucket, key, kind, backend.Element{Fields: fields})
-			}), nil
+	a.dialog = newInput("Add to "+format.Escape(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
+		el, front, err := parseElement(kind, v)
+		if err != nil {
+			return nil, err
 		}
-		return a.elementCmd(what, func(ctx context.Context) error {
-			return c.SetElement(ctx, bucket, key, kind, backend.Element{Value: []byte(v)})
+		return a.elementCmd("added to "+format.Escape(key), func(ctx context.Context) error {
+			if kind == backend.KindList {
+				return c.PushElement(ctx, bucket, key, el.Value, front)
+			}
+			return c.SetElement(ctx, bucket, key, kind, el)
 		}), nil
 	})
 	return nil
+}
+
+// newCollectionKey asks for a new collection's first element and creates
+// it, with its TTL, in one atomic write that refuses an existing key.
+func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.Duration) dialog {
+	c := a.store.(backend.Collections)
+	return newInput("First element of the new "+kind.String()+" "+format.Escape(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
+		el, _, err := parseElement(kind, v)
+		if err != nil {
+			return nil, err
+		}
+		timeout := a.opts.Timeout
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
+			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, created: true, err: err}
+			if err == nil {
+				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket, created: []string{key}}
+			}
+			return msg
+		}, nil
+	})
 }
 
 // removeElement removes the element under the cursor after a confirmation

@@ -59,13 +59,22 @@ func (a *App) Render() string {
 		}
 	}
 	valueTitle := " Value "
-	if a.value.key != "" {
-		valueTitle = " " + format.Escape(a.value.key) + " "
+	valueBody := ""
+	if a.focus == paneBuckets && a.buckets.win.Cursor < len(a.buckets.list) {
+		// While choosing a bucket, the value pane describes it.
+		b := a.buckets.list[a.buckets.win.Cursor]
+		valueTitle = " bucket " + format.Escape(b.Name) + " "
+		valueBody = a.bucketInfo(b, g.valW-2)
+	} else {
+		if a.value.key != "" {
+			valueTitle = " " + format.Escape(a.value.key) + " "
+		}
+		valueBody = a.value.render(a, g.valW-2, inner)
 	}
 	panes := ui.JoinColumns(
 		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.render(a, g.bucketsW-2, inner), g.bucketsW, g.height),
 		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.render(a, g.keysW-2, inner), g.keysW, g.height),
-		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), a.value.render(a, g.valW-2, inner), g.valW, g.height),
+		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), valueBody, g.valW, g.height),
 	)
 	screen := a.header() + "\n" + panes + "\n" + a.statusBar()
 	if a.showHelp {

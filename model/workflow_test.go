@@ -341,3 +341,43 @@ func TestBucketFormCreatesAndRefusesBadInput(t *testing.T) {
 	app.Keys("enter")
 	mustSee(t, app, "deleted bucket orders")
 }
+
+func TestNewKeyWithTTLIsCreatedInOneWriteAndUndoRemovesIt(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"existing": "1"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "1 keys")
+	app.Keys("n")
+	app.Type("lease:new")
+	app.Keys("enter")
+	mustSee(t, app, "TTL of the new key lease:new")
+	app.Type("15m")
+	app.Keys("enter")
+	mustSee(t, app, "New key lease:new")
+	app.Type(`{"holder":"me"}`)
+	app.Keys("ctrl+s")
+	mustSee(t, app, "created lease:new")
+	mustSee(t, app, "2 keys")
+	e, err := get(t, s, "b", "lease:new")
+	if err != nil || string(e.Value) != `{"holder":"me"}` {
+		t.Fatalf("new key: %v %q", err, e.Value)
+	}
+	if left := time.Until(e.ExpiresAt); left < 14*time.Minute || left > 15*time.Minute {
+		t.Fatalf("new key TTL %v, want 15m", left)
+	}
+	// Creating over an existing key is refused, never overwrites.
+	app.Keys("n")
+	app.Type("existing")
+	app.Keys("enter", "enter")
+	app.Type("2")
+	app.Keys("ctrl+s")
+	mustSee(t, app, "Changed by someone else")
+	app.Keys("c")
+	if e, _ := get(t, s, "b", "existing"); string(e.Value) != "1" {
+		t.Fatalf("create overwrote an existing key: %q", e.Value)
+	}
+	app.Keys("u")
+	mustSee(t, app, "undid creation of lease:new")
+	if _, err := get(t, s, "b", "lease:new"); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("undo of a creation left the key: %v", err)
+	}
+}
