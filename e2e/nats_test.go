@@ -52,3 +52,88 @@ func TestNATSPerKeyTTLAndWatch(t *testing.T) {
 	tm.Send("q")
 	tm.WaitExit(5 * time.Second)
 }
+
+// A user creates a bucket with per-key TTL through the form, creates a key
+// with a TTL, edits it (the TTL survives), browses its history and reverts.
+func TestNATSBucketFormHistoryAndRevert(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := context.Background()
+	o, _ := nats.ParseURL(srv.URL())
+	s, err := nats.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	tm := tmuxtest.Start(t, 150, 40, append(env(t), "EDITOR=sed -i s/v1/v2/"), binary, srv.URL())
+	tm.WaitFor("no buckets", 15*time.Second)
+	tm.Send("n")
+	tm.WaitFor("New bucket", 5*time.Second)
+	tm.Type("leases")
+	for range 3 { // name → description → ttl → history
+		tm.Send("Tab")
+	}
+	tm.Send("BSpace")
+	tm.Type("5")
+	for range 6 { // → max bytes, max value size, storage, replicas, compression, per-key ttl
+		tm.Send("Tab")
+	}
+	tm.Send("C-u")
+	tm.Type("yes")
+	tm.Send("Enter")
+	tm.WaitFor("created bucket leases", 10*time.Second)
+	tm.WaitFor("per-key", 5*time.Second) // the bucket's status in the value pane
+	cfg := bucketConfig(t, s, "leases")
+	if !cfg.KeyTTL || cfg.History != 5 {
+		t.Fatalf("bucket made by the form: %+v", cfg)
+	}
+
+	tm.Send("Enter") // into the bucket
+	tm.Send("n")
+	tm.Type("lease.flow-engine")
+	tm.Send("Enter")
+	tm.WaitFor("TTL of the new key", 5*time.Second)
+	tm.Type("10m")
+	tm.Send("Enter")
+	tm.WaitFor("New key lease.flow-engine", 5*time.Second)
+	tm.Type(`{"holder":"v1"}`)
+	tm.Send("C-s")
+	tm.WaitFor("created lease.flow-engine", 5*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor(`"holder": "v1"`, 5*time.Second)
+	tm.Send("e") // $EDITOR turns v1 into v2
+	tm.WaitFor(`"holder": "v2"`, 10*time.Second)
+	e, err := s.Get(ctx, "leases", "lease.flow-engine", backend.GetOptions{})
+	if err != nil || e.ExpiresAt.IsZero() || time.Until(e.ExpiresAt) < 9*time.Minute {
+		t.Fatalf("the edit lost the per-key TTL: %v, expires %v", err, e.ExpiresAt)
+	}
+
+	tm.Send("H")
+	tm.WaitFor("History of lease.flow-engine", 5*time.Second)
+	tm.WaitFor("(current)", 5*time.Second)
+	tm.Send("Down")
+	tm.Send("d")
+	tm.WaitFor(`-  "holder": "v1"`, 5*time.Second)
+	tm.Send("Escape")
+	time.Sleep(300 * time.Millisecond)
+	tm.Send("r")
+	tm.WaitFor("reverted lease.flow-engine to revision", 5*time.Second)
+	tm.WaitFor(`"holder": "v1"`, 5*time.Second)
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+}
+
+func bucketConfig(t *testing.T, s *nats.Store, name string) backend.BucketConfig {
+	t.Helper()
+	bs, err := s.Buckets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if b.Name == name && b.Config != nil {
+			return *b.Config
+		}
+	}
+	t.Fatalf("bucket %s not found", name)
+	return backend.BucketConfig{}
+}
