@@ -267,7 +267,11 @@ func (a *App) openPurge() tea.Cmd {
 			ctx, cancel := context.WithTimeout(context.Background(), a.opts.Timeout)
 			defer cancel()
 			err := p.Purge(ctx, bucket, name)
-			return writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}, deleted: true, err: err}
+			msg := writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}, err: err}
+			if err == nil {
+				msg.removed = msg.keys
+			}
+			return msg
 		}
 	})
 	return nil

@@ -126,7 +126,9 @@ func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 			msg.err = err
 			return msg
 		}
-		msg.created = !existed
+		if !existed {
+			msg.added = []string{p.key}
+		}
 		if existed {
 			msg.undo = snapshotUndo("overwrite of "+p.key, p.bucket, []backend.Entry{old}, time.Now())
 		} else {
@@ -147,7 +149,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 		if len(keys) == 1 {
 			what = "deleted " + format.Escape(keys[0])
 		}
-		msg := writeDoneMsg{op: what, bucket: bucket, deleted: true}
+		msg := writeDoneMsg{op: what, bucket: bucket}
 		var saved []backend.Entry
 		lost := 0
 		for _, k := range keys {
@@ -174,6 +176,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 			}
 			msg.keys = append(msg.keys, k)
 		}
+		msg.removed = msg.keys
 		if len(saved) > 0 {
 			msg.undo = snapshotUndo(what, bucket, saved, time.Now())
 			msg.undo.restoreDeleted = true
@@ -218,6 +221,7 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 		err := r.Rename(ctx, bucket, from, to)
 		msg := writeDoneMsg{op: "renamed " + format.Escape(from) + " → " + format.Escape(to), bucket: bucket, keys: []string{from, to}, err: err}
 		if err == nil {
+			msg.removed, msg.added = []string{from}, []string{to}
 			msg.undo = &undoRecord{what: msg.op, bucket: bucket, rename: [2]string{to, from}}
 		}
 		return msg
@@ -231,8 +235,7 @@ func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord) tea.Cmd {
 		err := u.apply(ctx, s)
 		msg := writeDoneMsg{op: "undid " + u.what, bucket: u.bucket, err: err}
 		msg.keys = u.keys()
-		msg.created = u.restoreDeleted
-		msg.deleted = len(u.created) > 0
+		msg.removed, msg.added = u.changes()
 		return msg
 	}
 }

@@ -171,8 +171,9 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
-			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, created: true, err: err}
+			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
 			if err == nil {
+				msg.added = msg.keys
 				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket, created: []string{key}}
 			}
 			return msg

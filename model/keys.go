@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -367,40 +366,33 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 		return nil
 	}
 	changed := false
-	for _, name := range msg.keys {
-		r := k.set.Find(name)
-		switch {
-		case r >= 0 && (msg.deleted || msg.err == nil && !msg.created && k.keyGone(name, msg)):
+	for _, name := range msg.removed {
+		if r := k.set.Find(name); r >= 0 {
 			k.set.Delete(r)
 			delete(k.marked, r)
 			changed = true
-		case r < 0 && msg.err == nil && (msg.created || !msg.deleted):
+		}
+	}
+	for _, name := range msg.added {
+		if k.set.Find(name) < 0 && k.matchesPattern(a.info.Kind, name) {
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: name}})
 			k.rowsAdded(a, first)
 			changed = true
 		}
-		if r >= 0 {
-			// Metadata (TTL) may have changed: fetch it again when drawn.
-			k.set.SetMeta(r, backend.KeyInfo{Size: -1})
-			k.forgetMeta(r)
+	}
+	if _, ok := a.store.(backend.Describer); ok {
+		// TTL and size may have changed: describe the rows again when drawn.
+		for _, name := range msg.keys {
+			if r := k.set.Find(name); r >= 0 {
+				k.set.ForgetMeta(r)
+			}
 		}
 	}
 	if changed {
 		k.rebuildViews()
 	}
 	return k.afterChange(a)
-}
-
-// keyGone: a rename's source key no longer exists.
-func (k *keysPane) keyGone(name string, msg writeDoneMsg) bool {
-	return strings.HasPrefix(msg.op, "renamed") && len(msg.keys) == 2 && msg.keys[0] == name
-}
-
-func (k *keysPane) forgetMeta(r int) {
-	// A Set row keeps Known once set; re-describing is driven by the value
-	// pane's load, which records fresh metadata for the selected key.
-	_ = r
 }
 
 // rebuildViews drops deleted rows from the explicit view and the tree.

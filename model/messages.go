@@ -51,13 +51,14 @@ type docBuiltMsg struct {
 
 // writeDoneMsg reports any write: put, delete, expire, rename, bulk delete.
 type writeDoneMsg struct {
-	op      string // what the status bar says was done
-	bucket  string
-	keys    []string // keys affected (for the list)
-	deleted bool     // keys are gone
-	created bool     // keys are new
-	undo    *undoRecord
-	err     error
+	op     string // what the status bar says was done
+	bucket string
+	keys   []string // keys whose value or TTL may have changed
+	// removed and added are keys that stopped or started existing, so the
+	// list follows without listing again.
+	removed, added []string
+	undo           *undoRecord
+	err            error
 	// conflict holds the store's current entry when a write lost a race, so
 	// the user can compare before choosing.
 	conflict *backend.Entry

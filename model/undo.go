@@ -57,6 +57,20 @@ func (u *undoRecord) keys() []string {
 	return ks
 }
 
+// changes lists the keys undo removes and brings back.
+func (u *undoRecord) changes() (removed, added []string) {
+	removed = append(removed, u.created...)
+	if u.restoreDeleted {
+		for _, e := range u.entries {
+			added = append(added, e.Key)
+		}
+	}
+	if u.rename[0] != "" {
+		removed, added = append(removed, u.rename[0]), append(added, u.rename[1])
+	}
+	return removed, added
+}
+
 // apply reverses the action. A deleted key that someone re-created since is
 // left alone (IfAbsent) and reported, never overwritten.
 func (u *undoRecord) apply(ctx context.Context, s backend.Store) error {

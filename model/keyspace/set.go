@@ -167,6 +167,9 @@ func (s *Set) SetMeta(i int, k backend.KeyInfo) {
 	setMeta(&s.rows[i], &k)
 }
 
+// ForgetMeta marks row i's metadata as unknown, so it is fetched again.
+func (s *Set) ForgetMeta(i int) { s.rows[i].flags &^= flagMeta }
+
 // ExpiresMillis and Size expose raw fields for sorting without building
 // time.Time values.
 func (s *Set) ExpiresMillis(i int) int64 { return s.rows[i].expires }
