@@ -344,3 +344,42 @@ func TestParseURL(t *testing.T) {
 		t.Errorf("address %q shows or loses the password mask", a)
 	}
 }
+
+func TestSentinelFindsTheMaster(t *testing.T) {
+	master, sentinel := redistest.StartSentinel(t, "mymaster")
+	c := master.Client()
+	defer c.Close()
+	c.Set(context.Background(), "via", "sentinel", 0)
+	s := open(t, "redis+sentinel://"+sentinel.Addr+"/mymaster/0", false)
+	defer s.Close()
+	e, err := s.Get(context.Background(), "0", "via", backend.GetOptions{})
+	if err != nil || string(e.Value) != "sentinel" {
+		t.Fatalf("read through sentinel: %v %q", err, e.Value)
+	}
+	if a := s.Info().Address; !strings.Contains(a, "redis+sentinel://") || !strings.Contains(a, "mymaster") {
+		t.Fatalf("address %q", a)
+	}
+}
+
+func TestTLSConnectsWithTheCAAndFailsClearlyWithout(t *testing.T) {
+	srv, files := redistest.StartTLS(t)
+	ctx := context.Background()
+	o, _ := ParseURL("rediss://" + srv.Addr)
+	if _, err := Open(ctx, o); err == nil || !strings.Contains(err.Error(), "TLS certificate not trusted") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("TLS without the CA: %v", err)
+	}
+	o.TLS.CAFile = files.CA
+	s, err := Open(ctx, o)
+	if err != nil {
+		t.Fatalf("TLS with the CA: %v", err)
+	}
+	defer s.Close()
+	if err := s.Put(ctx, "0", "k", []byte("over tls"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Plain text to a TLS port: a clear line too, not a hang.
+	o, _ = ParseURL("redis://" + srv.Addr)
+	if _, err := Open(ctx, o); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("plain text to a TLS server: %v", err)
+	}
+}

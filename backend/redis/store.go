@@ -57,6 +57,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.ScanCount <= 0 {
 		o.ScanCount = 1000
 	}
+	silenceClientLogs()
 	s := &Store{Guard: backend.Guard{ReadOnly: o.ReadOnly}, opts: o, address: o.address(), clients: map[int]goredis.UniversalClient{}}
 	s.cluster = o.Cluster || len(o.Addrs) > 1 && o.MasterName == ""
 	c, err := s.client(o.DB)

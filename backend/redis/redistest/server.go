@@ -23,7 +23,9 @@ type Server struct {
 	Addr   string
 	Dir    string
 	port   int
+	lead   []string
 	args   []string
+	tls    *TLSFiles
 	cmd    *exec.Cmd
 	exited chan struct{}
 }
@@ -60,6 +62,12 @@ func StartProcess(args ...string) (*Server, error) {
 }
 
 func start(dir string, args []string) (*Server, error) {
+	return startWith(dir, nil, args)
+}
+
+// startWith runs redis-server with leading arguments (a config file) before
+// kvdeck's own flags and trailing ones after them.
+func startWith(dir string, lead, args []string) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, errors.New(installHint)
 	}
@@ -69,7 +77,7 @@ func start(dir string, args []string) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, port: port, args: args}
+		s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), Dir: dir, port: port, lead: lead, args: args}
 		if lastErr = s.run(); lastErr == nil {
 			return s, nil
 		}
@@ -88,8 +96,12 @@ func freePort() (int, error) {
 
 // run starts the process on s's port and waits for PING.
 func (s *Server) run() error {
-	argv := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.Dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no"}, s.args...)
+	argv := append(append([]string{}, s.lead...), "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.Dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no")
+	argv = append(argv, s.args...)
+	if s.tls != nil {
+		argv = append(argv, s.tlsArgs()...)
+	}
 	logPath := filepath.Join(s.Dir, fmt.Sprintf("redis-%d.log", s.port))
 	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -115,7 +127,7 @@ func (s *Server) run() error {
 		c, err := net.DialTimeout("tcp", s.Addr, 200*time.Millisecond)
 		if err == nil {
 			c.Close()
-			if pingable(s.Addr) {
+			if s.pingable() {
 				return nil
 			}
 		}
@@ -129,14 +141,20 @@ func (s *Server) run() error {
 
 // pingable: a PONG, or an auth error (the server is up but wants a
 // password), means the server answers.
-func pingable(addr string) bool {
-	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+func (s *Server) pingable() bool {
+	o := &goredis.Options{Addr: s.Addr, MaxRetries: -1}
+	if s.tls != nil {
+		o.TLSConfig = s.clientTLS()
+	}
+	c := goredis.NewClient(o)
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	err := c.Ping(ctx).Err()
 	return err == nil || strings.HasPrefix(err.Error(), "NOAUTH") || strings.HasPrefix(err.Error(), "WRONGPASS")
 }
+
+func (s *Server) portString() string { return strconv.Itoa(s.port) }
 
 // Stop kills the server and waits for it to exit.
 func (s *Server) Stop() {
