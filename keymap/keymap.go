@@ -98,8 +98,15 @@ func (k KeyMap) Groups() []Group {
 		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
 		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
-		{"Collections", []key.Binding{k.Edit, k.AddElement, k.RemoveElement, k.MemoryUsage}},
+		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 	}
+}
+
+// relabel is a binding as one group describes it (e edits a value, or in a
+// collection the element under the cursor).
+func relabel(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }
 
 // Apply overrides bindings by action name (the field name, case-insensitive,
