@@ -122,7 +122,17 @@ func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {
 // rowsAdded folds rows [first, Len) into the derived views: the filter
 // matches them here, synchronously, since a batch is small.
 func (k *keysPane) rowsAdded(a *App, first int) {
-	k.tree.add(k, first)
+	if k.tree.on {
+		// Folders and keys may appear above the cursor: keep it on the
+		// same row of the tree.
+		at := k.tree.identity(k.win.Cursor)
+		k.tree.add(k, first)
+		if i := k.tree.find(at); i >= 0 {
+			shift := i - k.win.Cursor
+			k.win.Cursor, k.win.Offset = i, k.win.Offset+shift
+			k.win.Clamp(len(k.tree.rows))
+		}
+	}
 	if k.search.query != "" {
 		// The view holds search results; new keys join only if searched.
 		return

@@ -36,6 +36,35 @@ func (t *treeState) toggle(k *keysPane, delim string) {
 	}
 }
 
+// treeRowID names a tree row across reflattening: a folder or a key.
+type treeRowID struct {
+	node *keyspace.Node
+	row  int
+}
+
+func (t *treeState) identity(i int) treeRowID {
+	if i < 0 || i >= len(t.rows) {
+		return treeRowID{row: -2}
+	}
+	r := t.rows[i]
+	if r.Row >= 0 {
+		return treeRowID{row: r.Row}
+	}
+	return treeRowID{node: r.Node, row: -1}
+}
+
+func (t *treeState) find(id treeRowID) int {
+	if id.row == -2 {
+		return -1
+	}
+	for i, r := range t.rows {
+		if id.row >= 0 && r.Row == id.row || id.row == -1 && r.Row < 0 && r.Node == id.node {
+			return i
+		}
+	}
+	return -1
+}
+
 // add files rows [first, Len) of the Set and reflattens.
 func (t *treeState) add(k *keysPane, first int) {
 	if !t.on || t.tree == nil {

@@ -381,3 +381,21 @@ func TestNewKeyWithTTLIsCreatedInOneWriteAndUndoRemovesIt(t *testing.T) {
 		t.Fatalf("undo of a creation left the key: %v", err)
 	}
 }
+
+func TestTreeCursorStaysOnItsRowWhenKeysArriveAbove(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"user:1": "a", "user:2": "b", "zeta": "z"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "3 keys")
+	app.Keys("T", "down") // ▸ user:, then the key zeta
+	mustSee(t, app, "zeta")
+	// A key written through the store arrives by the watch, in a new
+	// folder that sorts above the cursor.
+	if err := s.Put(context.Background(), "b", "alpha:1", []byte("x"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mustSee(t, app, "▸ alpha:")
+	mustMatch(t, app, `─ zeta ─`) // the value pane still shows zeta
+	// y copies the key under the cursor and names it.
+	app.Keys("y")
+	mustSee(t, app, "copied key zeta")
+}
