@@ -230,6 +230,11 @@ func (a *App) followCursor() tea.Cmd {
 	if a.focus == paneBuckets {
 		return nil
 	}
+	if _, _, ok := a.keys.selectedKey(); !ok {
+		// A folder or nothing under the cursor: show no stale value.
+		a.value.clear()
+		return nil
+	}
 	return a.keys.selectCursor(a)
 }
 

@@ -118,7 +118,8 @@ func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
 		}
 	}
 	k.view = view
-	k.win.Clamp(len(view))
+	k.tree.rebuild(k)
+	k.win.Clamp(k.count())
 	if k.sortBy.active() {
 		k.sortBy.dirty = true
 	}
@@ -127,6 +128,8 @@ func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
 func (k *keysPane) clearFilter(a *App) tea.Cmd {
 	k.filter = filterState{}
 	k.view = nil
+	k.dropDeletedFromView()
+	k.tree.rebuild(k)
 	return tea.Batch(k.afterFilter(a), a.followCursor())
 }
 

@@ -186,11 +186,8 @@ func (k *keysPane) count() int {
 	if k.set == nil {
 		return 0
 	}
-	if k.set.Live() != k.set.Len() {
-		// Deleted rows exist but no view was built: build it now.
-		k.view = k.allRows(k.set.Len())
-		return len(k.view)
-	}
+	// Without a view no row is deleted: rebuildViews makes one (in Update)
+	// as soon as the first row is.
 	return k.set.Len()
 }
 
@@ -375,12 +372,12 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 	if k.set == nil {
 		return nil
 	}
-	changed := false
-	for _, name := range msg.removed {
-		if r := k.set.Find(name); r >= 0 {
+	var gone []int
+	for _, r := range k.set.FindMany(msg.removed) {
+		if r >= 0 {
 			k.set.Delete(r)
 			delete(k.marked, r)
-			changed = true
+			gone = append(gone, r)
 		}
 	}
 	for _, name := range msg.added {
@@ -388,7 +385,6 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: name}})
 			k.rowsAdded(a, first)
-			changed = true
 		}
 	}
 	if _, ok := a.store.(backend.Describer); ok {
@@ -399,15 +395,32 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 			}
 		}
 	}
-	if changed {
-		k.rebuildViews()
+	if len(gone) > 0 {
+		k.removeRows(gone)
 	}
 	return k.afterChange(a)
 }
 
-// rebuildViews drops deleted rows from the explicit view and the tree.
-func (k *keysPane) rebuildViews() {
-	if k.view != nil {
+// removeRows takes rows just deleted out of the derived views; the tree
+// loses them folder by folder rather than being rebuilt.
+func (k *keysPane) removeRows(rows []int) {
+	if k.tree.on && k.tree.tree != nil {
+		at := k.tree.identity(k.win.Cursor)
+		for _, r := range rows {
+			k.tree.tree.Remove(k.set, r)
+		}
+		k.tree.rows = k.tree.tree.Flatten(k.set)
+		if i := k.tree.find(at); i >= 0 {
+			k.win.Cursor = i
+		}
+	}
+	k.dropDeletedFromView()
+}
+
+func (k *keysPane) dropDeletedFromView() {
+	if k.view == nil && k.set.Live() != k.set.Len() {
+		k.view = k.allRows(k.set.Len())
+	} else if k.view != nil {
 		v := k.view[:0]
 		for _, r := range k.view {
 			if !k.set.Deleted(int(r)) {
@@ -415,9 +428,6 @@ func (k *keysPane) rebuildViews() {
 			}
 		}
 		k.view = v
-	}
-	if k.tree.on {
-		k.tree.rebuild(k)
 	}
 	k.win.Clamp(k.count())
 }
@@ -434,25 +444,33 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 		return nil
 	}
 	var reloadValue bool
+	names := make([]string, len(msg.changes))
+	for i, c := range msg.changes {
+		names[i] = c.Key
+	}
+	rows := k.set.FindMany(names)
+	var gone []int
 	for _, c := range msg.changes {
-		r := k.set.Find(c.Key)
-		switch c.Op {
-		case backend.ChangePut:
-			if r < 0 && k.matchesPattern(a.info.Kind, c.Key) {
-				first := k.set.Len()
-				k.set.Append([]backend.KeyInfo{{Name: c.Key}})
-				k.rowsAdded(a, first)
-			}
-		default:
-			if r >= 0 {
-				k.set.Delete(r)
-				delete(k.marked, r)
-				k.rebuildViews()
-			}
+		r := rows[c.Key]
+		switch {
+		case c.Op == backend.ChangePut && r < 0 && k.matchesPattern(a.info.Kind, c.Key):
+			first := k.set.Len()
+			k.set.Append([]backend.KeyInfo{{Name: c.Key}})
+			k.rowsAdded(a, first)
+			rows[c.Key] = first
+		case c.Op != backend.ChangePut && r >= 0:
+			k.set.Delete(r)
+			delete(k.marked, r)
+			gone = append(gone, r)
+			rows[c.Key] = -1
 		}
 		if c.Key == a.value.key {
 			reloadValue = true
 		}
+	}
+	if len(gone) > 0 {
+		// Once per burst of events: an expiry sweep may remove thousands.
+		k.removeRows(gone)
 	}
 	cmds := []tea.Cmd{msg.stream.wait(msg.req), k.afterChange(a)}
 	if reloadValue {

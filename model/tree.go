@@ -78,9 +78,21 @@ func (t *treeState) add(k *keysPane, first int) {
 	t.rows = t.tree.Flatten(k.set)
 }
 
+// rebuild files the rows shown (the filter's result, or every live row
+// when view is nil) into a fresh tree: its cost is the rows shown.
 func (t *treeState) rebuild(k *keysPane) {
+	if !t.on {
+		return
+	}
 	t.tree = keyspace.NewTree(t.delim)
-	t.add(k, 0)
+	if k.view == nil {
+		t.add(k, 0)
+		return
+	}
+	for _, r := range k.view {
+		t.tree.Add(k.set, int(r))
+	}
+	t.rows = t.tree.Flatten(k.set)
 }
 
 // toggleAt opens or closes the folder at display row i; false for a key.

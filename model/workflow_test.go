@@ -399,3 +399,17 @@ func TestTreeCursorStaysOnItsRowWhenKeysArriveAbove(t *testing.T) {
 	app.Keys("y")
 	mustSee(t, app, "copied key zeta")
 }
+
+func TestFilterNarrowsTheTreeToo(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"user:1": "a", "user:2": "b", "session:1": "c"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "3 keys")
+	app.Keys("T")
+	mustSee(t, app, "▸ session:")
+	app.Keys("/")
+	app.Type("user")
+	mustSee(t, app, `2 of 3 keys match "user"`)
+	mustNotSee(t, app, "session:")
+	app.Keys("enter", "esc")
+	mustSee(t, app, "▸ session:")
+}

@@ -191,6 +191,28 @@ func (s *Set) Find(name string) int {
 	return -1
 }
 
+// FindMany finds several live keys in one pass over the rows (a burst of
+// watch events), where Find per key would scan once per key.
+func (s *Set) FindMany(names []string) map[string]int {
+	want := make(map[string]int, len(names))
+	for _, n := range names {
+		want[n] = -1
+	}
+	found := 0
+	for i := range s.rows {
+		if s.rows[i].flags&flagDeleted != 0 {
+			continue
+		}
+		if r, ok := want[s.Name(i)]; ok && r < 0 {
+			want[s.Name(i)] = i
+			if found++; found == len(want) {
+				break
+			}
+		}
+	}
+	return want
+}
+
 // Bytes estimates the memory the Set holds, for benchmarks and the status
 // bar's debug line.
 func (s *Set) Bytes() int64 {
