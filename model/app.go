@@ -110,7 +110,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
-		a.layout()
 		return a, a.keys.describeVisible(a)
 	case tea.BackgroundColorMsg:
 		a.st = theme.New(msg.IsDark(), a.opts.NoColor)

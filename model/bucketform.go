@@ -45,8 +45,7 @@ var bucketFieldLabels = []struct{ label, hint string }{
 }
 
 func (a *App) openBucketForm(b *backend.Bucket) tea.Cmd {
-	ad, ok := a.store.(backend.BucketAdmin)
-	if !ok {
+	if _, ok := a.store.(backend.BucketAdmin); !ok {
 		a.status.fail(a, fmt.Errorf("bucket admin: %w (Redis databases are fixed by the server)", backend.ErrUnsupported))
 		return nil
 	}
@@ -77,7 +76,6 @@ func (a *App) openBucketForm(b *backend.Bucket) tea.Cmd {
 	}
 	f.fields[f.focus].input.Focus()
 	a.dialog = f
-	_ = ad
 	return nil
 }
 

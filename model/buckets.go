@@ -13,11 +13,11 @@ import (
 
 // bucketsPane lists the store's buckets with their counts.
 type bucketsPane struct {
-	req     uint64
-	list    []backend.Bucket
-	win     ui.Window
-	loaded_ bool
-	err     error
+	req   uint64
+	list  []backend.Bucket
+	win   ui.Window
+	ready bool // the first answer arrived
+	err   error
 	// want is a bucket to open once the list arrives (--bucket).
 	want string
 }
@@ -26,7 +26,7 @@ func (b *bucketsPane) loaded(a *App, msg bucketsLoadedMsg) tea.Cmd {
 	if msg.req != b.req {
 		return nil
 	}
-	b.loaded_ = true
+	b.ready = true
 	if msg.err != nil {
 		b.err = msg.err
 		a.status.fail(a, msg.err)
@@ -113,7 +113,7 @@ func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 func (b *bucketsPane) render(a *App, w, h int) string {
 	b.win.Height = h
 	b.win.Clamp(len(b.list))
-	if !b.loaded_ {
+	if !b.ready {
 		return a.st.Muted.Render("loading…")
 	}
 	if len(b.list) == 0 {

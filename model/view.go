@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -20,8 +19,6 @@ type geometry struct {
 	top, height           int // panes' first row and height (borders included)
 	bucketsW, keysW, valW int
 }
-
-func (a *App) layout() {}
 
 func (a *App) geometry() geometry {
 	g := geometry{top: 1, height: max(a.height-2, 3)}
@@ -255,5 +252,3 @@ func (k *keysPane) rowLine(a *App, i, w int, now time.Time) string {
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }
 
 func ansiStrip(s string) string { return ansi.Strip(s) }
-
-var _ = fmt.Sprintf

@@ -12,7 +12,6 @@ import (
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/model"
-	"github.com/kvdeck/kvdeck/model/modeltest"
 )
 
 func get(t *testing.T, s backend.Store, bucket, key string) (backend.Entry, error) {
@@ -284,7 +283,6 @@ func TestSortByTTLPutsSoonestFirst(t *testing.T) {
 	if !(c < a && a < b) {
 		t.Fatalf("sorted by TTL should list ccc (1m), aaa (1h), bbb (none):\n%s", screen)
 	}
-	_ = modeltest.Key
 }
 
 func TestMouseClicksFocusSelectAndDoubleClickOpens(t *testing.T) {
