@@ -31,11 +31,7 @@ func (s *Store) PutMany(ctx context.Context, bucket string, items []backend.Item
 		}
 		withTTL = withTTL || it.TTL > 0
 	}
-	h, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	cfg, err := s.config(ctx, h)
+	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
 		return err
 	}

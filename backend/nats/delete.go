@@ -51,11 +51,7 @@ func (s *Store) Purge(ctx context.Context, bucket, key string) error {
 	if err := validateKey(key); err != nil {
 		return err
 	}
-	h, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	cfg, err := s.config(ctx, h)
+	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
 		return err
 	}

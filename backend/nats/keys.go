@@ -43,11 +43,7 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	if err != nil {
 		return err
 	}
-	h, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	cfg, err := s.config(ctx, h)
+	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
 		return err
 	}

@@ -44,11 +44,7 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 		}
 		expect = &rev
 	}
-	h, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	cfg, err := s.config(ctx, h)
+	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
 		return err
 	}
@@ -159,11 +155,7 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 	if ttl < 0 {
 		return backend.Invalid("ttl", "%s is negative", ttl)
 	}
-	h, err := s.bucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	cfg, err := s.config(ctx, h)
+	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
 		return err
 	}

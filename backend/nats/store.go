@@ -141,6 +141,17 @@ func (s *Store) bucketError(name string, err error) error {
 	return describe(err)
 }
 
+// bucketAndConfig opens a bucket and reads its (cached) configuration, which
+// every write and listing needs for its TTL rules.
+func (s *Store) bucketAndConfig(ctx context.Context, name string) (*bucketHandle, jetstream.StreamConfig, error) {
+	h, err := s.bucket(ctx, name)
+	if err != nil {
+		return nil, jetstream.StreamConfig{}, err
+	}
+	cfg, err := s.config(ctx, h)
+	return h, cfg, err
+}
+
 // config returns the bucket's stream configuration, refreshed when the
 // cached copy is old.
 func (s *Store) config(ctx context.Context, h *bucketHandle) (jetstream.StreamConfig, error) {
