@@ -135,6 +135,7 @@ func (a *App) statusBar() string {
 	}
 	var right []string
 	if a.keys.bucket != "" {
+		right = append(right, a.st.Muted.Render(a.info.Kind+" ")+a.st.Status.Render(format.Escape(a.keys.bucket)))
 		if a.keys.pattern != "" {
 			right = append(right, a.st.Muted.Render("pattern ")+a.st.Status.Render(format.Escape(a.keys.pattern)))
 		}
