@@ -28,7 +28,7 @@ func TestDemoFindFixExpireDeleteUndo(t *testing.T) {
 	s.Type("15m")
 	s.Send("Enter")
 	s.WaitFor("TTL of tenant-17:order:004217 set to 15m", 5*time.Second)
-	s.WaitForFunc(func(sc string) bool { return strings.Contains(sc, "14m5") }, 5*time.Second, "the TTL counting down from 15m")
+	s.WaitForFunc(func(sc string) bool { return strings.Contains(sc, "14m") }, 5*time.Second, "the TTL counting down from 15m")
 
 	// Delete it and undo.
 	s.Send("d")
