@@ -281,12 +281,8 @@ func histOf(h *bolt.Bucket, key []byte) []histEntry {
 // trimHistory keeps the newest keep revisions of key.
 func trimHistory(h *bolt.Bucket, key []byte, keep int) error {
 	revs := histOf(h, key)
-	var drop [][]byte
 	for i := 0; i < len(revs)-keep; i++ {
-		drop = append(drop, append([]byte(nil), revs[i].k...))
-	}
-	for _, k := range drop {
-		if err := h.Delete(k); err != nil {
+		if err := h.Delete(append([]byte(nil), revs[i].k...)); err != nil {
 			return err
 		}
 	}
