@@ -1,7 +1,6 @@
 package local
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"strings"
@@ -13,20 +12,15 @@ import (
 )
 
 // metaRoot is the reserved top-level bucket for kvdeck's metadata. It is
-// hidden from Buckets and created only by a write, so a bbolt file written
-// by another program stays as it was until the user changes something.
+// hidden from Buckets and created only by a write.
 var metaRoot = []byte("__kvdeck__")
 
 // Inside metaRoot:
 //
 //	b/<bucket path>/config   JSON backend.BucketConfig
-//	b/<bucket path>/keys     key → keyMeta (32 bytes)
-//	b/<bucket path>/hist     keylen(4)|key|rev(8) → created(8)|value (history > 1)
-//	b/<bucket path>          its sequence is the bucket's revision counter
+//	b/<bucket path>/keys     key → keyMeta (binary)
+//	b/<bucket path>/hist     keylen(4)|key|rev(8) → value (history > 1)
 //	expiry                   expires(8)|len(4)|bucket path|key → nil
-//
-// The expiry index is ordered by time, so the sweeper finds due keys
-// without walking any bucket.
 var (
 	bucketsMeta = []byte("b")
 	configKey   = []byte("config")
@@ -38,15 +32,13 @@ var (
 // keyMeta is what kvdeck knows about one key.
 type keyMeta struct {
 	rev     uint64
-	created int64 // unix ns of the current revision
+	created int64 // unix ns
 	expires int64 // unix ms; 0 = never
-	ttl     int64 // configured TTL in ns, so a refresh can re-apply it
+	ttl     int64 // configured TTL in ns, for refresh
 }
 
-const keyMetaSize = 32
-
 func (m keyMeta) encode() []byte {
-	b := make([]byte, keyMetaSize)
+	b := make([]byte, 32)
 	binary.BigEndian.PutUint64(b[0:], m.rev)
 	binary.BigEndian.PutUint64(b[8:], uint64(m.created))
 	binary.BigEndian.PutUint64(b[16:], uint64(m.expires))
@@ -55,7 +47,7 @@ func (m keyMeta) encode() []byte {
 }
 
 func decodeMeta(b []byte) (keyMeta, bool) {
-	if len(b) != keyMetaSize {
+	if len(b) != 32 {
 		return keyMeta{}, false
 	}
 	return keyMeta{
@@ -68,24 +60,7 @@ func decodeMeta(b []byte) (keyMeta, bool) {
 
 func (m keyMeta) expired(now time.Time) bool { return m.expires != 0 && now.UnixMilli() >= m.expires }
 
-func (m keyMeta) expiresAt() time.Time {
-	if m.expires == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(m.expires)
-}
-
-// withTTL returns m expiring ttl after now (0 = never).
-func (m keyMeta) withTTL(now time.Time, ttl time.Duration) keyMeta {
-	m.expires, m.ttl = 0, 0
-	if ttl > 0 {
-		m.expires, m.ttl = now.Add(ttl).UnixMilli(), int64(ttl)
-	}
-	return m
-}
-
-// userBucket finds a user bucket by its slash-joined path; nil if there is
-// none (the metadata bucket is never a user bucket).
+// userBucket finds a bucket by its slash-joined path.
 func userBucket(tx *bolt.Tx, path string) *bolt.Bucket {
 	parts := strings.Split(path, "/")
 	if parts[0] == string(metaRoot) {
@@ -101,64 +76,55 @@ func userBucket(tx *bolt.Tx, path string) *bolt.Bucket {
 	return b
 }
 
-// bucketMeta returns the metadata bucket of a user bucket. Without create
-// it returns nil for a bucket kvdeck never wrote to (a foreign bucket).
+func bucketNotFound(path string) error {
+	return backendErr(backend.ErrNotFound, "bucket %q not found", path)
+}
+
+// bucketMeta returns the metadata bucket of a user bucket; nil if it has
+// none (a foreign bucket) and create is false.
 func bucketMeta(tx *bolt.Tx, path string, create bool) (*bolt.Bucket, error) {
-	if !create {
-		root := tx.Bucket(metaRoot)
-		if root == nil {
+	root := tx.Bucket(metaRoot)
+	if root == nil {
+		if !create {
 			return nil, nil
 		}
-		bs := root.Bucket(bucketsMeta)
-		if bs == nil {
-			return nil, nil
-		}
-		return bs.Bucket([]byte(path)), nil
-	}
-	root, err := tx.CreateBucketIfNotExists(metaRoot)
-	if err != nil {
-		return nil, err
-	}
-	bs, err := root.CreateBucketIfNotExists(bucketsMeta)
-	if err != nil {
-		return nil, err
-	}
-	m, err := bs.CreateBucketIfNotExists([]byte(path))
-	if err != nil {
-		return nil, err
-	}
-	for _, sub := range [][]byte{keysMeta, histMeta} {
-		if _, err := m.CreateBucketIfNotExists(sub); err != nil {
+		var err error
+		if root, err = tx.CreateBucket(metaRoot); err != nil {
 			return nil, err
+		}
+	}
+	bs := root.Bucket(bucketsMeta)
+	if bs == nil {
+		if !create {
+			return nil, nil
+		}
+		var err error
+		if bs, err = root.CreateBucket(bucketsMeta); err != nil {
+			return nil, err
+		}
+	}
+	m := bs.Bucket([]byte(path))
+	if m == nil && create {
+		var err error
+		if m, err = bs.CreateBucket([]byte(path)); err != nil {
+			return nil, err
+		}
+		for _, sub := range [][]byte{keysMeta, histMeta} {
+			if _, err := m.CreateBucket(sub); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return m, nil
 }
 
-// expiryBucket returns the expiry index; nil if absent and create is false.
-func expiryBucket(tx *bolt.Tx, create bool) (*bolt.Bucket, error) {
-	if !create {
-		root := tx.Bucket(metaRoot)
-		if root == nil {
-			return nil, nil
-		}
-		return root.Bucket(expiryIndex), nil
-	}
-	root, err := tx.CreateBucketIfNotExists(metaRoot)
-	if err != nil {
-		return nil, err
-	}
-	return root.CreateBucketIfNotExists(expiryIndex)
-}
-
-// readConfig reads a bucket's configuration; a bucket without metadata has
-// the defaults (history 1, no TTL, no limits).
 func readConfig(m *bolt.Bucket, name string) backend.BucketConfig {
 	cfg := backend.BucketConfig{Name: name, History: 1}
-	if m != nil {
-		if raw := m.Get(configKey); raw != nil {
-			_ = json.Unmarshal(raw, &cfg)
-		}
+	if m == nil {
+		return cfg
+	}
+	if raw := m.Get(configKey); raw != nil {
+		_ = json.Unmarshal(raw, &cfg)
 	}
 	cfg.Name = name
 	if cfg.History < 1 {
@@ -167,52 +133,11 @@ func readConfig(m *bolt.Bucket, name string) backend.BucketConfig {
 	return cfg
 }
 
-// getMeta looks up one key's metadata in a bucket's metadata bucket (nil
-// for a foreign bucket).
 func getMeta(m *bolt.Bucket, key []byte) (keyMeta, bool) {
 	if m == nil {
 		return keyMeta{}, false
 	}
 	return decodeMeta(m.Bucket(keysMeta).Get(key))
-}
-
-// metaCursor reads key metadata alongside a cursor over a bucket's values.
-// Both are in key order, so a listing walks them together instead of
-// looking every key up.
-type metaCursor struct {
-	c       *bolt.Cursor
-	k, v    []byte
-	started bool
-}
-
-func newMetaCursor(m *bolt.Bucket) *metaCursor {
-	if m == nil {
-		return &metaCursor{}
-	}
-	return &metaCursor{c: m.Bucket(keysMeta).Cursor()}
-}
-
-// find returns the metadata of key; keys must be asked in ascending order.
-func (mc *metaCursor) find(key []byte) (keyMeta, bool) {
-	if mc.c == nil {
-		return keyMeta{}, false
-	}
-	if !mc.started {
-		mc.k, mc.v = mc.c.Seek(key)
-		mc.started = true
-	}
-	// Step a few entries; past that, the keys are far apart: seek.
-	for steps := 0; mc.k != nil && bytes.Compare(mc.k, key) < 0; steps++ {
-		if steps == 4 {
-			mc.k, mc.v = mc.c.Seek(key)
-			break
-		}
-		mc.k, mc.v = mc.c.Next()
-	}
-	if mc.k == nil || !bytes.Equal(mc.k, key) {
-		return keyMeta{}, false
-	}
-	return decodeMeta(mc.v)
 }
 
 func expiryEntry(expires int64, path string, key []byte) []byte {
@@ -234,55 +159,71 @@ func parseExpiry(k []byte) (expires int64, path string, key []byte, ok bool) {
 	return int64(binary.BigEndian.Uint64(k)), string(k[12 : 12+n]), k[12+n:], true
 }
 
-// histPrefix is the prefix of every history entry of key.
+// putMeta stores a key's metadata and keeps the expiry index in step.
+func putMeta(tx *bolt.Tx, m *bolt.Bucket, path string, key []byte, old keyMeta, hadOld bool, nm keyMeta) error {
+	root := tx.Bucket(metaRoot)
+	idx, err := root.CreateBucketIfNotExists(expiryIndex)
+	if err != nil {
+		return err
+	}
+	if hadOld && old.expires != 0 {
+		if err := idx.Delete(expiryEntry(old.expires, path, key)); err != nil {
+			return err
+		}
+	}
+	if nm.expires != 0 {
+		if err := idx.Put(expiryEntry(nm.expires, path, key), nil); err != nil {
+			return err
+		}
+	}
+	return m.Bucket(keysMeta).Put(key, nm.encode())
+}
+
+// dropKey removes a key's value, metadata, expiry entry and history.
+func dropKey(tx *bolt.Tx, ub *bolt.Bucket, path string, key []byte) error {
+	m, err := bucketMeta(tx, path, false)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		if old, ok := getMeta(m, key); ok && old.expires != 0 {
+			if idx := tx.Bucket(metaRoot).Bucket(expiryIndex); idx != nil {
+				if err := idx.Delete(expiryEntry(old.expires, path, key)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := m.Bucket(keysMeta).Delete(key); err != nil {
+			return err
+		}
+		if err := trimHistory(m.Bucket(histMeta), key, 0); err != nil {
+			return err
+		}
+	}
+	return ub.Delete(key)
+}
+
 func histPrefix(key []byte) []byte {
-	p := make([]byte, 4, 4+len(key)+8)
+	p := make([]byte, 4, 4+len(key))
 	binary.BigEndian.PutUint32(p, uint32(len(key)))
 	return append(p, key...)
 }
 
 func histKey(key []byte, rev uint64) []byte {
-	return binary.BigEndian.AppendUint64(histPrefix(key), rev)
-}
-
-func encodeHist(created int64, value []byte) []byte {
-	b := make([]byte, 8, 8+len(value))
-	binary.BigEndian.PutUint64(b, uint64(created))
-	return append(b, value...)
-}
-
-func decodeHist(b []byte) (created int64, value []byte, ok bool) {
-	if len(b) < 8 {
-		return 0, nil, false
-	}
-	return int64(binary.BigEndian.Uint64(b)), b[8:], true
-}
-
-// histEntry is one kept revision as stored.
-type histEntry struct {
-	k, v []byte // only valid inside the transaction
-	rev  uint64
-}
-
-// histOf returns the kept revisions of key, oldest first.
-func histOf(h *bolt.Bucket, key []byte) []histEntry {
-	if h == nil {
-		return nil
-	}
-	prefix := histPrefix(key)
-	var out []histEntry
-	c := h.Cursor()
-	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		out = append(out, histEntry{k: k, v: v, rev: binary.BigEndian.Uint64(k[len(prefix):])})
-	}
-	return out
+	k := histPrefix(key)
+	return binary.BigEndian.AppendUint64(k, rev)
 }
 
 // trimHistory keeps the newest keep revisions of key.
 func trimHistory(h *bolt.Bucket, key []byte, keep int) error {
-	revs := histOf(h, key)
+	prefix := histPrefix(key)
+	var revs [][]byte
+	c := h.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
+		revs = append(revs, append([]byte(nil), k...))
+	}
 	for i := 0; i < len(revs)-keep; i++ {
-		if err := h.Delete(append([]byte(nil), revs[i].k...)); err != nil {
+		if err := h.Delete(revs[i]); err != nil {
 			return err
 		}
 	}
