@@ -127,7 +127,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case filterDoneMsg:
 		a.keys.filtered(a, msg)
-		return a, tea.Batch(a.keys.describeVisible(a), a.followCursor())
+		return a, tea.Batch(a.keys.describeVisible(a), a.followCursor(), a.keys.resortIfDirty(a))
 	case entryLoadedMsg:
 		return a, a.value.loaded(a, msg)
 	case docBuiltMsg:

@@ -114,7 +114,7 @@ func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {
 		} else {
 			k.complete = true
 		}
-		return k.afterChange(a)
+		return tea.Batch(k.afterChange(a), k.resortIfDirty(a))
 	}
 	return tea.Batch(msg.stream.wait(msg.req), k.afterChange(a))
 }
@@ -432,6 +432,10 @@ func (k *keysPane) dropDeletedFromView() {
 	k.win.Clamp(k.count())
 }
 
+// resortOnWatchLimit is the largest sorted list re-sorted on every burst of
+// watch events.
+const resortOnWatchLimit = 100_000
+
 // watched applies changes made elsewhere to the open bucket.
 func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 	if msg.req != k.watchReq {
@@ -473,6 +477,12 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 		k.removeRows(gone)
 	}
 	cmds := []tea.Cmd{msg.stream.wait(msg.req), k.afterChange(a)}
+	if len(k.view) < resortOnWatchLimit {
+		// Keys created elsewhere take their place in a sorted list; past
+		// this size they wait at the end for the next reload rather than
+		// keeping a core busy re-sorting on every change.
+		cmds = append(cmds, k.resortIfDirty(a))
+	}
 	if reloadValue {
 		cmds = append(cmds, a.value.reload(a))
 	}

@@ -63,6 +63,15 @@ func (k *keysPane) startSort(a *App) tea.Cmd {
 	}
 }
 
+// resortIfDirty sorts again once rows arrived (or a filter changed the
+// rows) since the last sort; the listing calls it when it completes.
+func (k *keysPane) resortIfDirty(a *App) tea.Cmd {
+	if !k.sortBy.active() || !k.sortBy.dirty {
+		return nil
+	}
+	return k.startSort(a)
+}
+
 func (k *keysPane) sorted(a *App, msg sortDoneMsg) tea.Cmd {
 	if msg.req != k.sortBy.req {
 		return nil

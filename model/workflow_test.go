@@ -411,3 +411,21 @@ func TestFilterNarrowsTheTreeToo(t *testing.T) {
 	app.Keys("enter", "esc")
 	mustSee(t, app, "▸ session:")
 }
+
+func TestSortHoldsForKeysThatArriveLater(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"m": "1", "c": "2"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "2 keys")
+	app.Keys("o") // by name
+	mustSee(t, app, "sorted by name")
+	// A key arrives (through the watch) that sorts first.
+	if err := s.Put(context.Background(), "b", "a", []byte("0"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mustSee(t, app, "3 keys")
+	app.Settle()
+	screen := plain(app)
+	if !(strings.Index(screen, "│  a ") < strings.Index(screen, "│  c ") && strings.Index(screen, "│  c ") < strings.Index(screen, "│  m ")) {
+		t.Fatalf("not sorted by name after new keys arrived:\n%s", screen)
+	}
+}
