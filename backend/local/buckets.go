@@ -166,6 +166,9 @@ func validateConfig(cfg *backend.BucketConfig) error {
 			return err
 		}
 	}
+	if strings.Split(cfg.Name, "/")[0] == string(metaRoot) {
+		return backend.Invalid("bucket name", "%q is reserved for kvdeck's metadata", cfg.Name)
+	}
 	if cfg.History == 0 {
 		cfg.History = 1
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,5 +188,47 @@ func TestSweeperRemovesExpiredKeysAndTellsWatchers(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no expiry change within 5s")
 		}
+	}
+}
+
+func TestSparsePatternOverManyKeysIsCompleteAcrossTransactions(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "b", History: 1})
+	ctx := context.Background()
+	items := make([]backend.Item, 0, 3*scanPerTx)
+	for i := range 3 * scanPerTx {
+		name := fmt.Sprintf("k:%06d", i)
+		if i%25_000 == 7 {
+			name = fmt.Sprintf("k:%06d:rare", i)
+		}
+		items = append(items, backend.Item{Key: name, Value: []byte("v")})
+	}
+	if err := s.PutMany(ctx, "b", items); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.Keys(ctx, "b", backend.Query{Pattern: "*rare"}, func(b []backend.KeyInfo) error {
+		for _, k := range b {
+			got = append(got, k.Name)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("a sparse pattern over %d keys found %v, want 3 keys", len(items), got)
+	}
+}
+
+func TestReservedAndReadOnlyMessages(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "b", History: 1})
+	if err := s.CreateBucket(context.Background(), backend.BucketConfig{Name: "__kvdeck__", History: 1}); !errors.Is(err, backend.ErrInvalid) {
+		t.Fatalf("creating the metadata bucket by name: %v", err)
+	}
+	_, err := Open(s.path, Options{ReadOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "being written by another process") {
+		t.Fatalf("read-only open of a file another writer holds: %v", err)
+	}
+	if err := s.Watch(context.Background(), "nope", "", func(backend.Change) {}); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("watching a missing bucket: %v", err)
 	}
 }

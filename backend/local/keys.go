@@ -14,6 +14,11 @@ import (
 // closes: a slow consumer never holds a bbolt read transaction open.
 const defaultBatch = 1000
 
+// scanPerTx bounds the keys one read transaction examines, so a pattern
+// that matches little (no literal prefix, few hits) still closes its
+// transaction and sees a cancel between chunks.
+const scanPerTx = 20_000
+
 // Keys streams the keys matching q in key order, in batches, each read in
 // its own short transaction. A pattern's literal prefix is sought with the
 // cursor, so a prefix search does not walk the bucket.
@@ -48,7 +53,10 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 					k, v = c.Next()
 				}
 			}
-			for ; k != nil; k, v = c.Next() {
+			for scanned := 0; k != nil; k, v = c.Next() {
+				if scanned++; scanned > scanPerTx {
+					return nil // resume after `after` in a new transaction
+				}
 				if !strings.HasPrefix(string(k), prefix) {
 					done = true
 					return nil

@@ -76,8 +76,10 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
 	switch {
+	case errors.Is(err, bolt.ErrTimeout) && opts.ReadOnly:
+		return nil, fmt.Errorf("%s is being written by another process (another kvdeck?); bbolt allows no reader while a writer holds the file", path)
 	case errors.Is(err, bolt.ErrTimeout):
-		return nil, fmt.Errorf("%s is in use by another process (another kvdeck?); close it or open with --read-only once it is closed", path)
+		return nil, fmt.Errorf("%s is in use by another process (another kvdeck?); close that one first", path)
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch), errors.Is(err, bolt.ErrChecksum):
 		return nil, fmt.Errorf("%s is not a bbolt database: %w", path, err)
 	case err != nil:

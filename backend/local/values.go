@@ -276,7 +276,8 @@ func (s *Store) History(ctx context.Context, bucket, key string) ([]backend.Entr
 	return out, err
 }
 
-// Rename moves a key, its TTL and history never overwriting another key.
+// Rename moves a key and its TTL, never overwriting another key. The new
+// name starts a fresh history: revisions belong to the old name.
 func (s *Store) Rename(ctx context.Context, bucket, from, to string) error {
 	if err := s.Writable(); err != nil {
 		return err

@@ -3,6 +3,8 @@ package local
 import (
 	"context"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/kvdeck/kvdeck/backend"
 )
 
@@ -20,6 +22,14 @@ const watchBuffer = 4096
 // and expiry sweeps) until ctx is cancelled. A bbolt file has no change
 // feed, so changes made by another process are not seen.
 func (s *Store) Watch(ctx context.Context, bucket, pattern string, emit func(backend.Change)) error {
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if userBucket(tx, bucket) == nil {
+			return bucketNotFound(bucket)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
 	w := &watcher{bucket: bucket, pattern: pattern, ch: make(chan backend.Change, watchBuffer)}
 	s.watchMu.Lock()
 	s.watchers[w] = struct{}{}
