@@ -232,3 +232,25 @@ func TestReservedAndReadOnlyMessages(t *testing.T) {
 		t.Fatalf("watching a missing bucket: %v", err)
 	}
 }
+
+func TestLoweringHistoryStopsShowingOldRevisions(t *testing.T) {
+	s := newStore(t, backend.BucketConfig{Name: "flags", History: 5})
+	ctx := context.Background()
+	for _, v := range []string{"1", "2", "3"} {
+		s.Put(ctx, "flags", "f", []byte(v), backend.PutOptions{})
+	}
+	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := s.History(ctx, "flags", "f")
+	if len(h) != 1 || string(h[0].Value) != "3" {
+		t.Fatalf("with history 1 the history shows %d revisions", len(h))
+	}
+	s.Put(ctx, "flags", "f", []byte("4"), backend.PutOptions{})
+	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := s.History(ctx, "flags", "f"); len(h) != 1 {
+		t.Fatalf("revisions kept before history was lowered came back: %d", len(h))
+	}
+}

@@ -162,14 +162,18 @@ func (s *Store) putTx(tx *bolt.Tx, bucket string, key, value []byte, opts backen
 	if err := ub.Put(key, value); err != nil {
 		return 0, false, err
 	}
+	// With history 1 the current value is the only revision and nothing is
+	// kept; trimming on every write also applies a history lowered since
+	// older revisions were kept.
+	h, keep := m.Bucket(histMeta), 0
 	if cfg.History > 1 {
-		h := m.Bucket(histMeta)
+		keep = cfg.History
 		if err := h.Put(histKey(key, nm.rev), value); err != nil {
 			return 0, false, err
 		}
-		if err := trimHistory(h, key, cfg.History); err != nil {
-			return 0, false, err
-		}
+	}
+	if err := trimHistory(h, key, keep); err != nil {
+		return 0, false, err
 	}
 	return nm.rev, !exists, nil
 }
@@ -252,6 +256,9 @@ func (s *Store) History(ctx context.Context, bucket, key string) ([]backend.Entr
 		m, _ := bucketMeta(tx, bucket, false)
 		if m == nil {
 			return nil
+		}
+		if readConfig(m, bucket).History <= 1 {
+			return nil // revisions kept under a higher history are stale
 		}
 		prefix := histPrefix([]byte(key))
 		c := m.Bucket(histMeta).Cursor()
