@@ -20,10 +20,13 @@ func TestDemoSeedsEveryBucketAndEveryValueReadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int64{}
+	values := map[string]map[string][]byte{} // the last value written to each key
 	for _, b := range Buckets() {
 		keys := map[string]bool{}
-		for _, it := range b.Items {
+		values[b.Config.Name] = map[string][]byte{}
+		for _, it := range append(b.Items, b.Revisions...) {
 			keys[it.Key] = true
+			values[b.Config.Name][it.Key] = it.Value
 		}
 		want[b.Config.Name] = int64(len(keys))
 	}
@@ -38,8 +41,11 @@ func TestDemoSeedsEveryBucketAndEveryValueReadsBack(t *testing.T) {
 		err := s.Keys(ctx, b.Name, backend.Query{}, func(batch []backend.KeyInfo) error {
 			for _, k := range batch {
 				if n%97 == 0 || b.Name != "events" {
-					if _, err := s.Get(ctx, b.Name, k.Name, backend.GetOptions{}); err != nil {
+					e, err := s.Get(ctx, b.Name, k.Name, backend.GetOptions{MaxBytes: -1})
+					if err != nil {
 						t.Errorf("%s/%q: %v", b.Name, k.Name, err)
+					} else if string(e.Value) != string(values[b.Name][k.Name]) {
+						t.Errorf("%s/%q reads back other bytes than were seeded", b.Name, k.Name)
 					}
 				}
 				n++
