@@ -2,8 +2,11 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -29,7 +32,12 @@ func (s *Store) Elements(ctx context.Context, bucket, key, cursor string, count 
 	var page backend.ElementPage
 	switch kind {
 	case backend.KindHash, backend.KindSet, backend.KindZSet:
-		cur, _ := strconv.ParseUint(cursor, 10, 64)
+		// HSCAN/SSCAN/ZSCAN cursors: like SCAN, an element may come twice
+		// if the collection is rehashed between pages.
+		cur, err := parseCursor(cursor)
+		if err != nil {
+			return page, err
+		}
 		var items []string
 		var next uint64
 		switch kind {
@@ -58,34 +66,33 @@ func (s *Store) Elements(ctx context.Context, bucket, key, cursor string, count 
 		}
 		page.Cursor, page.Done = strconv.FormatUint(next, 10), next == 0
 	case backend.KindList:
-		start, _ := strconv.ParseInt(cursor, 10, 64)
-		items, err := c.LRange(ctx, key, start, start+int64(count)-1).Result()
+		start, err := parseCursor(cursor)
+		if err != nil {
+			return page, err
+		}
+		items, err := c.LRange(ctx, key, int64(start), int64(start)+int64(count)-1).Result()
 		if err != nil {
 			return page, s.cmdErr(err, key)
 		}
 		for i, v := range items {
-			page.Elements = append(page.Elements, backend.Element{Value: []byte(v), Index: start + int64(i)})
+			page.Elements = append(page.Elements, backend.Element{Value: []byte(v), Index: int64(start) + int64(i)})
 		}
-		page.Cursor, page.Done = strconv.FormatInt(start+int64(len(items)), 10), len(items) < count
+		page.Cursor, page.Done = strconv.FormatUint(start+uint64(len(items)), 10), len(items) < count
 	case backend.KindStream:
 		start := "-"
 		if cursor != "" {
-			start = "(" + cursor
+			start = "(" + cursor // exclusive: the page after the last id
 		}
-		msgs, err := c.XRangeN(ctx, key, start, "+", int64(count)).Result()
+		page.Elements, err = xrange(ctx, c, key, start, count)
 		if err != nil {
 			return page, s.cmdErr(err, key)
 		}
-		for _, m := range msgs {
-			el := backend.Element{Field: m.ID}
-			for f, v := range m.Values {
-				el.Fields = append(el.Fields, backend.Field{Name: f, Value: fmt.Sprint(v)})
-			}
-			sortFields(el.Fields)
-			page.Elements = append(page.Elements, el)
-			page.Cursor = m.ID
+		if n := len(page.Elements); n > 0 {
+			page.Cursor = page.Elements[n-1].Field
+		} else {
+			page.Cursor = cursor
 		}
-		page.Done = len(msgs) < count
+		page.Done = len(page.Elements) < count
 	case backend.KindUnknown:
 		if typ == "none" {
 			return page, notFound(key)
@@ -94,15 +101,45 @@ func (s *Store) Elements(ctx context.Context, bucket, key, cursor string, count 
 	default:
 		return page, backendErr(backend.ErrUnsupported, "key %q is a %s, not a collection", key, typ)
 	}
+	if page.Done {
+		page.Cursor = ""
+	}
 	return page, nil
 }
 
-func sortFields(f []backend.Field) {
-	for i := 1; i < len(f); i++ {
-		for j := i; j > 0 && f[j].Name < f[j-1].Name; j-- {
-			f[j], f[j-1] = f[j-1], f[j]
-		}
+// parseCursor reads a SCAN cursor or a list index ("" is the start).
+func parseCursor(cursor string) (uint64, error) {
+	if cursor == "" {
+		return 0, nil
 	}
+	n, err := strconv.ParseUint(cursor, 10, 64)
+	if err != nil {
+		return 0, backend.Invalid("cursor", "%q is not a cursor from a previous page", cursor)
+	}
+	return n, nil
+}
+
+// xrange reads stream entries with their fields in the order they were
+// written (go-redis's XMessage keeps them in a map, which loses it).
+func xrange(ctx context.Context, c goredis.UniversalClient, key, start string, count int) ([]backend.Element, error) {
+	raw, err := c.Do(ctx, "XRANGE", key, start, "+", "COUNT", count).Slice()
+	if err != nil {
+		return nil, err
+	}
+	els := make([]backend.Element, 0, len(raw))
+	for _, r := range raw {
+		entry, ok := r.([]any)
+		if !ok || len(entry) != 2 {
+			return nil, fmt.Errorf("XRANGE %q: unexpected reply %T", key, r)
+		}
+		el := backend.Element{Field: fmt.Sprint(entry[0])}
+		kv, _ := entry[1].([]any)
+		for i := 0; i+1 < len(kv); i += 2 {
+			el.Fields = append(el.Fields, backend.Field{Name: fmt.Sprint(kv[i]), Value: fmt.Sprint(kv[i+1])})
+		}
+		els = append(els, el)
+	}
+	return els, nil
 }
 
 // SetElement sets a hash field, a list item, adds a set member, adds or
@@ -120,12 +157,24 @@ func (s *Store) SetElement(ctx context.Context, bucket, key string, kind backend
 		err = c.HSet(ctx, key, el.Field, el.Value).Err()
 	case backend.KindList:
 		err = c.LSet(ctx, key, el.Index, el.Value).Err()
+		if err != nil && strings.Contains(err.Error(), "no such key") {
+			return notFound(key)
+		}
+		if err != nil && strings.Contains(err.Error(), "index out of range") {
+			return backend.Invalid("index", "%d is past the end of list %q", el.Index, key)
+		}
 	case backend.KindSet:
 		err = c.SAdd(ctx, key, el.Value).Err()
 	case backend.KindZSet:
 		err = c.ZAdd(ctx, key, goredis.Z{Score: el.Score, Member: el.Value}).Err()
 	case backend.KindStream:
+		if len(el.Fields) == 0 {
+			return backend.Invalid("fields", "a stream entry needs at least one field")
+		}
 		err = c.XAdd(ctx, &goredis.XAddArgs{Stream: key, ID: streamID(el.Field), Values: fieldArgs(el.Fields)}).Err()
+		if err != nil && strings.Contains(err.Error(), "ID specified in XADD") {
+			return backend.Invalid("id", "%q must be greater than the stream's last id; use * for a new one", el.Field)
+		}
 	default:
 		return backendErr(backend.ErrUnsupported, "SetElement on a %s", kind)
 	}
@@ -177,7 +226,7 @@ func (s *Store) RemoveElement(ctx context.Context, bucket, key string, kind back
 	case backend.KindHash:
 		n, err = c.HDel(ctx, key, el.Field).Result()
 	case backend.KindList:
-		n, err = c.LRem(ctx, key, 1, el.Value).Result()
+		n, err = s.removeListItem(ctx, c, key, el)
 	case backend.KindSet:
 		n, err = c.SRem(ctx, key, el.Value).Result()
 	case backend.KindZSet:
@@ -196,6 +245,39 @@ func (s *Store) RemoveElement(ctx context.Context, bucket, key string, kind back
 	return nil
 }
 
+// removeListScript removes the first item equal to ARGV[1] at or after
+// index ARGV[2], and only that one: LREM alone would remove the first
+// equal item from the head, which is another element when the value
+// repeats. The item is swapped for a tombstone no list can hold (ARGV[3],
+// random) and the tombstone is removed, all atomically.
+var removeListScript = goredis.NewScript(`
+local len = redis.call('LLEN', KEYS[1])
+local i = math.max(tonumber(ARGV[2]), 0)
+while i < len do
+  local items = redis.call('LRANGE', KEYS[1], i, i + 999)
+  for j, v in ipairs(items) do
+    if v == ARGV[1] then
+      redis.call('LSET', KEYS[1], i + j - 1, ARGV[3])
+      return redis.call('LREM', KEYS[1], 1, ARGV[3])
+    end
+  end
+  i = i + 1000
+end
+return 0
+`)
+
+func (s *Store) removeListItem(ctx context.Context, c goredis.UniversalClient, key string, el backend.Element) (int64, error) {
+	var nonce [16]byte
+	rand.Read(nonce[:])
+	tombstone := "\x00kvdeck-tombstone-" + hex.EncodeToString(nonce[:])
+	n, err := removeListScript.Run(ctx, c, []string{key}, el.Value, el.Index, tombstone).Int64()
+	if err != nil && isScriptDenied(err) {
+		// Without scripting: LREM, which removes the first equal item.
+		return c.LRem(ctx, key, 1, el.Value).Result()
+	}
+	return n, err
+}
+
 // createScript creates a key of any type atomically, refusing one that
 // exists, with an optional TTL in ms.
 var createScript = goredis.NewScript(`
@@ -206,8 +288,9 @@ elseif k == 'hash' then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 elseif k == 'list' then redis.call('RPUSH', KEYS[1], ARGV[3])
 elseif k == 'set' then redis.call('SADD', KEYS[1], ARGV[3])
 elseif k == 'zset' then redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+elseif k == 'json' then redis.call('JSON.SET', KEYS[1], '$', ARGV[3])
 elseif k == 'stream' then
-  local args = {KEYS[1], '*'}
+  local args = {KEYS[1], ARGV[2]}
   for i = 6, #ARGV do table.insert(args, ARGV[i]) end
   redis.call('XADD', unpack(args))
 else return redis.error_reply('unknown type ' .. k) end
@@ -227,7 +310,18 @@ func (s *Store) CreateKey(ctx context.Context, bucket, key string, kind backend.
 	if kind == backend.KindStream && len(first.Fields) == 0 {
 		return backend.Invalid("fields", "a stream entry needs at least one field")
 	}
-	args := []any{kind.String(), first.Field, first.Value, first.Score, ttl.Milliseconds()}
+	if kind == backend.KindUnknown || kind.String() == "" {
+		return backend.Invalid("type", "pick a type for the new key")
+	}
+	field := first.Field
+	if kind == backend.KindStream {
+		field = streamID(first.Field)
+	}
+	args := []any{kind.String(), field, first.Value, first.Score, ttl.Milliseconds()}
 	args = append(args, fieldArgs(first.Fields)...)
-	return s.cmdErr(createScript.Run(ctx, c, []string{key}, args...).Err(), key)
+	err = createScript.Run(ctx, c, []string{key}, args...).Err()
+	if err != nil && kind == backend.KindJSON && strings.Contains(strings.ToLower(err.Error()), "unknown") {
+		return backendErr(backend.ErrUnsupported, "RedisJSON is not loaded on this server; create %q as a string holding JSON", key)
+	}
+	return s.cmdErr(err, key)
 }

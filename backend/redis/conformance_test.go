@@ -10,20 +10,6 @@ import (
 	"github.com/kvdeck/kvdeck/backend/storetest"
 )
 
-func open(t testing.TB, url string, readOnly bool) *Store {
-	t.Helper()
-	o, err := ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.ReadOnly = readOnly
-	s, err := Open(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func TestConformance(t *testing.T) {
 	// Notifications on, so the suite's watch test sees real events (the
 	// driver never turns them on itself).

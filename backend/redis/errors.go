@@ -44,7 +44,9 @@ func describe(err error, addr string) error {
 	case strings.HasPrefix(msg, "NOAUTH"):
 		return fmt.Errorf("%s: the server needs a password; put it in the URL: redis://:PASSWORD@host:port", addr)
 	case strings.HasPrefix(msg, "NOPERM"):
-		return fmt.Errorf("permission denied by the server's ACL (NOPERM): %s", strings.TrimPrefix(msg, "NOPERM "))
+		return fmt.Errorf("permission denied by the server's ACL (NOPERM): %s", strings.TrimPrefix(firstLine(err), "NOPERM "))
+	case strings.Contains(msg, scriptACLDenied):
+		return errors.New("permission denied by the server's ACL (NOPERM): this user may not run a command this change needs")
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		return fmt.Errorf("%s: TLS certificate not trusted: %v (pass --tls-ca, or --tls-skip-verify to ignore)", addr, err)
 	case errors.As(err, &recordErr), strings.Contains(msg, "tls:"):
@@ -53,10 +55,36 @@ func describe(err error, addr string) error {
 		return fmt.Errorf("%s: connection refused: is Redis running there?", addr)
 	case strings.Contains(msg, "no such host"):
 		return fmt.Errorf("%s: unknown host", addr)
+	case isTimeout(err):
+		return fmt.Errorf("%s: no answer in time (timeout): is the address right and the server up?", addr)
 	case isNetErr(err):
-		return fmt.Errorf("%s: cannot reach the server: %v", addr, err)
+		return fmt.Errorf("%s: connection lost: %s", addr, firstLine(err))
+	}
+	if strings.Contains(msg, "\n") {
+		return errors.New(firstLine(err))
 	}
 	return err
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// firstLine keeps an error to one line for the status bar.
+func firstLine(err error) string {
+	m, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimSpace(m)
+}
+
+func conflict(key, why string) error {
+	return backendErr(backend.ErrConflict, "key %q %s", key, why)
+}
+
+// wrongType refuses a write of one type over a key of another (Redis's
+// WRONGTYPE), rather than silently replacing it.
+func wrongType(key, typ string) error {
+	return backend.Invalid("type", "key %q holds a %s, not a string (WRONGTYPE); delete it first to replace it", key, typ)
 }
 
 // conflictMarker starts errors our Lua scripts raise for a lost race.
@@ -70,11 +98,23 @@ func (s *Store) cmdErr(err error, key string) error {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, conflictMarker):
-		return backendErr(backend.ErrConflict, "key %q %s", key, strings.TrimSpace(strings.SplitN(msg, conflictMarker, 2)[1]))
+		_, why, _ := strings.Cut(firstLine(err), conflictMarker)
+		return conflict(key, strings.TrimSpace(why))
 	case strings.HasPrefix(msg, "WRONGTYPE"):
-		return backend.Invalid("type", "key %q holds another type: %s", key, msg)
+		return backend.Invalid("type", "key %q holds another type (%s)", key, firstLine(err))
 	case strings.HasPrefix(msg, "CROSSSLOT"):
 		return backendErr(backend.ErrUnsupported, "keys in different Cluster slots")
+	case key != "" && isPermissionDenied(msg):
+		return fmt.Errorf("key %q: %w", key, describe(err, s.address))
 	}
 	return describe(err, s.address)
 }
+
+// isPermissionDenied: an ACL refused a command, directly (NOPERM) or
+// inside one of kvdeck's scripts.
+func isPermissionDenied(msg string) bool {
+	return strings.HasPrefix(msg, "NOPERM") || strings.Contains(msg, scriptACLDenied)
+}
+
+// scriptACLDenied is how Redis 7 words an ACL refusal inside a script.
+const scriptACLDenied = "user executing the script can't run this command"

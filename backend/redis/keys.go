@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"hash/maphash"
-	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -17,11 +16,9 @@ type scanPage struct {
 }
 
 // Keys streams SCAN pages (MATCH for the pattern, TYPE for the kind) until
-// the cursor returns to 0 on every master. Names only: type and TTL come
-// from Describe for the rows a user looks at. SCAN may return a key twice
-// (during a rehash), so keys are de-duplicated by a 64-bit hash rather than
-// by a set of strings, which would cost a second copy of the keyspace; at a
-// million keys the odds of two names colliding are about 3 in 100 million.
+// the cursor returns to 0 on every master, emitting each page as it
+// arrives. Names only: type and TTL come from Describe for the rows a user
+// looks at, so listing costs no round trip per key.
 func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
 	c, err := s.bucketClient(bucket)
 	if err != nil {
@@ -40,8 +37,17 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// A small buffer lets the next SCAN travel while the caller handles a
+	// page, without reading far ahead of a consumer that has stopped.
 	pages := make(chan scanPage, 4)
-	var wg sync.WaitGroup
+	send := func(p scanPage) bool {
+		select {
+		case pages <- p:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	scanNode := func(ctx context.Context, node goredis.UniversalClient) error {
 		var cursor uint64
 		for {
@@ -53,42 +59,56 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 				keys, cursor, err = node.Scan(ctx, cursor, q.Pattern, count).Result()
 			}
 			if err != nil {
+				// Report at once: in a Cluster the other masters would
+				// otherwise scan to their end before the error showed.
+				send(scanPage{err: err})
 				return err
 			}
-			if len(keys) > 0 {
-				select {
-				case pages <- scanPage{keys: keys}:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+			if len(keys) > 0 && !send(scanPage{keys: keys}) {
+				return ctx.Err()
 			}
 			if cursor == 0 {
 				return nil
 			}
 		}
 	}
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
-		var err error
+		defer close(pages)
 		if cc, ok := c.(*goredis.ClusterClient); ok {
-			err = cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error { return scanNode(ctx, m) })
-		} else {
-			err = scanNode(ctx, c)
-		}
-		if err != nil {
-			select {
-			case pages <- scanPage{err: err}:
-			case <-ctx.Done():
+			// Every master at once; ForEachMaster runs fn per master
+			// concurrently. Pages of different masters interleave.
+			err := cc.ForEachMaster(ctx, func(ctx context.Context, m *goredis.Client) error { return scanNode(ctx, m) })
+			if err != nil {
+				send(scanPage{err: err}) // a topology error before any scan
 			}
+			return
 		}
+		scanNode(ctx, c)
 	}()
-	go func() { wg.Wait(); close(pages) }()
 
+	// SCAN may return a key twice (when the table is rehashed during the
+	// scan, or in a Cluster when a slot moves), so keys are de-duplicated.
+	// A set of 64-bit hashes costs about 14 bytes per key, where a set of
+	// the names themselves would hold a second copy of the keyspace. Two
+	// different names colliding would drop one of them from the listing;
+	// with n keys the odds are about n²/2⁶⁵: 3 in 100 million at a million
+	// keys, 3 in a million at ten million.
 	seed := maphash.MakeSeed()
 	seen := make(map[uint64]struct{}, 1024)
 	batch := make([]backend.KeyInfo, 0, count)
-	for p := range pages {
+	for {
+		var p scanPage
+		var ok bool
+		select {
+		case p, ok = <-pages:
+		case <-ctx.Done():
+			// Return at once, even while a SCAN is in flight; the scanner
+			// sees the cancelled context and ends on its own.
+			return ctx.Err()
+		}
+		if !ok {
+			return ctx.Err()
+		}
 		if p.err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -109,9 +129,5 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 				return err
 			}
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 	}
-	return ctx.Err()
 }

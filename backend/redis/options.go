@@ -4,10 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
 )
@@ -31,6 +33,9 @@ type Options struct {
 	ReadOnly         bool
 	// ScanCount is the SCAN COUNT hint (default 1000).
 	ScanCount int
+	// Timeout bounds each dial, read and write (default 5s), so a server
+	// that goes away ends a call with an error instead of a hang.
+	Timeout time.Duration
 }
 
 // TLSOptions configure TLS (rediss://, or any of the files set).
@@ -74,7 +79,12 @@ func ParseURL(raw string) (Options, error) {
 			host += ":6379"
 		}
 		o.Addrs = append(o.Addrs, host)
-		o.Addrs = append(o.Addrs, q["addr"]...)
+		for _, a := range q["addr"] {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return o, backend.Invalid("url", "addr=%q is not host:port", a)
+			}
+			o.Addrs = append(o.Addrs, a)
+		}
 		if p := strings.Trim(u.Path, "/"); p != "" {
 			if o.DB, err = strconv.Atoi(p); err != nil || o.DB < 0 {
 				return o, backend.Invalid("url", "database %q is not a number", p)
@@ -87,7 +97,18 @@ func ParseURL(raw string) (Options, error) {
 		}
 		o.Addrs = []string{u.Path}
 	case "redis+sentinel":
-		o.SentinelAddrs = strings.Split(u.Host, ",")
+		for _, a := range strings.Split(u.Host, ",") {
+			if a == "" {
+				continue
+			}
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				a += ":26379"
+			}
+			o.SentinelAddrs = append(o.SentinelAddrs, a)
+		}
+		if len(o.SentinelAddrs) == 0 {
+			return o, backend.Invalid("url", "redis+sentinel:// needs sentinel addresses: redis+sentinel://host1:26379,host2:26379/mymaster")
+		}
 		parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 		if parts[0] == "" {
 			return o, backend.Invalid("url", "redis+sentinel:// needs the master name: redis+sentinel://host:26379/mymaster")

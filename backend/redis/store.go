@@ -45,9 +45,15 @@ var (
 // clusterBucket is the one bucket of a Cluster.
 const clusterBucket = "cluster"
 
-// requestTimeout bounds reads and writes on the wire, so a server that
-// goes away mid-listing ends the call with an error, not a hang.
-const requestTimeout = 5 * time.Second
+// defaultTimeout bounds dials, reads and writes on the wire, so a server
+// that goes away mid-listing ends the call with an error, not a hang.
+const defaultTimeout = 5 * time.Second
+
+// noRetries turns go-redis's automatic retry off. A retry after a lost
+// reply would apply RPUSH, XADD or LREM twice; and it is not needed to
+// survive a restart, because the pool drops connections the server closed
+// (a peek on the socket) before it hands one out.
+const noRetries = -1
 
 // Open connects, pings and detects Cluster mode.
 func Open(ctx context.Context, o Options) (*Store, error) {
@@ -56,6 +62,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.ScanCount <= 0 {
 		o.ScanCount = 1000
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.MasterName != "" && len(o.SentinelAddrs) == 0 {
+		return nil, backend.Invalid("sentinel", "master %q needs sentinel addresses", o.MasterName)
 	}
 	silenceClientLogs()
 	s := &Store{Guard: backend.Guard{ReadOnly: o.ReadOnly}, opts: o, address: o.address(), clients: map[int]goredis.UniversalClient{}}
@@ -69,6 +81,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, describe(err, s.address)
 	}
 	if !s.cluster && o.MasterName == "" && o.Network != "unix" {
+		// A cluster node answers a plain client too, but only for its own
+		// slots: switch to a ClusterClient so listing covers every master.
 		if info, err := c.Info(ctx, "cluster").Result(); err == nil && strings.Contains(info, "cluster_enabled:1") {
 			s.Close()
 			s.clients = map[int]goredis.UniversalClient{}
@@ -81,6 +95,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 				return nil, describe(err, s.address)
 			}
 		}
+	}
+	if s.cluster && o.DB != 0 {
+		s.Close()
+		return nil, backend.Invalid("db", "a Redis Cluster has only database 0, not %d", o.DB)
 	}
 	s.connected.Store(true)
 	return s, nil
@@ -108,17 +126,22 @@ func (s *Store) client(db int) (goredis.UniversalClient, error) {
 		c = goredis.NewFailoverClient(&goredis.FailoverOptions{
 			MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs, SentinelPassword: o.SentinelPassword,
 			Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
-			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
+			ContextTimeoutEnabled: true,
 		})
 	case s.cluster:
 		c = goredis.NewClusterClient(&goredis.ClusterOptions{
 			Addrs: o.Addrs, Username: o.Username, Password: o.Password, TLSConfig: tlsConf,
-			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
+			ContextTimeoutEnabled: true,
 		})
 	default:
 		c = goredis.NewClient(&goredis.Options{
 			Network: o.Network, Addr: o.Addrs[0], Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
-			DialTimeout: requestTimeout, ReadTimeout: requestTimeout, WriteTimeout: requestTimeout, MaxRetries: 1,
+			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
+			// The caller's deadline reaches the socket, so a UI timeout
+			// shorter than Timeout ends a stuck read.
+			ContextTimeoutEnabled: true,
 		})
 	}
 	c.AddHook(connHook{s})
@@ -181,7 +204,7 @@ func (h connHook) DialHook(next goredis.DialHook) goredis.DialHook {
 func (h connHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
 		err := next(ctx, cmd)
-		h.s.connected.Store(err == nil || !isNetErr(err))
+		h.record(ctx, err)
 		return err
 	}
 }
@@ -189,7 +212,17 @@ func (h connHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 func (h connHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		err := next(ctx, cmds)
-		h.s.connected.Store(err == nil || !isNetErr(err))
+		h.record(ctx, err)
 		return err
 	}
+}
+
+// record notes a command's outcome: any reply, even an error reply, means
+// the server is there; a network error means it is not. A call the caller
+// cancelled says nothing either way.
+func (h connHook) record(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	h.s.connected.Store(err == nil || !isNetErr(err))
 }

@@ -36,9 +36,10 @@ func (c *Cluster) ClusterClient() *goredis.ClusterClient {
 	return goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs})
 }
 
-// StartCluster starts masters cluster-enabled servers, joins them with
-// redis-cli --cluster create and waits for cluster_state:ok everywhere.
-func StartCluster(t testing.TB, masters int) *Cluster {
+// StartCluster starts masters cluster-enabled servers (with args added to
+// each), joins them with redis-cli --cluster create and waits for
+// cluster_state:ok everywhere.
+func StartCluster(t testing.TB, masters int, args ...string) *Cluster {
 	t.Helper()
 	if _, err := exec.LookPath("redis-cli"); err != nil {
 		t.Fatal("redis-cli not found: install it with `apt-get install -y redis-tools`")
@@ -46,13 +47,14 @@ func StartCluster(t testing.TB, masters int) *Cluster {
 	c := &Cluster{}
 	for i := range masters {
 		dir := filepath.Join(t.TempDir(), fmt.Sprint(i))
-		s := Start(t, "--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir+"-nodes.conf"), "--cluster-node-timeout", "5000")
+		nodeArgs := append([]string{"--cluster-enabled", "yes", "--cluster-config-file", dir + "-nodes.conf", "--cluster-node-timeout", "5000"}, args...)
+		s := Start(t, nodeArgs...)
 		c.Servers = append(c.Servers, s)
 		c.Addrs = append(c.Addrs, s.Addr)
 	}
-	args := append([]string{"--cluster", "create"}, c.Addrs...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
-	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
+	create := append([]string{"--cluster", "create"}, c.Addrs...)
+	create = append(create, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command("redis-cli", create...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(30 * time.Second)

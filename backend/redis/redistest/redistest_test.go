@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -24,7 +25,7 @@ func TestStartRestartAndACL(t *testing.T) {
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatalf("no answer after restart: %v", err)
 	}
-	s.AddUser(t, "ro", "pw", "~*", "+@read", "-@write")
+	s.AddReadOnlyUser(t, "ro", "pw")
 	ro := s.Client()
 	defer ro.Close()
 	if err := ro.Do(ctx, "AUTH", "ro", "pw").Err(); err != nil {
@@ -45,5 +46,33 @@ func TestClusterOfThree(t *testing.T) {
 	}
 	if !strings.Contains(cl.URL(), "addr=") {
 		t.Fatal(cl.URL())
+	}
+}
+
+func TestMissingServerSaysHowToInstallIt(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := start(t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "apt-get install -y redis-server") {
+		t.Fatalf("without redis-server on PATH: %v", err)
+	}
+}
+
+func TestStartProcessWorksOutsideATestAndCleansUp(t *testing.T) {
+	s, err := StartProcess("--maxmemory", "64mb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Client()
+	defer c.Close()
+	cfg, err := c.ConfigGet(context.Background(), "maxmemory").Result()
+	if err != nil || cfg["maxmemory"] != "67108864" {
+		t.Fatalf("extra arguments did not reach the server: %v %v", err, cfg)
+	}
+	s.Remove()
+	if _, err := os.Stat(s.Dir); !os.IsNotExist(err) {
+		t.Fatalf("Remove left %s behind: %v", s.Dir, err)
+	}
+	if err := c.Ping(context.Background()).Err(); err == nil {
+		t.Fatal("the server still answers after Remove")
 	}
 }

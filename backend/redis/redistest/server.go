@@ -28,6 +28,8 @@ type Server struct {
 	tls    *TLSFiles
 	cmd    *exec.Cmd
 	exited chan struct{}
+	// ownsDir: Dir was made by StartProcess and goes with Remove.
+	ownsDir bool
 }
 
 // URL is the server's redis:// URL.
@@ -52,13 +54,29 @@ func Start(t testing.TB, args ...string) *Server {
 	return s
 }
 
-// StartProcess runs a server outside a test (benchmarks); call Stop.
+// StartProcess runs a server outside a test (benchmarks, demos) in a new
+// temporary folder; call Remove when done. It needs no testing.TB, so a
+// plain program can use it.
 func StartProcess(args ...string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "kvdeck-redis-*")
 	if err != nil {
 		return nil, err
 	}
-	return start(dir, args)
+	s, err := start(dir, args)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.ownsDir = true
+	return s, nil
+}
+
+// Remove stops the server and deletes the folder StartProcess made.
+func (s *Server) Remove() {
+	s.Stop()
+	if s.ownsDir {
+		os.RemoveAll(s.Dir)
+	}
 }
 
 func start(dir string, args []string) (*Server, error) {
@@ -177,6 +195,13 @@ func (s *Server) Restart() error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return err
+}
+
+// AddReadOnlyUser creates an ACL user who may read every key and connect,
+// but not write: writes answer NOPERM.
+func (s *Server) AddReadOnlyUser(t testing.TB, name, password string) {
+	t.Helper()
+	s.AddUser(t, name, password, "~*", "&*", "+@read", "+@connection", "+info", "+config|get", "-@write")
 }
 
 // AddUser creates an ACL user with the given rules (e.g. "~*", "+@read").
