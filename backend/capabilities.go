@@ -17,7 +17,12 @@ type Describer interface {
 // BucketAdmin creates, edits and deletes buckets.
 type BucketAdmin interface {
 	CreateBucket(ctx context.Context, cfg BucketConfig) error
-	UpdateBucket(ctx context.Context, cfg BucketConfig) error
+	// UpdateBucket changes the bucket from seen (the config read when the
+	// user opened the form) to cfg. Only the fields that differ between seen
+	// and cfg are applied, onto the bucket's current config, so settings
+	// the form does not show are kept. A bucket whose config changed since
+	// seen is ErrConflict naming the fields that differ.
+	UpdateBucket(ctx context.Context, seen, cfg BucketConfig) error
 	DeleteBucket(ctx context.Context, name string) error
 }
 
@@ -126,21 +131,75 @@ type ElementPage struct {
 }
 
 // Collections pages and edits Redis hashes, lists, sets, sorted sets and
-// streams without loading a whole collection.
+// streams without loading a whole collection. Every edit is conditional on
+// the element as the user saw it, checked and written atomically in the
+// store; a changed element is ErrConflict and nothing is written.
 type Collections interface {
 	// Elements returns up to count elements from cursor ("" = start).
 	Elements(ctx context.Context, bucket, key string, cursor string, count int) (ElementPage, error)
-	// SetElement sets a hash field, a list item at Index, adds a set member,
-	// adds or rescores a sorted-set member, or adds a stream entry (Field
-	// "*" or empty = auto id).
-	SetElement(ctx context.Context, bucket, key string, kind Kind, el Element) error
-	// PushElement appends (or with front, prepends) a list item.
+	// SetElement replaces old with el. old is the element as shown: a hash
+	// field with its value, the list item at old.Index with its value, a set
+	// member, a sorted-set member with its score. el may rename the member
+	// (set, zset); the new member must not exist already. old == nil adds
+	// el: a hash field or a set or sorted-set member that must be absent, or
+	// a stream entry (Field "*" or empty = auto id). An el equal to old
+	// writes nothing. The key must exist (ErrNotFound): an edit never
+	// re-creates a collection someone deleted.
+	SetElement(ctx context.Context, bucket, key string, kind Kind, old *Element, el Element) error
+	// PushElement appends (or with front, prepends) a list item to an
+	// existing list.
 	PushElement(ctx context.Context, bucket, key string, value []byte, front bool) error
-	// RemoveElement removes a hash field, a list item (by value, first
-	// occurrence at or after Index), a set or sorted-set member, or a stream
-	// entry by id.
+	// RemoveElement removes exactly el as shown: a hash field holding
+	// el.Value, the list item at el.Index holding el.Value, a set member, a
+	// sorted-set member with el.Score, a stream entry by id.
 	RemoveElement(ctx context.Context, bucket, key string, kind Kind, el Element) error
 	// CreateKey creates a new key of kind with one first element and an
-	// optional TTL; an existing key is ErrConflict.
-	CreateKey(ctx context.Context, bucket, key string, kind Kind, first Element, ttl time.Duration) error
+	// optional TTL and returns its version; an existing key is ErrConflict.
+	CreateKey(ctx context.Context, bucket, key string, kind Kind, first Element, ttl time.Duration) (string, error)
+}
+
+// Snapshot is a whole key as it was, any type, with its absolute expiry:
+// what undo puts back. It is opaque to the UI except for the fields it
+// shows (kind, size, expiry).
+type Snapshot struct {
+	Key  string
+	Kind Kind
+	// Version is the key's version when the snapshot was taken: pass it to
+	// Delete (IfVersion) so the delete removes exactly what was kept.
+	Version string
+	// ExpiresAt is the absolute expiry instant (zero = none); Restore puts
+	// back this instant, not a duration.
+	ExpiresAt time.Time
+	// TTL is the configured time to live where the store keeps one.
+	TTL time.Duration
+	// Size is bytes (strings) or elements (collections), for messages.
+	Size int64
+	// Value is the whole value of a string-like key.
+	Value []byte
+	// Payload is the store's own serialization where it has one (Redis DUMP).
+	Payload []byte
+}
+
+// RestoreOptions make a restore conditional. The zero value replaces
+// whatever the key holds; the UI uses it only after showing the user
+// exactly what will be overwritten.
+type RestoreOptions struct {
+	// IfAbsent: the key must not exist (undo of a delete).
+	IfAbsent bool
+	// IfVersion: the key must still hold this version (undo of an
+	// overwrite: the version the overwrite returned).
+	IfVersion string
+}
+
+// Restorer keeps and puts back whole keys for undo.
+type Restorer interface {
+	// Snapshot reads a key whole, any type, with its absolute expiry. A key
+	// too large to keep is ErrUnsupported (the UI then says the action
+	// cannot be undone); a missing key is ErrNotFound.
+	Snapshot(ctx context.Context, bucket, key string) (Snapshot, error)
+	// Restore puts snap back atomically under opts and returns the key's new
+	// version. A failed condition is ErrConflict. An expiry instant that has
+	// already passed restores nothing and says so (ErrNotFound wrapped with
+	// the reason).
+	Restore(ctx context.Context, bucket string, snap Snapshot, opts RestoreOptions) (string, error)
 }

@@ -34,18 +34,26 @@ type Store interface {
 	// prefix with Entry.Truncated set. A missing or expired key is ErrNotFound.
 	Get(ctx context.Context, bucket, key string, opts GetOptions) (Entry, error)
 
-	// Put writes a string-like value. With opts.IfVersion set, a value that
-	// changed since it was read is ErrConflict, never a silent overwrite. With
-	// opts.IfAbsent, an existing key is ErrConflict. The key's TTL is kept
-	// unless opts.TTL says otherwise.
-	Put(ctx context.Context, bucket, key string, value []byte, opts PutOptions) error
+	// Put writes a string-like value and returns the version the key holds
+	// after it (what a later conditional write or an undo compares against).
+	// With opts.IfVersion set, a value that changed since it was read is
+	// ErrConflict, never a silent overwrite, and writing back exactly the
+	// value read writes nothing: the same version comes back and the TTL and
+	// revision are untouched. With opts.IfAbsent, an existing key is
+	// ErrConflict. The key's TTL is kept unless opts.TTL says otherwise.
+	Put(ctx context.Context, bucket, key string, value []byte, opts PutOptions) (string, error)
 
-	// Delete removes a key. With opts.IfVersion set, a changed value is
+	// Delete removes a key. With opts.IfVersion set (an Entry.Version, or a
+	// Snapshot.Version for a key of any type), a changed value is
 	// ErrConflict. A missing key is ErrNotFound.
 	Delete(ctx context.Context, bucket, key string, opts DeleteOptions) error
 
 	// Expire sets the key's TTL to ttl from now; 0 removes the TTL (persist).
-	// Calling it again with the same ttl refreshes the expiry.
+	// Calling it again with the same ttl refreshes the expiry. It applies to
+	// the key as it is now: where a TTL is stored with the value (NATS, the
+	// local store) it is bound to the current value in the same atomic write,
+	// so another client's newer value is kept, never replaced by an old one.
+	// A missing key is ErrNotFound.
 	Expire(ctx context.Context, bucket, key string, ttl time.Duration) error
 
 	// Close releases connections and files.
@@ -75,6 +83,9 @@ type Bucket struct {
 	Status []Field
 	// Config is the bucket's editable configuration when the store has one.
 	Config *BucketConfig
+	// ReadOnly says why the bucket refuses writes ("" = writable), e.g. a
+	// NATS mirror, which only its origin can change.
+	ReadOnly string
 }
 
 // Field is one labelled fact for display.

@@ -36,7 +36,7 @@ func openStore(t *testing.T, data map[string]map[string]string, ttls map[string]
 			if d, ok := ttls[k]; ok {
 				opts = backend.PutOptions{TTLMode: backend.TTLSet, TTL: d}
 			}
-			if err := s.Put(ctx, bucket, k, []byte(v), opts); err != nil {
+			if _, err := s.Put(ctx, bucket, k, []byte(v), opts); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -110,7 +110,7 @@ func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 			msg.err = gerr
 			return msg
 		}
-		err := s.Put(ctx, p.bucket, p.key, p.value, p.opts)
+		_, err := s.Put(ctx, p.bucket, p.key, p.value, p.opts)
 		if errors.Is(err, backend.ErrConflict) {
 			msg.err = err
 			if cur, cerr := s.Get(ctx, p.bucket, p.key, backend.GetOptions{}); cerr == nil {

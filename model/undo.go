@@ -81,7 +81,7 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store) error {
 			opts = backend.PutOptions{TTLMode: backend.TTLSet, TTL: u.ttls[i]}
 		}
 		opts.IfAbsent = u.restoreDeleted
-		if err := s.Put(ctx, u.bucket, e.Key, e.Value, opts); err != nil {
+		if _, err := s.Put(ctx, u.bucket, e.Key, e.Value, opts); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Key, err))
 		}
 	}

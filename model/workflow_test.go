@@ -184,7 +184,7 @@ func TestConcurrentChangeIsCaughtAndCanBeReloaded(t *testing.T) {
 	app.Keys("enter")
 	mustSee(t, app, "mine-before")
 	// Someone else writes after we loaded the value.
-	if err := s.Put(context.Background(), "b", "k", []byte("theirs"), backend.PutOptions{}); err != nil {
+	if _, err := s.Put(context.Background(), "b", "k", []byte("theirs"), backend.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	app.Keys("i", "ctrl+a")
@@ -388,7 +388,7 @@ func TestTreeCursorStaysOnItsRowWhenKeysArriveAbove(t *testing.T) {
 	mustSee(t, app, "zeta")
 	// A key written through the store arrives by the watch, in a new
 	// folder that sorts above the cursor.
-	if err := s.Put(context.Background(), "b", "alpha:1", []byte("x"), backend.PutOptions{}); err != nil {
+	if _, err := s.Put(context.Background(), "b", "alpha:1", []byte("x"), backend.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mustSee(t, app, "▸ alpha:")
@@ -419,7 +419,7 @@ func TestSortHoldsForKeysThatArriveLater(t *testing.T) {
 	app.Keys("o") // by name
 	mustSee(t, app, "sorted by name")
 	// A key arrives (through the watch) that sorts first.
-	if err := s.Put(context.Background(), "b", "a", []byte("0"), backend.PutOptions{}); err != nil {
+	if _, err := s.Put(context.Background(), "b", "a", []byte("0"), backend.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mustSee(t, app, "3 keys")

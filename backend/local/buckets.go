@@ -103,7 +103,7 @@ func (s *Store) CreateBucket(ctx context.Context, cfg backend.BucketConfig) erro
 
 // UpdateBucket changes a bucket's configuration; a smaller history trims
 // kept revisions on their next write.
-func (s *Store) UpdateBucket(ctx context.Context, cfg backend.BucketConfig) error {
+func (s *Store) UpdateBucket(ctx context.Context, seen, cfg backend.BucketConfig) error {
 	if err := s.Writable(); err != nil {
 		return err
 	}

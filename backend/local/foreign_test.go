@@ -78,7 +78,7 @@ func TestForeignFileIsShownAndNotWritten(t *testing.T) {
 	// An edit with the fingerprint version read above works.
 	s, _ = Open(path, Options{})
 	defer s.Close()
-	if err := s.Put(ctx, "app/cache", "page:/", []byte("new"), backend.PutOptions{IfVersion: e.Version}); err != nil {
+	if _, err := s.Put(ctx, "app/cache", "page:/", []byte("new"), backend.PutOptions{IfVersion: e.Version}); err != nil {
 		t.Fatalf("editing a foreign key: %v", err)
 	}
 }
@@ -146,10 +146,10 @@ func TestBucketRulesAndLimits(t *testing.T) {
 			t.Errorf("CreateBucket(%+v): %v, want ErrInvalid", bad, err)
 		}
 	}
-	if err := s.Put(ctx, "small", "k", []byte("12345"), backend.PutOptions{}); !errors.Is(err, backend.ErrInvalid) || !strings.Contains(err.Error(), "max value size") {
+	if _, err := s.Put(ctx, "small", "k", []byte("12345"), backend.PutOptions{}); !errors.Is(err, backend.ErrInvalid) || !strings.Contains(err.Error(), "max value size") {
 		t.Fatalf("an oversized value: %v", err)
 	}
-	if err := s.Put(ctx, "small", "k", []byte("1234"), backend.PutOptions{}); err != nil {
+	if _, err := s.Put(ctx, "small", "k", []byte("1234"), backend.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	e, _ := s.Get(ctx, "small", "k", backend.GetOptions{})
@@ -239,7 +239,7 @@ func TestLoweringHistoryStopsShowingOldRevisions(t *testing.T) {
 	for _, v := range []string{"1", "2", "3"} {
 		s.Put(ctx, "flags", "f", []byte(v), backend.PutOptions{})
 	}
-	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 1}); err != nil {
+	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 5}, backend.BucketConfig{Name: "flags", History: 1}); err != nil {
 		t.Fatal(err)
 	}
 	h, _ := s.History(ctx, "flags", "f")
@@ -247,7 +247,7 @@ func TestLoweringHistoryStopsShowingOldRevisions(t *testing.T) {
 		t.Fatalf("with history 1 the history shows %d revisions", len(h))
 	}
 	s.Put(ctx, "flags", "f", []byte("4"), backend.PutOptions{})
-	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 5}); err != nil {
+	if err := s.UpdateBucket(ctx, backend.BucketConfig{Name: "flags", History: 1}, backend.BucketConfig{Name: "flags", History: 5}); err != nil {
 		t.Fatal(err)
 	}
 	if h, _ := s.History(ctx, "flags", "f"); len(h) != 1 {

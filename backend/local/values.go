@@ -75,12 +75,12 @@ func entryOf(key string, v []byte, meta keyMeta, has bool, limit int64) backend.
 }
 
 // Put writes a value; see backend.Store.
-func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) error {
+func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) (string, error) {
 	if err := s.Writable(); err != nil {
-		return err
+		return "", err
 	}
 	if key == "" {
-		return backend.Invalid("key", "must not be empty")
+		return "", backend.Invalid("key", "must not be empty")
 	}
 	var rev uint64
 	var created bool
@@ -89,11 +89,12 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 		rev, created, err = s.putTx(tx, bucket, []byte(key), value, opts)
 		return err
 	})
-	if err == nil {
-		_ = created
-		s.notify(bucket, backend.Change{Key: key, Op: backend.ChangePut, Revision: rev, Time: s.now()})
+	if err != nil {
+		return "", err
 	}
-	return err
+	_ = created
+	s.notify(bucket, backend.Change{Key: key, Op: backend.ChangePut, Revision: rev, Time: s.now()})
+	return strconv.FormatUint(rev, 10), nil
 }
 
 func (s *Store) putTx(tx *bolt.Tx, bucket string, key, value []byte, opts backend.PutOptions) (uint64, bool, error) {

@@ -166,7 +166,7 @@ func (s *Store) CreateBucket(ctx context.Context, cfg backend.BucketConfig) erro
 // UpdateBucket edits an existing bucket. Storage cannot change, and
 // per-key TTLs cannot be turned off once on: NATS refuses both, so kvdeck
 // says so before asking.
-func (s *Store) UpdateBucket(ctx context.Context, cfg backend.BucketConfig) error {
+func (s *Store) UpdateBucket(ctx context.Context, seen, cfg backend.BucketConfig) error {
 	if err := s.Writable(); err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func TestUpdateBucket(t *testing.T) {
 		MaxBytes: 1 << 30, MaxValueSize: 4096, Storage: "file", Replicas: 1, Compression: true,
 		Metadata: map[string]string{"v": "2", "team": "b"}, KeyTTL: true, MarkerTTL: 2 * time.Second,
 	}
-	if err := s.UpdateBucket(ctx, edited); err != nil {
+	if err := s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, edited); err != nil {
 		t.Fatalf("UpdateBucket: %v", err)
 	}
 	sameConfig(t, readBucket(t, s, "cfg").Config, edited)
@@ -160,22 +160,22 @@ func TestUpdateBucket(t *testing.T) {
 
 	storage := edited
 	storage.Storage = "memory"
-	wantErr(t, s.UpdateBucket(ctx, storage), backend.ErrInvalid, "changing the storage")
+	wantErr(t, s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, storage), backend.ErrInvalid, "changing the storage")
 	off := edited
 	off.KeyTTL, off.MarkerTTL = false, 0
-	wantErr(t, s.UpdateBucket(ctx, off), backend.ErrInvalid, "turning per-key TTLs off")
+	wantErr(t, s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, off), backend.ErrInvalid, "turning per-key TTLs off")
 	tooSmall := edited
 	tooSmall.MaxValueSize = 2
-	if err := s.UpdateBucket(ctx, tooSmall); err != nil {
+	if err := s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, tooSmall); err != nil {
 		t.Errorf("shrinking max value size: %v", err)
 	}
-	err := s.Put(ctx, "cfg", "big", []byte("more than two bytes"), backend.PutOptions{})
+	_, err := s.Put(ctx, "cfg", "big", []byte("more than two bytes"), backend.PutOptions{})
 	if err == nil || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Put over the max value size = %v, want a one-line refusal", err)
 	}
 	missing := edited
 	missing.Name = "missing"
-	wantErr(t, s.UpdateBucket(ctx, missing), backend.ErrNotFound, "editing a missing bucket")
+	wantErr(t, s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, missing), backend.ErrNotFound, "editing a missing bucket")
 }
 
 func TestDeleteBucket(t *testing.T) {

@@ -43,7 +43,8 @@ func TestClusterSurvivesLosingTheStreamLeader(t *testing.T) {
 	// Reads, listing and writes go on with two of three servers. The
 	// client may have been on the stopped server and reconnects first.
 	eventually(t, electionWait, "a write succeeds on the remaining servers", func() bool {
-		return s.Put(testContext(t), "replicated", "after.failover", []byte("ok"), backend.PutOptions{}) == nil
+		_, err := s.Put(testContext(t), "replicated", "after.failover", []byte("ok"), backend.PutOptions{})
+		return err == nil
 	})
 	want = append(want, "after.failover")
 	slices.Sort(want)
@@ -55,7 +56,7 @@ func TestClusterSurvivesLosingTheStreamLeader(t *testing.T) {
 	}
 	read := mustGet(t, s, "replicated", "after.failover")
 	mustPut(t, s, "replicated", "after.failover", "edited", backend.PutOptions{IfVersion: read.Version})
-	err = s.Put(ctx, "replicated", "after.failover", []byte("stale"), backend.PutOptions{IfVersion: read.Version})
+	_, err = s.Put(ctx, "replicated", "after.failover", []byte("stale"), backend.PutOptions{IfVersion: read.Version})
 	wantErr(t, err, backend.ErrConflict, "stale write on a replicated bucket")
 	mustPut(t, s, "replicated", "ttl.key", "v", backend.PutOptions{TTLMode: backend.TTLSet, TTL: time.Hour})
 	if e := mustGet(t, s, "replicated", "ttl.key"); e.TTL != time.Hour {

@@ -63,7 +63,7 @@ func startStore(t *testing.T) (*natstest.Server, *Store, string) {
 
 func mustPut(t *testing.T, s *Store, bucket, key, value string, opts backend.PutOptions) {
 	t.Helper()
-	if err := s.Put(testContext(t), bucket, key, []byte(value), opts); err != nil {
+	if _, err := s.Put(testContext(t), bucket, key, []byte(value), opts); err != nil {
 		t.Fatalf("Put(%s, %q): %v", key, value, err)
 	}
 }

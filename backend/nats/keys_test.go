@@ -144,7 +144,7 @@ func TestInvalidKeysAndPatternsAreRefusedBeforeAnyRoundTrip(t *testing.T) {
 	_, s, bucket := startStore(t)
 	ctx := testContext(t)
 	for _, key := range []string{"", "has space", "ünï", "ctl\x01", ".lead", "trail.", "a..b", "star*", "gt>"} {
-		wantErr(t, s.Put(ctx, bucket, key, []byte("v"), backend.PutOptions{}), backend.ErrInvalid, fmt.Sprintf("Put(%q)", key))
+		wantErr(t, errOf(s.Put(ctx, bucket, key, []byte("v"), backend.PutOptions{})), backend.ErrInvalid, fmt.Sprintf("Put(%q)", key))
 		_, err := s.Get(ctx, bucket, key, backend.GetOptions{})
 		wantErr(t, err, backend.ErrInvalid, fmt.Sprintf("Get(%q)", key))
 		wantErr(t, s.Delete(ctx, bucket, key, backend.DeleteOptions{}), backend.ErrInvalid, fmt.Sprintf("Delete(%q)", key))

@@ -156,7 +156,7 @@ func TestPerKeyTTLNeedsTheBucketOption(t *testing.T) {
 	if err := s.CreateBucket(ctx, backend.BucketConfig{Name: "nottl", History: 3}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.Put(ctx, "nottl", "k", []byte("v"), backend.PutOptions{TTLMode: backend.TTLSet, TTL: time.Minute})
+	_, err := s.Put(ctx, "nottl", "k", []byte("v"), backend.PutOptions{TTLMode: backend.TTLSet, TTL: time.Minute})
 	wantErr(t, err, backend.ErrUnsupported, "TTL in a bucket without per-key TTLs")
 	if !strings.Contains(err.Error(), "does not allow per-key TTL") {
 		t.Errorf("error %q does not say what to do", err)

@@ -29,35 +29,35 @@ const keepAttempts = 3
 // and publishes the new value with the time that remains, so the expiry
 // instant stays where it was (rounded up to the whole second the server
 // counts in).
-func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) error {
+func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) (string, error) {
 	if err := s.Writable(); err != nil {
-		return err
+		return "", err
 	}
 	if err := validateKey(key); err != nil {
-		return err
+		return "", err
 	}
 	var expect *uint64
 	if opts.IfVersion != "" {
 		rev, err := parseVersion(opts.IfVersion)
 		if err != nil {
-			return err
+			return "", err
 		}
 		expect = &rev
 	}
 	h, cfg, err := s.bucketAndConfig(ctx, bucket)
 	if err != nil {
-		return err
+		return "", err
 	}
 
 	var ttl time.Duration
 	switch opts.TTLMode {
 	case backend.TTLSet:
 		if opts.TTL < 0 {
-			return backend.Invalid("ttl", "%s is negative", opts.TTL)
+			return "", backend.Invalid("ttl", "%s is negative", opts.TTL)
 		}
 		if opts.TTL > 0 {
 			if !cfg.AllowMsgTTL {
-				return perKeyTTLOff(bucket)
+				return "", perKeyTTLOff(bucket)
 			}
 			ttl = wholeSeconds(opts.TTL)
 		}
@@ -70,47 +70,48 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 	if opts.IfAbsent {
 		return s.create(ctx, h, key, value, ttl)
 	}
-	_, err = s.publish(ctx, h, key, value, ttl, expect)
-	return s.writeError(h, key, err)
+	rev, err := s.publish(ctx, h, key, value, ttl, expect)
+	return revisionOf(rev, err), s.writeError(h, key, err)
 }
 
 // create writes a key that must not exist. A key whose latest message is a
 // delete marker does not exist, so the write expects that marker.
-func (s *Store) create(ctx context.Context, h *bucketHandle, key string, value []byte, ttl time.Duration) error {
+func (s *Store) create(ctx context.Context, h *bucketHandle, key string, value []byte, ttl time.Duration) (string, error) {
 	msg, err := s.lastMessage(ctx, h, key)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var seq uint64
 	if msg != nil {
 		if changeOf(msg.Header) == backend.ChangePut {
-			return keyExists(h.name, key, nil)
+			return "", keyExists(h.name, key, nil)
 		}
 		seq = msg.Sequence
 	}
-	if _, err := s.publish(ctx, h, key, value, ttl, &seq); err != nil {
+	rev, err := s.publish(ctx, h, key, value, ttl, &seq)
+	if err != nil {
 		if isWrongLastSequence(err) {
-			return keyExists(h.name, key, err)
+			return "", keyExists(h.name, key, err)
 		}
-		return s.writeError(h, key, err)
+		return "", s.writeError(h, key, err)
 	}
-	return nil
+	return revisionOf(rev, nil), nil
 }
 
 // putKeepingTTL writes value with the time the key's TTL has left, against
 // the revision it read. Without an expected version a concurrent change is
 // not the caller's conflict: it reads again and retries.
-func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, value []byte, expect *uint64) error {
+func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, value []byte, expect *uint64) (string, error) {
 	var err error
 	for range keepAttempts {
 		var msg *jetstream.RawStreamMsg
 		msg, err = s.lastMessage(ctx, h, key)
 		if err != nil {
-			return err
+			return "", err
 		}
 		live := msg != nil && changeOf(msg.Header) == backend.ChangePut
 		if expect != nil && (!live || msg.Sequence != *expect) {
-			return conflict(h.name, key, nil)
+			return "", conflict(h.name, key, nil)
 		}
 		var seq uint64
 		var ttl time.Duration
@@ -120,12 +121,13 @@ func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, 
 		if live {
 			ttl = remainingTTL(msg, time.Now())
 		}
-		_, err = s.publish(ctx, h, key, value, ttl, &seq)
+		var rev uint64
+		rev, err = s.publish(ctx, h, key, value, ttl, &seq)
 		if err == nil || !isWrongLastSequence(err) || expect != nil {
-			return s.writeError(h, key, err)
+			return revisionOf(rev, err), s.writeError(h, key, err)
 		}
 	}
-	return s.writeError(h, key, err)
+	return "", s.writeError(h, key, err)
 }
 
 // remainingTTL is what is left of a message's per-key TTL at now, in whole
@@ -241,6 +243,14 @@ func (s *Store) writeError(h *bucketHandle, key string, err error) error {
 		return s.bucketError(h.name, err)
 	}
 	return describe(err)
+}
+
+// revisionOf is the version of a write that stored revision rev.
+func revisionOf(rev uint64, err error) string {
+	if err != nil {
+		return ""
+	}
+	return strconv.FormatUint(rev, 10)
 }
 
 func parseVersion(v string) (uint64, error) {

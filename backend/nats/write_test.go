@@ -23,9 +23,9 @@ func TestPutWithStaleRevisionConflicts(t *testing.T) {
 	// Someone else changes the key after it was read.
 	mustPut(t, other, bucket, "cfg.max_retries", "5", backend.PutOptions{})
 
-	err := s.Put(ctx, bucket, "cfg.max_retries", []byte("4"), backend.PutOptions{IfVersion: read.Version})
+	_, err := s.Put(ctx, bucket, "cfg.max_retries", []byte("4"), backend.PutOptions{IfVersion: read.Version})
 	wantErr(t, err, backend.ErrConflict, "Put over a newer revision")
-	err = s.Put(ctx, bucket, "cfg.max_retries", []byte("4"), backend.PutOptions{IfVersion: read.Version, TTLMode: backend.TTLNone})
+	_, err = s.Put(ctx, bucket, "cfg.max_retries", []byte("4"), backend.PutOptions{IfVersion: read.Version, TTLMode: backend.TTLNone})
 	wantErr(t, err, backend.ErrConflict, "Put with TTLNone over a newer revision")
 	wantErr(t, s.Delete(ctx, bucket, "cfg.max_retries", backend.DeleteOptions{IfVersion: read.Version}), backend.ErrConflict, "Delete of a newer revision")
 	if got := mustGet(t, s, bucket, "cfg.max_retries"); string(got.Value) != "5" {
@@ -40,17 +40,17 @@ func TestPutWithStaleRevisionConflicts(t *testing.T) {
 	if err := other.Delete(ctx, bucket, "cfg.max_retries", backend.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err = s.Put(ctx, bucket, "cfg.max_retries", []byte("6"), backend.PutOptions{IfVersion: fresh.Version})
+	_, err = s.Put(ctx, bucket, "cfg.max_retries", []byte("6"), backend.PutOptions{IfVersion: fresh.Version})
 	wantErr(t, err, backend.ErrConflict, "Put over a deleted key")
 
-	wantErr(t, s.Put(ctx, bucket, "k", []byte("v"), backend.PutOptions{IfVersion: "abc"}), backend.ErrInvalid, "a version that is not a revision")
+	wantErr(t, errOf(s.Put(ctx, bucket, "k", []byte("v"), backend.PutOptions{IfVersion: "abc"})), backend.ErrInvalid, "a version that is not a revision")
 }
 
 func TestPutIfAbsent(t *testing.T) {
 	_, s, bucket := startStore(t)
 	ctx := testContext(t)
 	mustPut(t, s, bucket, "once", "first", backend.PutOptions{IfAbsent: true})
-	wantErr(t, s.Put(ctx, bucket, "once", []byte("second"), backend.PutOptions{IfAbsent: true}), backend.ErrConflict, "creating an existing key")
+	wantErr(t, errOf(s.Put(ctx, bucket, "once", []byte("second"), backend.PutOptions{IfAbsent: true})), backend.ErrConflict, "creating an existing key")
 	if err := s.Delete(ctx, bucket, "once", backend.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestHistoryAndRevert(t *testing.T) {
 func TestGetBoundsLargeValues(t *testing.T) {
 	_, s, bucket := startStore(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-	if err := s.Put(testContext(t), bucket, "big", big, backend.PutOptions{}); err != nil {
+	if _, err := s.Put(testContext(t), bucket, "big", big, backend.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	e, err := s.Get(testContext(t), bucket, "big", backend.GetOptions{MaxBytes: 1000})
@@ -181,13 +181,13 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 		t.Error("Info().ReadOnly = false")
 	}
 	for what, err := range map[string]error{
-		"Put":          s.Put(ctx, bucket, "k", []byte("x"), backend.PutOptions{}),
+		"Put":          errOf(s.Put(ctx, bucket, "k", []byte("x"), backend.PutOptions{})),
 		"Delete":       s.Delete(ctx, bucket, "k", backend.DeleteOptions{}),
 		"Expire":       s.Expire(ctx, bucket, "k", time.Minute),
 		"Purge":        s.Purge(ctx, bucket, "k"),
 		"PutMany":      s.PutMany(ctx, bucket, []backend.Item{{Key: "x", Value: []byte("1")}}),
 		"CreateBucket": s.CreateBucket(ctx, backend.BucketConfig{Name: "new"}),
-		"UpdateBucket": s.UpdateBucket(ctx, backend.BucketConfig{Name: bucket, History: 5, KeyTTL: true}),
+		"UpdateBucket": s.UpdateBucket(ctx, backend.BucketConfig{Name: bucket, History: 5, KeyTTL: true}, backend.BucketConfig{Name: bucket, History: 5, KeyTTL: true}),
 		"DeleteBucket": s.DeleteBucket(ctx, bucket),
 	} {
 		wantErr(t, err, backend.ErrReadOnly, what)

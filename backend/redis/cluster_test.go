@@ -60,7 +60,7 @@ func TestClusterListsEveryMasterAndRoutesReadsAndEdits(t *testing.T) {
 		e, err := s.Get(ctx, "cluster", k, backend.GetOptions{})
 		must(t, err)
 		must(t, s.Expire(ctx, "cluster", k, time.Hour))
-		if err := s.Put(ctx, "cluster", k, []byte("edited"), backend.PutOptions{IfVersion: e.Version}); err != nil {
+		if _, err := s.Put(ctx, "cluster", k, []byte("edited"), backend.PutOptions{IfVersion: e.Version}); err != nil {
 			t.Fatalf("edit %s: %v", k, err)
 		}
 		if v, _ := cc.Get(ctx, k).Result(); v != "edited" {

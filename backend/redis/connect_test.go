@@ -151,11 +151,11 @@ func TestServerGoingAwayAndComingBack(t *testing.T) {
 	}
 	// Mid-edit: a write while it is gone fails with a clear line, promptly
 	// (go-redis retries are off, so it is never replayed later).
-	err = s.Put(ctx, "0", "while-down", []byte("x"), backend.PutOptions{})
+	_, err = s.Put(ctx, "0", "while-down", []byte("x"), backend.PutOptions{})
 	oneLine(t, "a write with the server gone", err, "")
 
 	must(t, srv.Restart())
-	if err := s.Put(ctx, "0", "after", []byte("ok"), backend.PutOptions{}); err != nil {
+	if _, err := s.Put(ctx, "0", "after", []byte("ok"), backend.PutOptions{}); err != nil {
 		t.Fatalf("first write after the server came back: %v", err)
 	}
 	if got := listAll(t, s, "0", backend.Query{}); len(got) != 1 || got[0] != "after" {

@@ -87,7 +87,7 @@ func TestPutKeepsTheTTLAndRefusesLostUpdates(t *testing.T) {
 	}
 	// Someone else writes; the stale version is refused, nothing changes.
 	must(t, c.Set(ctx, "k", "theirs", goredis.KeepTTL).Err())
-	err = s.Put(ctx, "0", "k", []byte("mine"), backend.PutOptions{IfVersion: e.Version})
+	_, err = s.Put(ctx, "0", "k", []byte("mine"), backend.PutOptions{IfVersion: e.Version})
 	if !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("a stale write: %v, want ErrConflict", err)
 	}
@@ -97,7 +97,7 @@ func TestPutKeepsTheTTLAndRefusesLostUpdates(t *testing.T) {
 	// Deleted since read: also a conflict, and the key is not recreated.
 	e, _ = s.Get(ctx, "0", "k", backend.GetOptions{})
 	must(t, c.Del(ctx, "k").Err())
-	if err := s.Put(ctx, "0", "k", []byte("mine"), backend.PutOptions{IfVersion: e.Version}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, "0", "k", []byte("mine"), backend.PutOptions{IfVersion: e.Version}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("a write over a deleted key: %v, want ErrConflict", err)
 	}
 	if n, _ := c.Exists(ctx, "k").Result(); n != 0 {
@@ -105,7 +105,7 @@ func TestPutKeepsTheTTLAndRefusesLostUpdates(t *testing.T) {
 	}
 	// IfAbsent is SET NX.
 	must(t, s.Put(ctx, "0", "k", []byte("new"), backend.PutOptions{IfAbsent: true}))
-	if err := s.Put(ctx, "0", "k", []byte("again"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, "0", "k", []byte("again"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("IfAbsent over an existing key: %v", err)
 	}
 	// TTLSet is PX, to the millisecond; TTLNone removes the TTL.
@@ -126,7 +126,7 @@ func TestAStringWriteNeverReplacesAnotherType(t *testing.T) {
 	defer c.Close()
 	ctx := ctxT(t)
 	must(t, c.HSet(ctx, "h", "f", "v").Err())
-	err := s.Put(ctx, "0", "h", []byte("oops"), backend.PutOptions{})
+	_, err := s.Put(ctx, "0", "h", []byte("oops"), backend.PutOptions{})
 	if !errors.Is(err, backend.ErrInvalid) || !strings.Contains(err.Error(), "WRONGTYPE") {
 		t.Fatalf("Put over a hash: %v, want a WRONGTYPE refusal", err)
 	}
@@ -217,14 +217,14 @@ func TestWithoutScriptingEditsAreStillSafe(t *testing.T) {
 	if d := pttl(t, c, "k"); d < 59*time.Minute {
 		t.Fatalf("the edit without scripting lost the TTL: %v", d)
 	}
-	if err := s.Put(ctx, "0", "k", []byte("v3"), backend.PutOptions{IfVersion: e.Version}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, "0", "k", []byte("v3"), backend.PutOptions{IfVersion: e.Version}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("a stale write without scripting: %v, want ErrConflict", err)
 	}
-	if err := s.Put(ctx, "0", "k", []byte("v3"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, "0", "k", []byte("v3"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("IfAbsent without scripting: %v, want ErrConflict", err)
 	}
 	must(t, c.RPush(ctx, "l", "a").Err())
-	if err := s.Put(ctx, "0", "l", []byte("x"), backend.PutOptions{}); !errors.Is(err, backend.ErrInvalid) {
+	if _, err := s.Put(ctx, "0", "l", []byte("x"), backend.PutOptions{}); !errors.Is(err, backend.ErrInvalid) {
 		t.Fatalf("Put over a list without scripting: %v, want WRONGTYPE", err)
 	}
 	if err := s.Delete(ctx, "0", "k", backend.DeleteOptions{IfVersion: e.Version}); !errors.Is(err, backend.ErrConflict) {
@@ -251,7 +251,7 @@ func TestReadsWorkOnAServerOverMaxmemory(t *testing.T) {
 	if err != nil || string(e.Value) != "xxxxxxxxxx" || e.Size != 2<<20 || e.ExpiresAt.IsZero() {
 		t.Fatalf("Get over maxmemory: %v %+v", err, e)
 	}
-	if err := s.Put(ctx, "0", "k2", []byte("v"), backend.PutOptions{}); err == nil || !strings.Contains(err.Error(), "OOM") {
+	if _, err := s.Put(ctx, "0", "k2", []byte("v"), backend.PutOptions{}); err == nil || !strings.Contains(err.Error(), "OOM") {
 		t.Fatalf("a write over maxmemory: %v, want the server's OOM", err)
 	}
 }

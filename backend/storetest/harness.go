@@ -32,4 +32,24 @@ type Harness struct {
 
 	// TTLGranularity is the smallest TTL the store honours (NATS: 1s).
 	TTLGranularity time.Duration
+
+	// Other returns a second writer on the bucket New returned last, for
+	// the second-writer and randomized groups. The local store's Other opens
+	// the bbolt file itself for each call, as another program would.
+	Other func(t *testing.T, bucket string) Other
+}
+
+// Other is a second writer: the store's own client library (go-redis,
+// nats.go, bbolt), never kvdeck's driver, working on the same bucket. The
+// suite uses it to change a key between kvdeck's read and kvdeck's write,
+// and to check afterwards what the store really holds.
+type Other interface {
+	// Set writes value, replacing whatever the key holds (keeping nothing
+	// of its TTL unless the store ties a TTL to the key rather than the
+	// value).
+	Set(t *testing.T, key string, value []byte)
+	// Get reads the key's value; ok is false when it is missing or expired.
+	Get(t *testing.T, key string) (value []byte, ok bool)
+	// Delete removes the key.
+	Delete(t *testing.T, key string)
 }

@@ -48,7 +48,7 @@ func fresh(t *testing.T, h Harness) (backend.Store, func(bool) backend.Store, st
 
 func put(t *testing.T, s backend.Store, bucket, key, value string, opts backend.PutOptions) {
 	t.Helper()
-	if err := s.Put(ctxT(t), bucket, key, []byte(value), opts); err != nil {
+	if _, err := s.Put(ctxT(t), bucket, key, []byte(value), opts); err != nil {
 		t.Fatalf("Put(%q): %v", key, err)
 	}
 }
@@ -176,7 +176,7 @@ func testGetPutDelete(t *testing.T, h Harness) {
 	if string(e.Value) != `{"x":1}` || e.Size != 7 || e.Kind != backend.KindString || e.Version == "" || e.Key != "a.b" {
 		t.Fatalf("read back %+v", e)
 	}
-	if err := s.Put(ctx, bucket, "a.b", []byte("other"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, bucket, "a.b", []byte("other"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("create over an existing key: %v, want ErrConflict", err)
 	}
 	if e2, _ := s.Get(ctx, bucket, "a.b", backend.GetOptions{}); string(e2.Value) != `{"x":1}` {
@@ -210,7 +210,7 @@ func testConflicts(t *testing.T, h Harness) {
 	put(t, s, bucket, "k", "first", backend.PutOptions{})
 	e1, _ := s.Get(ctx, bucket, "k", backend.GetOptions{})
 	put(t, s, bucket, "k", "second", backend.PutOptions{})
-	if err := s.Put(ctx, bucket, "k", []byte("stale"), backend.PutOptions{IfVersion: e1.Version}); !errors.Is(err, backend.ErrConflict) {
+	if _, err := s.Put(ctx, bucket, "k", []byte("stale"), backend.PutOptions{IfVersion: e1.Version}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("a write with a stale version: %v, want ErrConflict (a silent overwrite loses someone's change)", err)
 	}
 	if e, _ := s.Get(ctx, bucket, "k", backend.GetOptions{}); string(e.Value) != "second" {
@@ -220,7 +220,7 @@ func testConflicts(t *testing.T, h Harness) {
 		t.Fatalf("a delete with a stale version: %v, want ErrConflict", err)
 	}
 	e2, _ := s.Get(ctx, bucket, "k", backend.GetOptions{})
-	if err := s.Put(ctx, bucket, "k", []byte("third"), backend.PutOptions{IfVersion: e2.Version}); err != nil {
+	if _, err := s.Put(ctx, bucket, "k", []byte("third"), backend.PutOptions{IfVersion: e2.Version}); err != nil {
 		t.Fatalf("a write with the current version: %v", err)
 	}
 }
@@ -318,13 +318,13 @@ func testReadOnly(t *testing.T, h Harness) {
 		t.Fatal("Info().ReadOnly is false on a read-only store")
 	}
 	checks := map[string]error{
-		"Put":    ro.Put(ctx, bucket, "k", []byte("x"), backend.PutOptions{}),
+		"Put":    errOf(ro.Put(ctx, bucket, "k", []byte("x"), backend.PutOptions{})),
 		"Delete": ro.Delete(ctx, bucket, "k", backend.DeleteOptions{}),
 		"Expire": ro.Expire(ctx, bucket, "k", time.Minute),
 	}
 	if a, ok := ro.(backend.BucketAdmin); ok {
 		checks["CreateBucket"] = a.CreateBucket(ctx, backend.BucketConfig{Name: "rocheck", History: 1})
-		checks["UpdateBucket"] = a.UpdateBucket(ctx, backend.BucketConfig{Name: bucket, History: 1})
+		checks["UpdateBucket"] = a.UpdateBucket(ctx, backend.BucketConfig{Name: bucket, History: 5}, backend.BucketConfig{Name: bucket, History: 1})
 		checks["DeleteBucket"] = a.DeleteBucket(ctx, bucket)
 	}
 	if p, ok := ro.(backend.Purger); ok {
@@ -337,10 +337,10 @@ func testReadOnly(t *testing.T, h Harness) {
 		checks["PutMany"] = b.PutMany(ctx, bucket, []backend.Item{{Key: "z", Value: []byte("z")}})
 	}
 	if c, ok := ro.(backend.Collections); ok {
-		checks["SetElement"] = c.SetElement(ctx, bucket, "h", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")})
+		checks["SetElement"] = c.SetElement(ctx, bucket, "h", backend.KindHash, nil, backend.Element{Field: "f", Value: []byte("v")})
 		checks["PushElement"] = c.PushElement(ctx, bucket, "l", []byte("v"), false)
 		checks["RemoveElement"] = c.RemoveElement(ctx, bucket, "h", backend.KindHash, backend.Element{Field: "f"})
-		checks["CreateKey"] = c.CreateKey(ctx, bucket, "h2", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}, 0)
+		checks["CreateKey"] = errOf(c.CreateKey(ctx, bucket, "h2", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}, 0))
 	}
 	for name, err := range checks {
 		if !errors.Is(err, backend.ErrReadOnly) {
@@ -361,7 +361,7 @@ func testUnusualKeys(t *testing.T, h Harness) {
 	ctx := ctxT(t)
 	keys := []string{"with space", "ключ:ü", "a\x1bb\x00c"}
 	for _, k := range keys {
-		err := s.Put(ctx, bucket, k, []byte("v"), backend.PutOptions{})
+		_, err := s.Put(ctx, bucket, k, []byte("v"), backend.PutOptions{})
 		if h.RestrictedKeys {
 			if !errors.Is(err, backend.ErrInvalid) {
 				t.Errorf("Put(%q) on a store with restricted keys: %v, want ErrInvalid", k, err)
@@ -395,7 +395,7 @@ func testUnusualValues(t *testing.T, h Harness) {
 	}
 	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
 	for name, v := range map[string][]byte{"empty": {}, "binary": bin, "big": big} {
-		if err := s.Put(ctx, bucket, name, v, backend.PutOptions{}); err != nil {
+		if _, err := s.Put(ctx, bucket, name, v, backend.PutOptions{}); err != nil {
 			t.Fatalf("Put %s value: %v", name, err)
 		}
 		e, err := s.Get(ctx, bucket, name, backend.GetOptions{MaxBytes: -1})
@@ -428,7 +428,7 @@ func testCapabilities(t *testing.T, h Harness) {
 				t.Fatal("history revisions are not distinct")
 			}
 			cur, _ := s.Get(ctx, bucket, "h", backend.GetOptions{})
-			if err := s.Put(ctx, bucket, "h", es[2].Value, backend.PutOptions{IfVersion: cur.Version}); err != nil {
+			if _, err := s.Put(ctx, bucket, "h", es[2].Value, backend.PutOptions{IfVersion: cur.Version}); err != nil {
 				t.Fatalf("revert: %v", err)
 			}
 			if e, _ := s.Get(ctx, bucket, "h", backend.GetOptions{}); string(e.Value) != "r1" {
@@ -516,3 +516,6 @@ func testCapabilities(t *testing.T, h Harness) {
 		})
 	}
 }
+
+// errOf keeps the error of a call that also returns a version.
+func errOf(_ string, err error) error { return err }

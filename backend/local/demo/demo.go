@@ -70,7 +70,7 @@ func Seed(ctx context.Context, s backend.Store) error {
 		}
 		for _, r := range b.Revisions {
 			opts := backend.PutOptions{}
-			if err := s.Put(ctx, b.Config.Name, r.Key, r.Value, opts); err != nil {
+			if _, err := s.Put(ctx, b.Config.Name, r.Key, r.Value, opts); err != nil {
 				return fmt.Errorf("%s/%s: %w", b.Config.Name, r.Key, err)
 			}
 		}
@@ -87,7 +87,7 @@ func putAll(ctx context.Context, s backend.Store, bucket string, items []backend
 		if it.TTL > 0 {
 			opts = backend.PutOptions{TTLMode: backend.TTLSet, TTL: it.TTL}
 		}
-		if err := s.Put(ctx, bucket, it.Key, it.Value, opts); err != nil {
+		if _, err := s.Put(ctx, bucket, it.Key, it.Value, opts); err != nil {
 			return fmt.Errorf("%s/%s: %w", bucket, it.Key, err)
 		}
 	}
