@@ -166,6 +166,10 @@ type Entry struct {
 	// TTL is the key's configured time to live when the store remembers it
 	// (local, NATS per-key TTL), so "refresh" can re-apply it; 0 if unknown.
 	TTL time.Duration
+	// WriteRestartsTTL is set when any write restarts the key's expiry (a
+	// NATS bucket-wide TTL where per-key TTLs are off): an edit cannot keep
+	// the expiry instant, and the editor says so before saving.
+	WriteRestartsTTL bool
 	// Operation is the NATS operation of this revision (PUT, DEL, PURGE).
 	Operation string
 	// Meta lists store-specific facts (encoding, delta, memory usage...).
