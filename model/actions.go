@@ -100,9 +100,19 @@ func (a *App) openTTLDialog() tea.Cmd {
 		if ttl == 0 {
 			what = "TTL of " + format.Escape(name) + " removed"
 		}
+		a.rememberTTL(bucket, name, ttl)
 		return expireCmd(a.store, a.opts.Timeout, bucket, name, ttl, what), nil
 	})
 	return nil
+}
+
+// rememberTTL keeps the TTL a key was given here, for refresh (+) on a
+// store that does not keep it.
+func (a *App) rememberTTL(bucket, key string, ttl time.Duration) {
+	if a.ttlGiven == nil {
+		a.ttlGiven = map[string]time.Duration{}
+	}
+	a.ttlGiven[bucket+"\x00"+key] = ttl
 }
 
 // historyWarning tells NATS users what a TTL does to kept revisions.
@@ -127,10 +137,17 @@ func (a *App) refreshTTL() tea.Cmd {
 		a.status.info(a, "this key has no TTL to refresh; t sets one")
 		return nil
 	}
-	if e.TTL <= 0 {
-		return a.openTTLDialog()
+	ttl := e.TTL
+	if ttl <= 0 {
+		// Redis keeps only the time left, not the TTL a key was given; a
+		// TTL set from kvdeck in this session is remembered for refresh.
+		ttl = a.ttlGiven[a.keys.bucket+"\x00"+name]
 	}
-	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, e.TTL, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(e.TTL))
+	if ttl <= 0 {
+		a.status.info(a, "the store does not remember the TTL this key was given, so there is nothing to refresh to; t sets one")
+		return nil
+	}
+	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(ttl))
 }
 
 // openNewKey creates a key: its name, then (on Redis) its type, then an

@@ -57,6 +57,9 @@ type App struct {
 	value   valuePane
 	status  statusLine
 	undo    []*undoRecord
+	// ttlGiven is the TTL last set on a key from here (bucket NUL key), so
+	// refresh works on stores that keep only the time left (Redis).
+	ttlGiven map[string]time.Duration
 
 	dialog   dialog
 	showHelp bool

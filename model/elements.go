@@ -33,10 +33,12 @@ func (a *App) collection() (backend.Collections, *backend.Entry, bool) {
 type pendingElement struct {
 	bucket, key string
 	kind        backend.Kind
-	// old is the element as shown (nil when adding); el is the new one.
-	old   *backend.Element
-	el    backend.Element
-	typed string
+	// old is the element as shown (nil when adding); el is the new one,
+	// unless the write removes old.
+	old    *backend.Element
+	el     backend.Element
+	remove bool
+	typed  string
 }
 
 // elementCmd runs one element write, conditional on the element as shown,
@@ -53,11 +55,10 @@ func (a *App) elementCmd(what string, p pendingElement, write func(ctx context.C
 			return msg
 		}
 		written := &p.el
-		if p.kind == backend.KindStream && w.ID != "" {
+		if p.remove {
+			written = nil
+		} else if p.kind == backend.KindStream && w.ID != "" {
 			written.Field = w.ID
-		}
-		if p.old != nil && written.Field == "" && p.kind == backend.KindHash {
-			written.Field = p.old.Field
 		}
 		steps, ok := elementUndoSteps(p.key, p.kind, w, written, p.old)
 		if !ok {
@@ -226,7 +227,7 @@ func (a *App) removeElement() tea.Cmd {
 		name = format.Escape(el.Field)
 	}
 	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?", "u undoes it in this session."}, func(a *App) tea.Cmd {
-		p := pendingElement{bucket: bucket, key: key, kind: kind, old: &el}
+		p := pendingElement{bucket: bucket, key: key, kind: kind, old: &el, remove: true}
 		return a.elementCmd("removed "+name+" from "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			return c.RemoveElement(ctx, bucket, key, kind, el)
 		})

@@ -45,7 +45,9 @@ func describeError(err error) string {
 	case errors.Is(err, backend.ErrReadOnly):
 		msg = "read-only: kvdeck was started with --read-only, nothing can be changed"
 	case errors.Is(err, backend.ErrConflict):
-		msg = "conflict: the value changed since it was shown; reload (r) to see it"
+		// The store says which conflict: changed since read, already
+		// exists, re-created since...
+		msg = err.Error()
 	default:
 		msg = err.Error()
 	}
