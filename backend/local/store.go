@@ -36,6 +36,8 @@ type Options struct {
 	Now func() time.Time
 	// SweepEvery is how often expired keys are removed (default 2s).
 	SweepEvery time.Duration
+
+	linger time.Duration // tests: a shorter linger (default: the const)
 }
 
 // Store is a bbolt file kvdeck works on. It is safe for concurrent use.
@@ -44,6 +46,7 @@ type Store struct {
 	path   string
 	now    func() time.Time
 	noSync bool
+	linger time.Duration
 
 	// hmu guards db and closed. An operation holds it shared for one
 	// read transaction; opening, closing and every write hold it
@@ -83,12 +86,12 @@ const lockTimeout = time.Second
 // it tries again on its next round rather than keep readers waiting.
 const sweepLockTimeout = time.Millisecond
 
-// linger is how long the read-only handle (and its shared lock) stays open
+// defaultLinger is how long the read-only handle (and its shared lock) stays open
 // after the last read. Reopening costs little (see the benchmarks); the
 // linger keeps a listing's batches and a burst of reads on one handle,
 // while another program that opens the file read-write waits at most this
 // long once kvdeck is idle.
-const linger = 500 * time.Millisecond
+const defaultLinger = 500 * time.Millisecond
 
 // ErrLocked is matched (errors.Is) by the error of an operation that could
 // not get the file's lock because another program has the file open. It
@@ -121,6 +124,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.SweepEvery == 0 {
 		opts.SweepEvery = 2 * time.Second
 	}
+	if opts.linger == 0 {
+		opts.linger = defaultLinger
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("cannot open %s read-only: %w", path, err)
@@ -131,7 +137,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 	}
 	s := &Store{
-		Guard: backend.Guard{ReadOnly: opts.ReadOnly}, path: path, now: opts.Now, noSync: opts.NoSync,
+		Guard: backend.Guard{ReadOnly: opts.ReadOnly}, path: path, now: opts.Now, noSync: opts.NoSync, linger: opts.linger,
 		watchers: map[*watcher]struct{}{}, stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly {
@@ -231,7 +237,7 @@ func (s *Store) viewIfOpen(fn func(*bolt.Tx) error) (ran bool, err error) {
 func (s *Store) touch() {
 	s.lastUse.Store(time.Now().UnixNano())
 	if s.lingerArmed.CompareAndSwap(false, true) {
-		time.AfterFunc(linger, s.idle)
+		time.AfterFunc(s.linger, s.idle)
 	}
 }
 
@@ -240,7 +246,7 @@ func (s *Store) idle() {
 	s.hmu.Lock()
 	defer s.hmu.Unlock()
 	if s.db != nil {
-		if left := linger - time.Duration(time.Now().UnixNano()-s.lastUse.Load()); left > 0 {
+		if left := s.linger - time.Duration(time.Now().UnixNano()-s.lastUse.Load()); left > 0 {
 			time.AfterFunc(left, s.idle)
 			return
 		}
