@@ -269,6 +269,9 @@ func (s *Store) update(fn func(*bolt.Tx) (bool, error)) error {
 }
 
 func (s *Store) updateWait(wait time.Duration, fn func(*bolt.Tx) (bool, error)) error {
+	if err := s.Writable(); err != nil {
+		return err // a read-only store never asks for the exclusive lock
+	}
 	s.hmu.Lock()
 	defer s.hmu.Unlock()
 	if s.closed {
