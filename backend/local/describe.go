@@ -16,7 +16,7 @@ var _ backend.Describer = (*Store)(nil)
 func (s *Store) Describe(ctx context.Context, bucket string, keys []string) ([]backend.KeyInfo, error) {
 	out := make([]backend.KeyInfo, len(keys))
 	now := s.now()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		ub := userBucket(tx, bucket)
 		if ub == nil {
 			return bucketNotFound(bucket)
@@ -25,13 +25,13 @@ func (s *Store) Describe(ctx context.Context, bucket string, keys []string) ([]b
 		for i, k := range keys {
 			out[i] = backend.KeyInfo{Name: k, Size: -1, HasMeta: true}
 			v := ub.Get([]byte(k))
-			meta, has := getMeta(m, []byte(k))
-			if v == nil || has && meta.expired(now) {
+			exp := listedExpiry(rawMetaOf(m, []byte(k)), v, now, true)
+			if v == nil || exp < 0 {
 				continue // gone: KindUnknown tells the list
 			}
 			out[i].Kind, out[i].Size = backend.KindString, int64(len(v))
-			if has && meta.expires != 0 {
-				out[i].ExpiresAt = time.UnixMilli(meta.expires)
+			if exp > 0 {
+				out[i].ExpiresAt = time.UnixMilli(exp)
 			}
 		}
 		return nil

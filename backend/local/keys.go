@@ -37,12 +37,13 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 		batch = batch[:0]
 		done := false
 		now := s.now()
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			ub := userBucket(tx, bucket)
 			if ub == nil {
 				return bucketNotFound(bucket)
 			}
 			m, _ := bucketMeta(tx, bucket, false)
+			mc := newMetaCursor(m)
 			c := ub.Cursor()
 			var k, v []byte
 			if after == nil {
@@ -69,13 +70,11 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 					continue
 				}
 				info := backend.KeyInfo{Name: string(k), Kind: backend.KindString, Size: int64(len(v)), HasMeta: true}
-				if meta, ok := getMeta(m, k); ok {
-					if meta.expired(now) {
-						continue
-					}
-					if meta.expires != 0 {
-						info.ExpiresAt = time.UnixMilli(meta.expires)
-					}
+				switch exp := listedExpiry(mc.get(k), v, now, true); {
+				case exp < 0:
+					continue // expired
+				case exp > 0:
+					info.ExpiresAt = time.UnixMilli(exp)
 				}
 				batch = append(batch, info)
 				if len(batch) == size {

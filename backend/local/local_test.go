@@ -10,9 +10,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	var last string // the file New made last, for Other
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) (func(bool) backend.Store, string) {
 			path := filepath.Join(t.TempDir(), "s.db")
+			last = path
 			s, err := Open(path, Options{SweepEvery: 200 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
@@ -31,5 +33,8 @@ func TestConformance(t *testing.T) {
 		},
 		PrefixPattern:  func(p string) string { return p + "*" },
 		TTLGranularity: time.Second,
+		Other: func(t *testing.T, bucket string) storetest.Other {
+			return rawOther{path: last, bucket: bucket}
+		},
 	})
 }

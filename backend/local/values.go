@@ -1,10 +1,10 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"time"
 
@@ -15,17 +15,6 @@ import (
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
-// version names the value read: its revision when kvdeck wrote it, else a
-// fingerprint of the bytes (a foreign key), so IfVersion works for both.
-func version(meta keyMeta, hasMeta bool, value []byte) string {
-	if hasMeta && meta.rev > 0 {
-		return strconv.FormatUint(meta.rev, 10)
-	}
-	h := fnv.New64a()
-	h.Write(value)
-	return "fp:" + strconv.FormatUint(h.Sum64(), 16)
-}
-
 func keyNotFound(bucket, key string) error {
 	return backendErr(backend.ErrNotFound, "key %q in bucket %q", key, bucket)
 }
@@ -34,41 +23,35 @@ func keyNotFound(bucket, key string) error {
 func (s *Store) Get(ctx context.Context, bucket, key string, opts backend.GetOptions) (backend.Entry, error) {
 	var e backend.Entry
 	now := s.now()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ub := userBucket(tx, bucket)
-		if ub == nil {
-			return bucketNotFound(bucket)
+	err := s.view(func(tx *bolt.Tx) error {
+		ks, err := keyAt(tx, bucket, []byte(key), now)
+		if err != nil {
+			return err
 		}
-		v := ub.Get([]byte(key))
-		if v == nil {
+		if !ks.live {
 			return keyNotFound(bucket, key)
 		}
-		m, _ := bucketMeta(tx, bucket, false)
-		meta, has := getMeta(m, []byte(key))
-		if has && meta.expired(now) {
-			return keyNotFound(bucket, key)
-		}
-		e = entryOf(key, v, meta, has, opts.Limit())
+		e = entryOf(ks, opts.Limit())
 		return nil
 	})
 	return e, err
 }
 
-func entryOf(key string, v []byte, meta keyMeta, has bool, limit int64) backend.Entry {
-	e := backend.Entry{Key: key, Kind: backend.KindString, Size: int64(len(v)), Version: version(meta, has, v)}
+func entryOf(ks keyState, limit int64) backend.Entry {
+	v := ks.value
+	e := backend.Entry{Key: string(ks.key), Kind: backend.KindString, Size: int64(len(v)), Version: ks.version()}
 	shown := v
 	if limit >= 0 && int64(len(v)) > limit {
 		shown, e.Truncated = v[:limit], true
 	}
 	e.Value = append([]byte(nil), shown...)
-	if has {
-		e.Revision = meta.rev
-		if meta.created != 0 {
-			e.Created = time.Unix(0, meta.created)
-		}
-		if meta.expires != 0 {
-			e.ExpiresAt = time.UnixMilli(meta.expires)
-		}
+	meta := ks.bound()
+	e.Revision = meta.rev
+	if meta.created != 0 {
+		e.Created = time.Unix(0, meta.created)
+	}
+	if meta.expires != 0 {
+		e.ExpiresAt = time.UnixMilli(meta.expires)
 		e.TTL = time.Duration(meta.ttl)
 	}
 	return e
@@ -82,101 +65,144 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 	if key == "" {
 		return "", backend.Invalid("key", "must not be empty")
 	}
-	var rev uint64
-	var created bool
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	if opts.TTLMode == backend.TTLSet && opts.TTL <= 0 {
+		return "", backend.Invalid("ttl", "must be positive")
+	}
+	var res written
+	err := s.update(func(tx *bolt.Tx) (bool, error) {
 		var err error
-		rev, created, err = s.putTx(tx, bucket, []byte(key), value, opts)
-		return err
+		res, err = s.putTx(tx, bucket, []byte(key), value, opts)
+		return res.wrote, err
 	})
 	if err != nil {
 		return "", err
 	}
-	_ = created
-	s.notify(bucket, backend.Change{Key: key, Op: backend.ChangePut, Revision: rev, Time: s.now()})
-	return strconv.FormatUint(rev, 10), nil
+	s.wrote(bucket, key, res)
+	return res.version, nil
 }
 
-func (s *Store) putTx(tx *bolt.Tx, bucket string, key, value []byte, opts backend.PutOptions) (uint64, bool, error) {
-	ub := userBucket(tx, bucket)
-	if ub == nil {
-		return 0, false, bucketNotFound(bucket)
+// written is the outcome of one key's write.
+type written struct {
+	version string
+	rev     uint64
+	expires int64
+	wrote   bool // false: the key already held exactly this
+}
+
+// wrote tells the sweeper and the watchers about a committed write.
+func (s *Store) wrote(bucket, key string, w written) {
+	if !w.wrote {
+		return
 	}
+	s.noteExpiry(w.expires)
+	s.notify(bucket, backend.Change{Key: key, Op: backend.ChangePut, Revision: w.rev, Time: s.now()})
+}
+
+func conflict(format string, args ...any) error {
+	return backendErr(backend.ErrConflict, format, args...)
+}
+
+// holds says what a key holds now, for conflict messages.
+func (k keyState) holds() string {
+	return fmt.Sprintf("it now holds %d bytes (version %s)", len(k.value), k.version())
+}
+
+func (s *Store) putTx(tx *bolt.Tx, bucket string, key, value []byte, opts backend.PutOptions) (written, error) {
 	now := s.now()
-	m, err := bucketMeta(tx, bucket, true)
+	ks, err := keyAt(tx, bucket, key, now)
 	if err != nil {
-		return 0, false, err
+		return written{}, err
 	}
-	cfg := readConfig(m, bucket)
-	if cfg.MaxValueSize > 0 && len(value) > int(cfg.MaxValueSize) {
-		return 0, false, backend.Invalid("value", "%d bytes is over the bucket's max value size of %d", len(value), cfg.MaxValueSize)
-	}
-	cur := ub.Get(key)
-	old, hasOld := getMeta(m, key)
-	exists := cur != nil && !(hasOld && old.expired(now))
 	switch {
-	case opts.IfAbsent && exists:
-		return 0, false, backendErr(backend.ErrConflict, "key %q already exists", key)
-	case opts.IfVersion != "" && !exists:
-		return 0, false, backendErr(backend.ErrConflict, "key %q was deleted since it was read", key)
-	case opts.IfVersion != "" && version(old, hasOld, cur) != opts.IfVersion:
-		return 0, false, backendErr(backend.ErrConflict, "key %q", key)
+	case opts.IfAbsent && ks.live:
+		return written{}, conflict("key %q already exists", key)
+	case opts.IfVersion != "" && !ks.live:
+		return written{}, conflict("key %q was deleted since it was read", key)
+	case opts.IfVersion != "" && ks.version() != opts.IfVersion:
+		return written{}, conflict("key %q changed since it was read: %s", key, ks.holds())
+	}
+	var expires, ttl int64
+	switch opts.TTLMode {
+	case backend.TTLKeep:
+		if ks.live {
+			expires, ttl = ks.bound().expires, ks.bound().ttl
+		} else if cfg := readConfig(ks.m, bucket); cfg.TTL > 0 {
+			expires, ttl = now.Add(cfg.TTL).UnixMilli(), int64(cfg.TTL)
+		}
+	case backend.TTLSet:
+		expires, ttl = now.Add(opts.TTL).UnixMilli(), int64(opts.TTL)
+	}
+	return s.writeValue(tx, ks, bucket, value, expires, ttl, opts.TTLMode == backend.TTLSet)
+}
+
+// writeValue writes value with the given expiry over the key read as ks,
+// as one new revision bound to the value. A key that already holds exactly
+// value with that expiry is left as it is (unless restart is set: a TTL set
+// again restarts), so an unchanged write writes nothing.
+func (s *Store) writeValue(tx *bolt.Tx, ks keyState, bucket string, value []byte, expires, ttl int64, restart bool) (written, error) {
+	if ks.live && !restart && bytes.Equal(ks.value, value) {
+		if cur := ks.bound(); cur.expires == expires && (expires == 0 || cur.ttl == ttl) {
+			return written{version: ks.version(), rev: cur.rev, expires: expires}, nil
+		}
+	}
+	cfg := readConfig(ks.m, bucket)
+	if cfg.MaxValueSize > 0 && len(value) > int(cfg.MaxValueSize) {
+		return written{}, backend.Invalid("value", "%d bytes is over the bucket's max value size of %d", len(value), cfg.MaxValueSize)
 	}
 	if cfg.MaxBytes > 0 {
 		total := int64(len(value))
-		c := ub.Cursor()
+		c := ks.ub.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if v != nil && string(k) != string(key) {
+			if v != nil && !bytes.Equal(k, ks.key) {
 				total += int64(len(v))
 			}
 		}
 		if total > cfg.MaxBytes {
-			return 0, false, backend.Invalid("value", "the bucket would hold %d bytes, over its max bytes of %d", total, cfg.MaxBytes)
+			return written{}, backend.Invalid("value", "the bucket would hold %d bytes, over its max bytes of %d", total, cfg.MaxBytes)
 		}
 	}
-	nm := keyMeta{created: now.UnixNano()}
-	switch opts.TTLMode {
-	case backend.TTLKeep:
-		if exists && hasOld {
-			nm.expires, nm.ttl = old.expires, old.ttl
-		} else if !exists && cfg.TTL > 0 {
-			nm.expires, nm.ttl = now.Add(cfg.TTL).UnixMilli(), int64(cfg.TTL)
-		}
-	case backend.TTLSet:
-		if opts.TTL <= 0 {
-			return 0, false, backend.Invalid("ttl", "must be positive")
-		}
-		nm.expires, nm.ttl = now.Add(opts.TTL).UnixMilli(), int64(opts.TTL)
+	m, err := bucketMeta(tx, bucket, true)
+	if err != nil {
+		return written{}, err
 	}
+	nm := bindMeta(value)
+	nm.created, nm.expires, nm.ttl = s.now().UnixNano(), expires, ttl
 	if nm.rev, err = m.NextSequence(); err != nil {
-		return 0, false, err
+		return written{}, err
 	}
-	if !exists && hasOld {
-		// An expired key the sweeper has not reached yet: start afresh.
-		if err := trimHistory(m.Bucket(histMeta), key, 0); err != nil {
-			return 0, false, err
+	h := m.Bucket(histMeta)
+	if !ks.live && ks.state != metaNone {
+		// An expired key the sweeper has not reached yet, or metadata left
+		// by a key another program deleted: start afresh.
+		if err := trimHistory(h, ks.key, 0); err != nil {
+			return written{}, err
 		}
 	}
-	if err := putMeta(tx, m, bucket, key, old, hasOld, nm); err != nil {
-		return 0, false, err
+	// Replacing the old record also drops stale metadata and its expiry
+	// entry.
+	if err := putMeta(tx, m, bucket, ks.key, ks.meta, ks.state != metaNone, nm); err != nil {
+		return written{}, err
 	}
-	if err := ub.Put(key, value); err != nil {
-		return 0, false, err
+	if err := ks.ub.Put(ks.key, value); err != nil {
+		if err == bolt.ErrIncompatibleValue {
+			return written{}, backend.Invalid("key", "%q is the name of a nested bucket", ks.key)
+		}
+		return written{}, err
 	}
 	// With history 1 the current value is the only revision and nothing is
 	// kept; trimming on every write also applies a history lowered since
 	// older revisions were kept.
-	h, keep := m.Bucket(histMeta), 0
+	keep := 0
 	if cfg.History > 1 {
 		keep = cfg.History
-		if err := h.Put(histKey(key, nm.rev), value); err != nil {
-			return 0, false, err
+		if err := h.Put(histKey(ks.key, nm.rev), value); err != nil {
+			return written{}, err
 		}
 	}
-	if err := trimHistory(h, key, keep); err != nil {
-		return 0, false, err
+	if err := trimHistory(h, ks.key, keep); err != nil {
+		return written{}, err
 	}
-	return nm.rev, !exists, nil
+	return written{version: strconv.FormatUint(nm.rev, 10), rev: nm.rev, expires: expires, wrote: true}, nil
 }
 
 // Delete removes a key with its history.
@@ -184,21 +210,18 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	if err := s.Writable(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		ub := userBucket(tx, bucket)
-		if ub == nil {
-			return bucketNotFound(bucket)
+	err := s.update(func(tx *bolt.Tx) (bool, error) {
+		ks, err := keyAt(tx, bucket, []byte(key), s.now())
+		if err != nil {
+			return false, err
 		}
-		cur := ub.Get([]byte(key))
-		m, _ := bucketMeta(tx, bucket, false)
-		meta, has := getMeta(m, []byte(key))
-		if cur == nil || has && meta.expired(s.now()) {
-			return keyNotFound(bucket, key)
+		if !ks.live {
+			return false, keyNotFound(bucket, key)
 		}
-		if opts.IfVersion != "" && version(meta, has, cur) != opts.IfVersion {
-			return backendErr(backend.ErrConflict, "key %q", key)
+		if opts.IfVersion != "" && ks.version() != opts.IfVersion {
+			return false, conflict("key %q changed since it was read: %s; nothing was deleted", key, ks.holds())
 		}
-		return dropKey(tx, ub, bucket, []byte(key))
+		return true, dropKey(tx, ks, bucket)
 	})
 	if err == nil {
 		s.notify(bucket, backend.Change{Key: key, Op: backend.ChangeDelete, Time: s.now()})
@@ -206,7 +229,8 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	return err
 }
 
-// Expire sets, refreshes (same ttl again) or removes (0) a key's TTL.
+// Expire sets, refreshes (same ttl again) or removes (0) a key's TTL, bound
+// to the value the key holds now, in one transaction.
 func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duration) error {
 	if err := s.Writable(); err != nil {
 		return err
@@ -214,73 +238,84 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 	if ttl < 0 {
 		return backend.Invalid("ttl", "must not be negative")
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		ub := userBucket(tx, bucket)
-		if ub == nil {
-			return bucketNotFound(bucket)
-		}
+	var expires int64
+	err := s.update(func(tx *bolt.Tx) (bool, error) {
 		now := s.now()
-		cur := ub.Get([]byte(key))
+		ks, err := keyAt(tx, bucket, []byte(key), now)
+		if err != nil {
+			return false, err
+		}
+		if !ks.live {
+			return false, keyNotFound(bucket, key)
+		}
+		if ttl == 0 {
+			if ks.bound().expires == 0 {
+				return false, nil // no TTL (or only a stale one): nothing to persist
+			}
+			nm := ks.meta
+			nm.expires, nm.ttl = 0, 0
+			return true, putMeta(tx, ks.m, bucket, ks.key, ks.meta, true, nm)
+		}
 		m, err := bucketMeta(tx, bucket, true)
 		if err != nil {
-			return err
+			return false, err
 		}
-		old, has := getMeta(m, []byte(key))
-		if cur == nil || has && old.expired(now) {
-			return keyNotFound(bucket, key)
+		nm := ks.bound()
+		if ks.state != metaBound {
+			// A value kvdeck did not write keeps its fingerprint version:
+			// a TTL changes no bytes.
+			nm = bindMeta(ks.value)
 		}
-		nm := old
-		if !has {
-			// A foreign key gets metadata now that the user changed it.
-			if nm.rev, err = m.NextSequence(); err != nil {
-				return err
-			}
-			nm.created = now.UnixNano()
-		}
-		nm.expires, nm.ttl = 0, 0
-		if ttl > 0 {
-			nm.expires, nm.ttl = now.Add(ttl).UnixMilli(), int64(ttl)
-		}
-		return putMeta(tx, m, bucket, []byte(key), old, has, nm)
+		expires = now.Add(ttl).UnixMilli()
+		nm.expires, nm.ttl = expires, int64(ttl)
+		return true, putMeta(tx, m, bucket, ks.key, ks.meta, ks.state != metaNone, nm)
 	})
+	if err == nil {
+		s.noteExpiry(expires)
+	}
+	return err
 }
 
 // History lists the kept revisions of key, newest first; with history 1
 // that is the current value only.
 func (s *Store) History(ctx context.Context, bucket, key string) ([]backend.Entry, error) {
-	cur, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: -1})
-	if err != nil {
-		return nil, err
-	}
 	var out []backend.Entry
-	err = s.db.View(func(tx *bolt.Tx) error {
-		m, _ := bucketMeta(tx, bucket, false)
-		if m == nil {
-			return nil
+	now := s.now()
+	err := s.view(func(tx *bolt.Tx) error {
+		ks, err := keyAt(tx, bucket, []byte(key), now)
+		if err != nil {
+			return err
 		}
-		if readConfig(m, bucket).History <= 1 {
+		if !ks.live {
+			return keyNotFound(bucket, key)
+		}
+		cur := entryOf(ks, -1)
+		out = []backend.Entry{cur}
+		if ks.m == nil || readConfig(ks.m, bucket).History <= 1 {
 			return nil // revisions kept under a higher history are stale
 		}
+		h := ks.m.Bucket(histMeta)
+		if h == nil {
+			return nil
+		}
+		var older []backend.Entry
 		prefix := histPrefix([]byte(key))
-		c := m.Bucket(histMeta).Cursor()
-		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		c := h.Cursor()
+		for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+8 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			rev := uint64(0)
 			for _, b := range k[len(prefix):] {
 				rev = rev<<8 | uint64(b)
 			}
+			if rev == cur.Revision {
+				continue // the current value, with its current metadata
+			}
 			e := backend.Entry{Key: key, Kind: backend.KindString, Value: append([]byte(nil), v...), Size: int64(len(v)),
 				Revision: rev, Version: strconv.FormatUint(rev, 10), Operation: "PUT"}
-			out = append([]backend.Entry{e}, out...)
+			older = append([]backend.Entry{e}, older...)
 		}
+		out = append(out, older...)
 		return nil
 	})
-	if len(out) == 0 || out[0].Revision != cur.Revision {
-		out = append([]backend.Entry{cur}, out...)
-	} else {
-		// The newest kept revision is the current value: give it the
-		// current metadata.
-		out[0] = cur
-	}
 	return out, err
 }
 
@@ -293,44 +328,57 @@ func (s *Store) Rename(ctx context.Context, bucket, from, to string) error {
 	if to == "" {
 		return backend.Invalid("key", "the new name must not be empty")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		ub := userBucket(tx, bucket)
-		if ub == nil {
-			return bucketNotFound(bucket)
-		}
+	var expires int64
+	err := s.update(func(tx *bolt.Tx) (bool, error) {
 		now := s.now()
+		ks, err := keyAt(tx, bucket, []byte(from), now)
+		if err != nil {
+			return false, err
+		}
+		if !ks.live {
+			return false, keyNotFound(bucket, from)
+		}
+		ts, err := keyAt(tx, bucket, []byte(to), now)
+		if err != nil {
+			return false, err
+		}
+		if ts.live {
+			return false, conflict("key %q already exists (%d bytes); rename never overwrites", to, len(ts.value))
+		}
+		value := append([]byte(nil), ks.value...)
 		m, err := bucketMeta(tx, bucket, true)
 		if err != nil {
-			return err
+			return false, err
 		}
-		v := ub.Get([]byte(from))
-		meta, has := getMeta(m, []byte(from))
-		if v == nil || has && meta.expired(now) {
-			return keyNotFound(bucket, from)
+		ks.m, ts.m = m, m
+		// An expired target, or metadata left by a target another program
+		// deleted, goes first.
+		if err := dropKey(tx, ts, bucket); err != nil {
+			return false, err
 		}
-		if t := ub.Get([]byte(to)); t != nil {
-			if tm, ok := getMeta(m, []byte(to)); !ok || !tm.expired(now) {
-				return backendErr(backend.ErrConflict, "key %q already exists; rename never overwrites", to)
-			}
+		if err := dropKey(tx, ks, bucket); err != nil {
+			return false, err
 		}
-		value := append([]byte(nil), v...)
-		if err := dropKey(tx, ub, bucket, []byte(from)); err != nil {
-			return err
-		}
-		nm := meta
+		nm := bindMeta(value)
 		if nm.rev, err = m.NextSequence(); err != nil {
-			return err
+			return false, err
 		}
-		if !has {
-			nm.created = now.UnixNano()
+		nm.created = now.UnixNano()
+		nm.expires, nm.ttl = ks.bound().expires, ks.bound().ttl
+		expires = nm.expires
+		if err := putMeta(tx, m, bucket, []byte(to), keyMeta{}, false, nm); err != nil {
+			return false, err
 		}
-		old, hadOld := getMeta(m, []byte(to))
-		if err := putMeta(tx, m, bucket, []byte(to), old, hadOld, nm); err != nil {
-			return err
+		if err := ks.ub.Put([]byte(to), value); err != nil {
+			if err == bolt.ErrIncompatibleValue {
+				return false, backend.Invalid("key", "%q is the name of a nested bucket", to)
+			}
+			return false, err
 		}
-		return ub.Put([]byte(to), value)
+		return true, nil
 	})
 	if err == nil {
+		s.noteExpiry(expires)
 		s.notify(bucket, backend.Change{Key: from, Op: backend.ChangeDelete, Time: s.now()})
 		s.notify(bucket, backend.Change{Key: to, Op: backend.ChangePut, Time: s.now()})
 	}
@@ -350,21 +398,32 @@ func (s *Store) PutMany(ctx context.Context, bucket string, items []backend.Item
 		n := min(len(items), 10000)
 		chunk := items[:n]
 		items = items[n:]
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		var minExp int64
+		err := s.update(func(tx *bolt.Tx) (bool, error) {
+			changed := false
 			for _, it := range chunk {
+				if it.Key == "" {
+					return false, backend.Invalid("key", "must not be empty")
+				}
 				opts := backend.PutOptions{TTLMode: backend.TTLNone}
 				if it.TTL > 0 {
 					opts = backend.PutOptions{TTLMode: backend.TTLSet, TTL: it.TTL}
 				}
-				if _, _, err := s.putTx(tx, bucket, []byte(it.Key), it.Value, opts); err != nil {
-					return fmt.Errorf("%s: %w", it.Key, err)
+				w, err := s.putTx(tx, bucket, []byte(it.Key), it.Value, opts)
+				if err != nil {
+					return false, fmt.Errorf("%s: %w", it.Key, err)
+				}
+				changed = changed || w.wrote
+				if w.expires != 0 && (minExp == 0 || w.expires < minExp) {
+					minExp = w.expires
 				}
 			}
-			return nil
+			return changed, nil
 		})
 		if err != nil {
 			return err
 		}
+		s.noteExpiry(minExp)
 	}
 	return nil
 }

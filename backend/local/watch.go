@@ -20,9 +20,10 @@ const watchBuffer = 4096
 
 // Watch streams changes made through this process's Store (writes, deletes
 // and expiry sweeps) until ctx is cancelled. A bbolt file has no change
-// feed, so changes made by another process are not seen.
+// feed, so changes made by another process are not seen. Watching holds no
+// lock on the file.
 func (s *Store) Watch(ctx context.Context, bucket, pattern string, emit func(backend.Change)) error {
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.view(func(tx *bolt.Tx) error {
 		if userBucket(tx, bucket) == nil {
 			return bucketNotFound(bucket)
 		}
