@@ -213,7 +213,8 @@ func keepEditCmd(key string, value []byte, why string) tea.Cmd {
 		if werr != nil {
 			return statusMsg{err: fmt.Errorf("%s; and keeping your edit failed: %w", why, werr)}
 		}
-		return statusMsg{err: fmt.Errorf("%s; your edit of %s is kept in %s", why, format.Escape(key), f.Name())}
+		// The path first: a long reason may be cut at the screen's edge.
+		return statusMsg{err: fmt.Errorf("your edit of %s is kept in %s (%s)", format.Escape(key), f.Name(), why)}
 	}
 }
 
