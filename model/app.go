@@ -124,8 +124,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.value.restyle(a)
 		return a, nil
 	case tickMsg:
-		a.status.expire(a.opts.Now())
-		return a, tick()
+		now := a.opts.Now()
+		a.status.expire(now)
+		return a, tea.Batch(tick(), a.value.reloadIfExpired(a, now))
 	case bucketsLoadedMsg:
 		return a, a.buckets.loaded(a, msg)
 	case keysChunkMsg:

@@ -30,6 +30,10 @@ type valuePane struct {
 	hl          *format.Highlighter
 	win         ui.Window
 
+	// expiryReloaded is the expiry instant the pane already reloaded for,
+	// so a value whose TTL ran out is read again once.
+	expiryReloaded time.Time
+
 	// Collections (Redis hash, list, set, zset, stream).
 	elements []backend.Element
 	cursor   string
@@ -64,6 +68,22 @@ func (v *valuePane) open(a *App, bucket, k string, row int) tea.Cmd {
 	}
 	return v.reload(a)
 }
+
+// reloadIfExpired reads the value again once its expiry has passed: the
+// key is gone, or (NATS) an older revision without that TTL is the value
+// now. It does not wait for a watch event, which not every store sends.
+func (v *valuePane) reloadIfExpired(a *App, now time.Time) tea.Cmd {
+	e := v.entry
+	if e == nil || e.ExpiresAt.IsZero() || v.loading || now.Before(e.ExpiresAt.Add(expiryGrace)) || v.expiryReloaded.Equal(e.ExpiresAt) {
+		return nil
+	}
+	v.expiryReloaded = e.ExpiresAt
+	return v.reload(a)
+}
+
+// expiryGrace lets the store remove an expired key before the pane asks
+// (Redis expires lazily or within its cycle; NATS within a second).
+const expiryGrace = 1500 * time.Millisecond
 
 func (v *valuePane) reload(a *App) tea.Cmd {
 	if v.key == "" {

@@ -166,7 +166,10 @@ func TestElementEditsAfterASecondWriterAreConflicts(t *testing.T) {
 			func(el backend.Element) error { return errOf(s.RemoveElement(ctx, "0", "z2", backend.KindZSet, el)) },
 			func() bool { return c.ZScore(ctx, "z2", "bob").Val() == 2 }},
 		{"stream entry remove", func() { c.XAdd(ctx, &goredis.XAddArgs{Stream: "st", ID: "1-1", Values: []any{"a", "1"}}) }, backend.KindStream, "st",
-			func() { c.XDel(ctx, "st", "1-1"); c.XAdd(ctx, &goredis.XAddArgs{Stream: "st", ID: "2-1", Values: []any{"b", "2"}}) },
+			func() {
+				c.XDel(ctx, "st", "1-1")
+				c.XAdd(ctx, &goredis.XAddArgs{Stream: "st", ID: "2-1", Values: []any{"b", "2"}})
+			},
 			func(el backend.Element) error { return errOf(s.RemoveElement(ctx, "0", "st", backend.KindStream, el)) },
 			func() bool { return c.XLen(ctx, "st").Val() == 1 }},
 		{"an element of a key deleted and re-created as another type", func() { c.HSet(ctx, "h4", "f", "v") }, backend.KindHash, "h4",
