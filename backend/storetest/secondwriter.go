@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -482,12 +483,12 @@ func swBuckets(t *testing.T, s backend.Store, a backend.BucketAdmin, bo BucketOt
 }
 
 // readAll pages a whole collection through kvdeck, as the element view does.
-func readAll(t *testing.T, c backend.Collections, bucket, key string) []backend.Element {
+func readAll(t *testing.T, ctx context.Context, c backend.Collections, bucket, key string) []backend.Element {
 	t.Helper()
 	var out []backend.Element
 	cursor := ""
 	for range 1000 {
-		p, err := c.Elements(ctxT(t), bucket, key, cursor, 100)
+		p, err := c.Elements(ctx, bucket, key, cursor, 100)
 		if err != nil {
 			t.Fatalf("Elements(%q): %v", key, err)
 		}
@@ -562,7 +563,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 		setup := func(t *testing.T, key string) backend.Element {
 			co.HSet(t, key, "f", "v1")
 			co.HSet(t, key, "g", "g1")
-			return find(t, readAll(t, c, bucket, key), "field f", byField("f"))
+			return find(t, readAll(t, ctx, c, bucket, key), "field f", byField("f"))
 		}
 		t.Run("Set/OtherChangedField", func(t *testing.T) {
 			old := setup(t, "h1")
@@ -631,7 +632,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 			for _, v := range []string{"a", "b", "c"} {
 				co.RPush(t, key, v)
 			}
-			old := find(t, readAll(t, c, bucket, key), "item b", byValue("b"))
+			old := find(t, readAll(t, ctx, c, bucket, key), "item b", byValue("b"))
 			if old.Index != 1 {
 				t.Fatalf("kvdeck shows item b at index %d, want 1", old.Index)
 			}
@@ -685,7 +686,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 			for _, v := range []string{"b", "a", "b"} {
 				co.RPush(t, "l7", v)
 			}
-			els := readAll(t, c, bucket, "l7")
+			els := readAll(t, ctx, c, bucket, "l7")
 			if len(els) != 3 {
 				t.Fatalf("kvdeck shows %d items, want 3", len(els))
 			}
@@ -713,7 +714,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 		setup := func(t *testing.T, key string) backend.Element {
 			co.SAdd(t, key, "a")
 			co.SAdd(t, key, "b")
-			return find(t, readAll(t, c, bucket, key), "member a", byValue("a"))
+			return find(t, readAll(t, ctx, c, bucket, key), "member a", byValue("a"))
 		}
 		t.Run("Rename/OtherRemovedMember", func(t *testing.T) {
 			old := setup(t, "s1")
@@ -763,7 +764,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 		setup := func(t *testing.T, key string) backend.Element {
 			co.ZAdd(t, key, "a", 1)
 			co.ZAdd(t, key, "b", 2)
-			old := find(t, readAll(t, c, bucket, key), "member a", byValue("a"))
+			old := find(t, readAll(t, ctx, c, bucket, key), "member a", byValue("a"))
 			if old.Score != 1 {
 				t.Fatalf("kvdeck shows a with score %v, want 1", old.Score)
 			}
@@ -824,7 +825,7 @@ func swCollections(t *testing.T, s backend.Store, c backend.Collections, co Coll
 		setup := func(t *testing.T, key string) (backend.Element, string) {
 			id1 := co.XAdd(t, key, f("1"))
 			id2 := co.XAdd(t, key, f("2"))
-			return find(t, readAll(t, c, bucket, key), "entry "+id1, byField(id1)), id2
+			return find(t, readAll(t, ctx, c, bucket, key), "entry "+id1, byField(id1)), id2
 		}
 		ids := func(els []backend.Element) []string {
 			var out []string

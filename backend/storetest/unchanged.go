@@ -135,7 +135,7 @@ func testUnchanged(t *testing.T, h Harness) {
 			time.Sleep(g + g/2)
 			before := mustGet(t, s, bucket, key)
 			content := cs.check(t, key)
-			old := readAll(t, c, bucket, key)[0]
+			old := readAll(t, ctx, c, bucket, key)[0]
 			noChange(t, s, bucket, key, func() {
 				wantOK(t, "SetElement of an element to itself", c.SetElement(ctx, bucket, key, cs.kind, &old, old))
 			})
@@ -147,7 +147,7 @@ func testUnchanged(t *testing.T, h Harness) {
 		t.Run("SetElement/Itself/"+cs.kind.String()+"/OtherChanged", func(t *testing.T) {
 			key := "same-other-" + cs.kind.String()
 			cs.setup(t, key)
-			old := readAll(t, c, bucket, key)[0]
+			old := readAll(t, ctx, c, bucket, key)[0]
 			// Change exactly the element kvdeck read.
 			switch cs.kind {
 			case backend.KindHash:
