@@ -133,29 +133,49 @@ type ElementPage struct {
 // Collections pages and edits Redis hashes, lists, sets, sorted sets and
 // streams without loading a whole collection. Every edit is conditional on
 // the element as the user saw it, checked and written atomically in the
-// store; a changed element is ErrConflict and nothing is written.
+// store; a changed element is ErrConflict and nothing is written. An edit
+// never re-creates a collection someone deleted: a missing key is
+// ErrNotFound.
 type Collections interface {
 	// Elements returns up to count elements from cursor ("" = start).
 	Elements(ctx context.Context, bucket, key string, cursor string, count int) (ElementPage, error)
 	// SetElement replaces old with el. old is the element as shown: a hash
 	// field with its value, the list item at old.Index with its value, a set
-	// member, a sorted-set member with its score. el may rename the member
-	// (set, zset); the new member must not exist already. old == nil adds
-	// el: a hash field or a set or sorted-set member that must be absent, or
-	// a stream entry (Field "*" or empty = auto id). An el equal to old
-	// writes nothing. The key must exist (ErrNotFound): an edit never
-	// re-creates a collection someone deleted.
-	SetElement(ctx context.Context, bucket, key string, kind Kind, old *Element, el Element) error
+	// member, a sorted-set member with its score. el may rename the field or
+	// member (hash, set, zset); the new name must not exist already. old ==
+	// nil adds el: a hash field or a set or sorted-set member that must be
+	// absent, or a stream entry (Field "*" or empty = auto id). An el equal
+	// to old writes nothing. Stream entries cannot be replaced.
+	SetElement(ctx context.Context, bucket, key string, kind Kind, old *Element, el Element) (ElementWrite, error)
 	// PushElement appends (or with front, prepends) a list item to an
 	// existing list.
-	PushElement(ctx context.Context, bucket, key string, value []byte, front bool) error
+	PushElement(ctx context.Context, bucket, key string, value []byte, front bool) (ElementWrite, error)
 	// RemoveElement removes exactly el as shown: a hash field holding
 	// el.Value, the list item at el.Index holding el.Value, a set member, a
 	// sorted-set member with el.Score, a stream entry by id.
-	RemoveElement(ctx context.Context, bucket, key string, kind Kind, el Element) error
+	RemoveElement(ctx context.Context, bucket, key string, kind Kind, el Element) (ElementWrite, error)
 	// CreateKey creates a new key of kind with one first element and an
 	// optional TTL and returns its version; an existing key is ErrConflict.
 	CreateKey(ctx context.Context, bucket, key string, kind Kind, first Element, ttl time.Duration) (string, error)
+}
+
+// ElementWrite is what an element write did, so that undo can reverse
+// exactly that.
+type ElementWrite struct {
+	// Before is the whole key as it was, taken atomically with the write,
+	// for writes that have no exact element inverse: a list or stream whose
+	// items moved or went, and a collection that lost its last element (the
+	// key and its TTL went with it). Nil otherwise, or when the key was too
+	// large to keep (Unkept says so).
+	Before *Snapshot
+	// Version is the key's version right after the write, set with Before:
+	// undo restores Before only if the key still holds exactly this.
+	Version string
+	// Unkept is set when the write had no exact inverse and the key was too
+	// large to keep a copy of: the write cannot be undone.
+	Unkept bool
+	// ID is the id the store gave an added stream entry.
+	ID string
 }
 
 // Snapshot is a whole key as it was, any type, with its absolute expiry:

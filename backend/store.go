@@ -67,6 +67,9 @@ type Info struct {
 	ReadOnly    bool
 	Delimiter   string // default delimiter for the key tree
 	PatternHelp string // what Query.Pattern means here, for the search prompt
+	// Bucket is the bucket the target itself names (the database of
+	// redis://host/3), which the UI opens unless told another; "" for none.
+	Bucket string
 }
 
 // Bucket is one namespace of keys.

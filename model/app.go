@@ -81,6 +81,10 @@ func New(s backend.Store, opts Options) *App {
 	a := &App{store: s, info: s.Info(), opts: opts, km: opts.Keys, st: theme.New(opts.Dark, opts.NoColor)}
 	a.buckets.req = a.nextReq()
 	a.buckets.want = opts.Bucket
+	if a.buckets.want == "" {
+		// The target's own bucket (redis://host/3 opens database 3).
+		a.buckets.want = s.Info().Bucket
+	}
 	a.keys.pattern = opts.Match
 	a.focus = paneBuckets
 	return a

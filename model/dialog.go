@@ -67,8 +67,9 @@ func (d *confirmDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 	if !ok {
 		return d, nil
 	}
+	// Only y confirms: a reflexive enter must never delete.
 	switch k.String() {
-	case "y", "Y", "enter":
+	case "y", "Y":
 		return nil, d.onYes(a)
 	case "n", "N", "esc", "q":
 		return nil, nil

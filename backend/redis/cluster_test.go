@@ -73,15 +73,15 @@ func TestClusterListsEveryMasterAndRoutesReadsAndEdits(t *testing.T) {
 	// Collections route by slot too.
 	for i := range 20 {
 		k := fmt.Sprintf("cart:%d", i)
-		must(t, s.CreateKey(ctx, "cluster", k, backend.KindHash, backend.Element{Field: "sku", Value: []byte("A")}, 0))
-		must(t, s.SetElement(ctx, "cluster", k, backend.KindHash, backend.Element{Field: "qty", Value: []byte("2")}))
+		ok(t)(s.CreateKey(ctx, "cluster", k, backend.KindHash, backend.Element{Field: "sku", Value: []byte("A")}, 0))
+		ok(t)(s.SetElement(ctx, "cluster", k, backend.KindHash, nil, backend.Element{Field: "qty", Value: []byte("2")}))
 		p, err := s.Elements(ctx, "cluster", k, "", 10)
 		if err != nil || len(p.Elements) != 2 {
 			t.Fatalf("elements of %s: %v %+v", k, err, p)
 		}
 	}
 	// Rename within a slot works; across slots it is refused clearly.
-	must(t, s.Put(ctx, "cluster", "{u1}:a", []byte("v"), backend.PutOptions{}))
+	ok(t)(s.Put(ctx, "cluster", "{u1}:a", []byte("v"), backend.PutOptions{}))
 	must(t, s.Rename(ctx, "cluster", "{u1}:a", "{u1}:b"))
 	err = s.Rename(ctx, "cluster", "user:1", "user:2-renamed")
 	if !errors.Is(err, backend.ErrUnsupported) || !strings.Contains(err.Error(), "hash tag") {

@@ -2,8 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -142,45 +140,6 @@ func xrange(ctx context.Context, c goredis.UniversalClient, key, start string, c
 	return els, nil
 }
 
-// SetElement sets a hash field, a list item, adds a set member, adds or
-// rescores a sorted-set member, or adds a stream entry.
-func (s *Store) SetElement(ctx context.Context, bucket, key string, kind backend.Kind, el backend.Element) error {
-	if err := s.Writable(); err != nil {
-		return err
-	}
-	c, err := s.bucketClient(bucket)
-	if err != nil {
-		return err
-	}
-	switch kind {
-	case backend.KindHash:
-		err = c.HSet(ctx, key, el.Field, el.Value).Err()
-	case backend.KindList:
-		err = c.LSet(ctx, key, el.Index, el.Value).Err()
-		if err != nil && strings.Contains(err.Error(), "no such key") {
-			return notFound(key)
-		}
-		if err != nil && strings.Contains(err.Error(), "index out of range") {
-			return backend.Invalid("index", "%d is past the end of list %q", el.Index, key)
-		}
-	case backend.KindSet:
-		err = c.SAdd(ctx, key, el.Value).Err()
-	case backend.KindZSet:
-		err = c.ZAdd(ctx, key, goredis.Z{Score: el.Score, Member: el.Value}).Err()
-	case backend.KindStream:
-		if len(el.Fields) == 0 {
-			return backend.Invalid("fields", "a stream entry needs at least one field")
-		}
-		err = c.XAdd(ctx, &goredis.XAddArgs{Stream: key, ID: streamID(el.Field), Values: fieldArgs(el.Fields)}).Err()
-		if err != nil && strings.Contains(err.Error(), "ID specified in XADD") {
-			return backend.Invalid("id", "%q must be greater than the stream's last id; use * for a new one", el.Field)
-		}
-	default:
-		return backendErr(backend.ErrUnsupported, "SetElement on a %s", kind)
-	}
-	return s.cmdErr(err, key)
-}
-
 func streamID(id string) string {
 	if id == "" {
 		return "*"
@@ -196,91 +155,9 @@ func fieldArgs(fs []backend.Field) []any {
 	return out
 }
 
-// PushElement appends (RPUSH) or prepends (LPUSH) a list item.
-func (s *Store) PushElement(ctx context.Context, bucket, key string, value []byte, front bool) error {
-	if err := s.Writable(); err != nil {
-		return err
-	}
-	c, err := s.bucketClient(bucket)
-	if err != nil {
-		return err
-	}
-	if front {
-		return s.cmdErr(c.LPush(ctx, key, value).Err(), key)
-	}
-	return s.cmdErr(c.RPush(ctx, key, value).Err(), key)
-}
-
-// RemoveElement removes a hash field, a list item (first occurrence of the
-// value), a set or sorted-set member, or a stream entry.
-func (s *Store) RemoveElement(ctx context.Context, bucket, key string, kind backend.Kind, el backend.Element) error {
-	if err := s.Writable(); err != nil {
-		return err
-	}
-	c, err := s.bucketClient(bucket)
-	if err != nil {
-		return err
-	}
-	var n int64
-	switch kind {
-	case backend.KindHash:
-		n, err = c.HDel(ctx, key, el.Field).Result()
-	case backend.KindList:
-		n, err = s.removeListItem(ctx, c, key, el)
-	case backend.KindSet:
-		n, err = c.SRem(ctx, key, el.Value).Result()
-	case backend.KindZSet:
-		n, err = c.ZRem(ctx, key, el.Value).Result()
-	case backend.KindStream:
-		n, err = c.XDel(ctx, key, el.Field).Result()
-	default:
-		return backendErr(backend.ErrUnsupported, "RemoveElement on a %s", kind)
-	}
-	if err != nil {
-		return s.cmdErr(err, key)
-	}
-	if n == 0 {
-		return backendErr(backend.ErrNotFound, "element of %q", key)
-	}
-	return nil
-}
-
-// removeListScript removes the first item equal to ARGV[1] at or after
-// index ARGV[2], and only that one: LREM alone would remove the first
-// equal item from the head, which is another element when the value
-// repeats. The item is swapped for a tombstone no list can hold (ARGV[3],
-// random) and the tombstone is removed, all atomically.
-var removeListScript = goredis.NewScript(`
-local len = redis.call('LLEN', KEYS[1])
-local i = math.max(tonumber(ARGV[2]), 0)
-while i < len do
-  local items = redis.call('LRANGE', KEYS[1], i, i + 999)
-  for j, v in ipairs(items) do
-    if v == ARGV[1] then
-      redis.call('LSET', KEYS[1], i + j - 1, ARGV[3])
-      return redis.call('LREM', KEYS[1], 1, ARGV[3])
-    end
-  end
-  i = i + 1000
-end
-return 0
-`)
-
-func (s *Store) removeListItem(ctx context.Context, c goredis.UniversalClient, key string, el backend.Element) (int64, error) {
-	var nonce [16]byte
-	rand.Read(nonce[:])
-	tombstone := "\x00kvdeck-tombstone-" + hex.EncodeToString(nonce[:])
-	n, err := removeListScript.Run(ctx, c, []string{key}, el.Value, el.Index, tombstone).Int64()
-	if err != nil && isScriptDenied(err) {
-		// Without scripting: LREM, which removes the first equal item.
-		return c.LRem(ctx, key, 1, el.Value).Result()
-	}
-	return n, err
-}
-
 // createScript creates a key of any type atomically, refusing one that
 // exists, with an optional TTL in ms.
-var createScript = goredis.NewScript(`
+var createScript = goredis.NewScript(luaVersion + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('KVDECK_CONFLICT already exists') end
 local k = ARGV[1]
 if k == 'string' then redis.call('SET', KEYS[1], ARGV[3])
@@ -291,37 +168,41 @@ elseif k == 'zset' then redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
 elseif k == 'json' then redis.call('JSON.SET', KEYS[1], '$', ARGV[3])
 elseif k == 'stream' then
   local args = {KEYS[1], ARGV[2]}
-  for i = 6, #ARGV do table.insert(args, ARGV[i]) end
+  for i = 7, #ARGV do table.insert(args, ARGV[i]) end
   redis.call('XADD', unpack(args))
 else return redis.error_reply('unknown type ' .. k) end
 if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
-return 1
+return keyVersion(KEYS[1], tonumber(ARGV[6]))
 `)
 
-// CreateKey creates a key of kind with its first element.
-func (s *Store) CreateKey(ctx context.Context, bucket, key string, kind backend.Kind, first backend.Element, ttl time.Duration) error {
+// CreateKey creates a key of kind with its first element and returns its
+// version, so that undo deletes it only while it is still what was created.
+func (s *Store) CreateKey(ctx context.Context, bucket, key string, kind backend.Kind, first backend.Element, ttl time.Duration) (string, error) {
 	if err := s.Writable(); err != nil {
-		return err
+		return "", err
 	}
 	c, err := s.bucketClient(bucket)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if kind == backend.KindStream && len(first.Fields) == 0 {
-		return backend.Invalid("fields", "a stream entry needs at least one field")
+		return "", backend.Invalid("fields", "a stream entry needs at least one field")
 	}
 	if kind == backend.KindUnknown || kind.String() == "" {
-		return backend.Invalid("type", "pick a type for the new key")
+		return "", backend.Invalid("type", "pick a type for the new key")
 	}
 	field := first.Field
 	if kind == backend.KindStream {
 		field = streamID(first.Field)
 	}
-	args := []any{kind.String(), field, first.Value, first.Score, ttl.Milliseconds()}
+	args := []any{kind.String(), field, first.Value, formatScore(first.Score), ttl.Milliseconds(), keepLimit}
 	args = append(args, fieldArgs(first.Fields)...)
-	err = createScript.Run(ctx, c, []string{key}, args...).Err()
+	version, err := createScript.Run(ctx, c, []string{key}, args...).Text()
 	if err != nil && kind == backend.KindJSON && strings.Contains(strings.ToLower(err.Error()), "unknown") {
-		return backendErr(backend.ErrUnsupported, "RedisJSON is not loaded on this server; create %q as a string holding JSON", key)
+		return "", backendErr(backend.ErrUnsupported, "RedisJSON is not loaded on this server; create %q as a string holding JSON", key)
 	}
-	return s.cmdErr(err, key)
+	if err != nil && isScriptDenied(err) {
+		return "", s.noScripting(err, key, "create a key")
+	}
+	return version, s.cmdErr(err, key)
 }

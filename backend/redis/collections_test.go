@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,8 +50,8 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 	}
 	for kind, el := range create {
 		key := "k:" + kind.String()
-		must(t, s.CreateKey(ctx, "0", key, kind, el, time.Hour))
-		if err := s.CreateKey(ctx, "0", key, kind, el, 0); !errors.Is(err, backend.ErrConflict) {
+		ok(t)(s.CreateKey(ctx, "0", key, kind, el, time.Hour))
+		if _, err := s.CreateKey(ctx, "0", key, kind, el, 0); !errors.Is(err, backend.ErrConflict) {
 			t.Fatalf("creating an existing %s: %v, want ErrConflict", kind, err)
 		}
 		e, err := s.Get(ctx, "0", key, backend.GetOptions{})
@@ -61,19 +62,19 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 			t.Fatalf("%s: a collection's Get gives its size (%d) and no value (%d bytes)", kind, e.Size, len(e.Value))
 		}
 	}
-	if err := s.CreateKey(ctx, "0", "k:json", backend.KindJSON, backend.Element{Value: []byte(`{}`)}, 0); !errors.Is(err, backend.ErrUnsupported) {
+	if _, err := s.CreateKey(ctx, "0", "k:json", backend.KindJSON, backend.Element{Value: []byte(`{}`)}, 0); !errors.Is(err, backend.ErrUnsupported) {
 		t.Fatalf("a RedisJSON key without the module: %v, want ErrUnsupported", err)
 	}
 
-	must(t, s.SetElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "lang", Value: []byte("en")}))
-	must(t, s.SetElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "name", Value: []byte("grace")}))
-	must(t, s.PushElement(ctx, "0", "k:list", []byte("second"), false))
-	must(t, s.PushElement(ctx, "0", "k:list", []byte("zeroth"), true))
-	must(t, s.SetElement(ctx, "0", "k:list", backend.KindList, backend.Element{Index: 1, Value: []byte("FIRST")}))
-	must(t, s.SetElement(ctx, "0", "k:set", backend.KindSet, backend.Element{Value: []byte("m2")}))
-	must(t, s.SetElement(ctx, "0", "k:zset", backend.KindZSet, backend.Element{Value: []byte("alice"), Score: 7}))
-	must(t, s.SetElement(ctx, "0", "k:zset", backend.KindZSet, backend.Element{Value: []byte("bob"), Score: 9}))
-	must(t, s.SetElement(ctx, "0", "k:stream", backend.KindStream, backend.Element{Fields: []backend.Field{{Name: "z", Value: "1"}, {Name: "a", Value: "2"}}}))
+	ok(t)(s.SetElement(ctx, "0", "k:hash", backend.KindHash, nil, backend.Element{Field: "lang", Value: []byte("en")}))
+	ok(t)(s.SetElement(ctx, "0", "k:hash", backend.KindHash, &backend.Element{Field: "name", Value: []byte("ada")}, backend.Element{Field: "name", Value: []byte("grace")}))
+	ok(t)(s.PushElement(ctx, "0", "k:list", []byte("second"), false))
+	ok(t)(s.PushElement(ctx, "0", "k:list", []byte("zeroth"), true))
+	ok(t)(s.SetElement(ctx, "0", "k:list", backend.KindList, &backend.Element{Index: 1, Value: []byte("first")}, backend.Element{Index: 1, Value: []byte("FIRST")}))
+	ok(t)(s.SetElement(ctx, "0", "k:set", backend.KindSet, nil, backend.Element{Value: []byte("m2")}))
+	ok(t)(s.SetElement(ctx, "0", "k:zset", backend.KindZSet, &backend.Element{Value: []byte("alice"), Score: 42}, backend.Element{Value: []byte("alice"), Score: 7}))
+	ok(t)(s.SetElement(ctx, "0", "k:zset", backend.KindZSet, nil, backend.Element{Value: []byte("bob"), Score: 9}))
+	ok(t)(s.SetElement(ctx, "0", "k:stream", backend.KindStream, nil, backend.Element{Fields: []backend.Field{{Name: "z", Value: "1"}, {Name: "a", Value: "2"}}}))
 
 	hash := elements(t, s, "k:hash", 100)
 	slices.SortFunc(hash, func(a, b backend.Element) int { return compare(a.Field, b.Field) })
@@ -94,17 +95,17 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 		t.Fatalf("stream entry fields %+v, want z then a as written", f)
 	}
 
-	must(t, s.RemoveElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "name"}))
-	must(t, s.RemoveElement(ctx, "0", "k:set", backend.KindSet, backend.Element{Value: []byte("m1")}))
-	must(t, s.RemoveElement(ctx, "0", "k:zset", backend.KindZSet, backend.Element{Value: []byte("bob")}))
-	must(t, s.RemoveElement(ctx, "0", "k:list", backend.KindList, backend.Element{Value: []byte("zeroth")}))
-	must(t, s.RemoveElement(ctx, "0", "k:stream", backend.KindStream, backend.Element{Field: st[0].Field}))
+	ok(t)(s.RemoveElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "name", Value: []byte("grace")}))
+	ok(t)(s.RemoveElement(ctx, "0", "k:set", backend.KindSet, backend.Element{Value: []byte("m1")}))
+	ok(t)(s.RemoveElement(ctx, "0", "k:zset", backend.KindZSet, backend.Element{Value: []byte("bob"), Score: 9}))
+	ok(t)(s.RemoveElement(ctx, "0", "k:list", backend.KindList, backend.Element{Value: []byte("zeroth"), Index: 0}))
+	ok(t)(s.RemoveElement(ctx, "0", "k:stream", backend.KindStream, backend.Element{Field: st[0].Field}))
 	if len(elements(t, s, "k:hash", 10)) != 1 || len(elements(t, s, "k:set", 10)) != 1 || len(elements(t, s, "k:zset", 10)) != 1 ||
 		len(elements(t, s, "k:list", 10)) != 2 || len(elements(t, s, "k:stream", 10)) != 1 {
 		t.Fatal("an element was not removed")
 	}
-	if err := s.RemoveElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "nope"}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("removing a missing field: %v", err)
+	if _, err := s.RemoveElement(ctx, "0", "k:hash", backend.KindHash, backend.Element{Field: "nope"}); !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("removing a field that is not there: %v, want ErrConflict", err)
 	}
 	// Element edits keep the key's TTL.
 	c := srv.Client()
@@ -115,14 +116,14 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 		}
 	}
 	// Bad input is named.
-	if err := s.SetElement(ctx, "0", "k:list", backend.KindList, backend.Element{Index: 99, Value: []byte("x")}); !errors.Is(err, backend.ErrInvalid) {
-		t.Fatalf("LSET past the end: %v", err)
+	if _, err := s.SetElement(ctx, "0", "k:list", backend.KindList, &backend.Element{Index: 99, Value: []byte("x")}, backend.Element{Index: 99, Value: []byte("y")}); !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("setting an item past the end: %v, want ErrConflict", err)
 	}
-	if err := s.SetElement(ctx, "0", "k:stream", backend.KindStream, backend.Element{Field: "1-1", Fields: []backend.Field{{Name: "a", Value: "b"}}}); !errors.Is(err, backend.ErrInvalid) {
+	if _, err := s.SetElement(ctx, "0", "k:stream", backend.KindStream, nil, backend.Element{Field: "1-1", Fields: []backend.Field{{Name: "a", Value: "b"}}}); !errors.Is(err, backend.ErrInvalid) {
 		t.Fatalf("XADD with an old id: %v", err)
 	}
-	if err := s.SetElement(ctx, "0", "k:string", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}); !errors.Is(err, backend.ErrInvalid) {
-		t.Fatalf("HSET on a string: %v, want WRONGTYPE", err)
+	if _, err := s.SetElement(ctx, "0", "k:string", backend.KindHash, nil, backend.Element{Field: "f", Value: []byte("v")}); !errors.Is(err, backend.ErrConflict) || !strings.Contains(err.Error(), "string") {
+		t.Fatalf("a hash field on a string: %v, want ErrConflict naming the type", err)
 	}
 	if _, err := s.Elements(ctx, "0", "k:string", "", 10); !errors.Is(err, backend.ErrUnsupported) {
 		t.Fatalf("Elements of a string: %v", err)
@@ -139,24 +140,25 @@ func compare(a, b string) int {
 	return 0
 }
 
-func TestRemovingAListItemRemovesThatOneNotAnEarlierTwin(t *testing.T) {
+func TestRemovingAListItemRemovesThatPosition(t *testing.T) {
 	srv := redistest.Start(t)
 	s := open(t, srv.URL(), false)
 	c := srv.Client()
 	defer c.Close()
 	ctx := ctxT(t)
-	must(t, c.RPush(ctx, "l", "a", "b", "a", "c").Err())
-	must(t, s.RemoveElement(ctx, "0", "l", backend.KindList, backend.Element{Value: []byte("a"), Index: 2}))
-	if got, _ := c.LRange(ctx, "l", 0, -1).Result(); !slices.Equal(got, []string{"a", "b", "c"}) {
-		t.Fatalf("after removing the a at index 2: %v", got)
+	// Defect 3: x y x z with the cursor on index 2 removed the first x.
+	must(t, c.RPush(ctx, "l", "x", "y", "x", "z").Err())
+	ok(t)(s.RemoveElement(ctx, "0", "l", backend.KindList, backend.Element{Value: []byte("x"), Index: 2}))
+	if got, _ := c.LRange(ctx, "l", 0, -1).Result(); !slices.Equal(got, []string{"x", "y", "z"}) {
+		t.Fatalf("after removing the x at index 2: %v, want [x y z]", got)
 	}
-	// Not there at or after the index (the list moved): not found, and
-	// nothing else removed.
-	if err := s.RemoveElement(ctx, "0", "l", backend.KindList, backend.Element{Value: []byte("a"), Index: 1}); !errors.Is(err, backend.ErrNotFound) {
-		t.Fatalf("removing an item that is gone: %v", err)
+	// The item at that index is no longer the one shown: conflict, and
+	// nothing removed.
+	if _, err := s.RemoveElement(ctx, "0", "l", backend.KindList, backend.Element{Value: []byte("x"), Index: 1}); !errors.Is(err, backend.ErrConflict) {
+		t.Fatalf("removing an item that moved: %v, want ErrConflict", err)
 	}
-	if n, _ := c.LLen(ctx, "l").Result(); n != 3 {
-		t.Fatalf("list length %d after a refused removal", n)
+	if got, _ := c.LRange(ctx, "l", 0, -1).Result(); !slices.Equal(got, []string{"x", "y", "z"}) {
+		t.Fatalf("after a refused removal: %v", got)
 	}
 }
 

@@ -100,9 +100,9 @@ func TestACLUserWithoutWriteGetsAClearError(t *testing.T) {
 	for _, user := range []string{"reader", "scripter"} {
 		s := open(t, withUser(srv.URL(), user, "s3cret"), false)
 		writes := map[string]error{
-			"Put":       s.Put(ctx, "0", "k", []byte("v"), backend.PutOptions{}),
+			"Put":       errOf(s.Put(ctx, "0", "k", []byte("v"), backend.PutOptions{})),
 			"Expire":    s.Expire(ctx, "0", "visible", time.Minute),
-			"CreateKey": s.CreateKey(ctx, "0", "h", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}, 0),
+			"CreateKey": errOf(s.CreateKey(ctx, "0", "h", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}, 0)),
 			"Delete":    s.Delete(ctx, "0", "visible", backend.DeleteOptions{}),
 		}
 		for op, err := range writes {
@@ -199,7 +199,7 @@ func TestSentinelFindsTheMaster(t *testing.T) {
 	if err != nil || string(e.Value) != "sentinel" {
 		t.Fatalf("read through sentinel: %v %q", err, e.Value)
 	}
-	must(t, s.Put(ctxT(t), "0", "written", []byte("through sentinel"), backend.PutOptions{}))
+	ok(t)(s.Put(ctxT(t), "0", "written", []byte("through sentinel"), backend.PutOptions{}))
 	if v, _ := c.Get(context.Background(), "written").Result(); v != "through sentinel" {
 		t.Fatalf("a write through sentinel reached the master as %q", v)
 	}
@@ -224,7 +224,7 @@ func TestTLSConnectsWithTheCAAndFailsClearlyWithout(t *testing.T) {
 		t.Fatalf("TLS with the CA: %v", err)
 	}
 	defer s.Close()
-	must(t, s.Put(ctx, "0", "k", []byte("over tls"), backend.PutOptions{}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("over tls"), backend.PutOptions{}))
 	if e, err := s.Get(ctx, "0", "k", backend.GetOptions{}); err != nil || string(e.Value) != "over tls" {
 		t.Fatalf("read over TLS: %v %q", err, e.Value)
 	}

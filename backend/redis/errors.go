@@ -87,8 +87,13 @@ func wrongType(key, typ string) error {
 	return backend.Invalid("type", "key %q holds a %s, not a string (WRONGTYPE); delete it first to replace it", key, typ)
 }
 
-// conflictMarker starts errors our Lua scripts raise for a lost race.
-const conflictMarker = "KVDECK_CONFLICT"
+// Markers that start the errors kvdeck's Lua scripts raise: a lost race,
+// a key that is gone, an expiry instant that has passed.
+const (
+	conflictMarker = "KVDECK_CONFLICT"
+	notFoundMarker = "KVDECK_NOTFOUND"
+	expiredMarker  = "KVDECK_EXPIRED"
+)
 
 // cmdErr maps a command's error to the contract's errors.
 func (s *Store) cmdErr(err error, key string) error {
@@ -100,6 +105,10 @@ func (s *Store) cmdErr(err error, key string) error {
 	case strings.Contains(msg, conflictMarker):
 		_, why, _ := strings.Cut(firstLine(err), conflictMarker)
 		return conflict(key, strings.TrimSpace(why))
+	case strings.Contains(msg, notFoundMarker):
+		return notFound(key)
+	case strings.Contains(msg, expiredMarker):
+		return backendErr(backend.ErrNotFound, "key %q: its expiry instant has passed, so there is nothing to put back", key)
 	case strings.HasPrefix(msg, "WRONGTYPE"):
 		return backend.Invalid("type", "key %q holds another type (%s)", key, firstLine(err))
 	case strings.HasPrefix(msg, "CROSSSLOT"):

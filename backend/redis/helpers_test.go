@@ -74,3 +74,16 @@ func oneLine(t testing.TB, what string, err error, secret string) {
 		t.Fatalf("%s: the error shows the password: %q", what, err)
 	}
 }
+
+// ok fails the test on the error of a call that also returns a result:
+// ok(t)(s.Put(...)).
+func ok(t testing.TB) func(any, error) any {
+	return func(v any, err error) any {
+		t.Helper()
+		must(t, err)
+		return v
+	}
+}
+
+// errOf keeps the error of a call that also returns a result.
+func errOf[T any](_ T, err error) error { return err }

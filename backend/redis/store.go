@@ -40,6 +40,7 @@ var (
 	_ backend.Watcher      = (*Store)(nil)
 	_ backend.Connectivity = (*Store)(nil)
 	_ backend.BulkLoader   = (*Store)(nil)
+	_ backend.Restorer     = (*Store)(nil)
 )
 
 // clusterBucket is the one bucket of a Cluster.
@@ -170,8 +171,12 @@ func (s *Store) Info() backend.Info {
 	if s.cluster {
 		addr += " (cluster)"
 	}
+	bucket := "" // database 0, the default, needs no opening
+	if s.opts.DB != 0 {
+		bucket = strconv.Itoa(s.opts.DB)
+	}
 	return backend.Info{Kind: "redis", Address: addr, ReadOnly: s.ReadOnly, Delimiter: ":",
-		PatternHelp: "glob: * any run, ? one char, [abc] a class (SCAN MATCH)"}
+		PatternHelp: "glob: * any run, ? one char, [abc] a class (SCAN MATCH)", Bucket: bucket}
 }
 
 // Connected reports whether the last command reached the server.

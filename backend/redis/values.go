@@ -39,28 +39,32 @@ return {t, ttl, enc, string.len(v), redis.sha1hex(v), part}
 
 // writeScript sets a string only if the key still holds what was read
 // (ARGV[1], a SHA-1; empty for any), or only if absent (ARGV[5] = '1'), never
-// over a key of another type, keeping the TTL unless told otherwise.
+// over a key of another type, keeping the TTL unless told otherwise. When
+// the value read is the value to write (ARGV[6], its SHA-1) and the TTL is
+// kept, it writes nothing: an unchanged edit must not touch the key.
 var writeScript = goredis.NewScript(`
 local t = redis.call('TYPE', KEYS[1]).ok
 if ARGV[5] == '1' and t ~= 'none' then return redis.error_reply('KVDECK_CONFLICT already exists') end
 if ARGV[1] ~= '' then
   if t ~= 'string' then return redis.error_reply('KVDECK_CONFLICT was deleted or replaced since it was read') end
   if redis.sha1hex(redis.call('GET', KEYS[1])) ~= ARGV[1] then return redis.error_reply('KVDECK_CONFLICT changed since it was read') end
+  if ARGV[6] == ARGV[1] and ARGV[3] == 'keep' then return 0 end
 end
 if t ~= 'none' and t ~= 'string' then return redis.error_reply('WRONGTYPE the key holds a ' .. t .. ', not a string') end
-if ARGV[3] == 'keep' then return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') end
-if ARGV[3] == 'px' then return redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4]) end
-return redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[3] == 'keep' then redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+elseif ARGV[3] == 'px' then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
+else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
 `)
 
-// deleteScript deletes only if the value is still the one read.
-var deleteScript = goredis.NewScript(`
+// deleteScript deletes only if the key still holds the version read: a
+// string's SHA-1 (Entry.Version), or for any type the version a Snapshot
+// reported.
+var deleteScript = goredis.NewScript(luaVersion + `
 local t = redis.call('TYPE', KEYS[1]).ok
 if t == 'none' then return 0 end
-if ARGV[1] ~= '' then
-  if t ~= 'string' or redis.sha1hex(redis.call('GET', KEYS[1])) ~= ARGV[1] then
-    return redis.error_reply('KVDECK_CONFLICT changed since it was read')
-  end
+if ARGV[1] ~= '' and keyVersion(KEYS[1], tonumber(ARGV[2])) ~= ARGV[1] then
+  return redis.error_reply('KVDECK_CONFLICT changed since it was read')
 end
 return redis.call('DEL', KEYS[1])
 `)
@@ -204,19 +208,19 @@ func isCommandDenied(err error) bool {
 }
 
 // Put writes a string; see backend.Store.
-func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) error {
+func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) (string, error) {
 	if err := s.Writable(); err != nil {
-		return err
+		return "", err
 	}
 	c, err := s.bucketClient(bucket)
 	if err != nil {
-		return err
+		return "", err
 	}
 	mode, px := "keep", int64(0)
 	switch opts.TTLMode {
 	case backend.TTLSet:
 		if opts.TTL < time.Millisecond {
-			return backend.Invalid("ttl", "must be at least 1ms")
+			return "", backend.Invalid("ttl", "must be at least 1ms")
 		}
 		mode, px = "px", opts.TTL.Milliseconds()
 	case backend.TTLNone:
@@ -226,11 +230,21 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 	if opts.IfAbsent {
 		absent = "1"
 	}
-	err = writeScript.Run(ctx, c, []string{key}, opts.IfVersion, value, mode, px, absent).Err()
+	// The version of a string is the SHA-1 of its bytes, so the version
+	// after the write is known without asking the server.
+	version := fingerprint(value)
+	err = writeScript.Run(ctx, c, []string{key}, opts.IfVersion, value, mode, px, absent, version).Err()
 	if err != nil && isScriptDenied(err) {
-		return s.putPlain(ctx, c, key, value, opts, mode, px)
+		err = s.putPlain(ctx, c, key, value, opts, mode, px)
+		if err != nil {
+			return "", err
+		}
+		return version, nil
 	}
-	return s.cmdErr(err, key)
+	if err != nil {
+		return "", s.cmdErr(err, key)
+	}
+	return version, nil
 }
 
 // putPlain writes without Lua (scripting forbidden by an ACL) with the same
@@ -254,6 +268,9 @@ func (s *Store) putPlain(ctx context.Context, c goredis.UniversalClient, key str
 		}
 		if t != "none" && t != "string" {
 			return wrongType(key, t)
+		}
+		if opts.IfVersion != "" && fingerprint(value) == opts.IfVersion && mode == "keep" {
+			return nil // unchanged: write nothing
 		}
 		_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 			p.SetArgs(ctx, key, value, args)
@@ -335,7 +352,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	}
 	var n int64
 	if opts.IfVersion != "" {
-		n, err = deleteScript.Run(ctx, c, []string{key}, opts.IfVersion).Int64()
+		n, err = deleteScript.Run(ctx, c, []string{key}, opts.IfVersion, keepLimit).Int64()
 		if err != nil && isScriptDenied(err) {
 			n, err = s.deletePlain(ctx, c, key, opts.IfVersion)
 		}

@@ -66,7 +66,7 @@ func TestLargeStringIsReadBoundedWithAFingerprintOfTheWhole(t *testing.T) {
 		t.Fatalf("expires in %v, want about an hour", d)
 	}
 	// The version of a truncated read still guards a write of the whole.
-	must(t, s.Put(ctx, "0", "big", []byte("small now"), backend.PutOptions{IfVersion: e.Version}))
+	ok(t)(s.Put(ctx, "0", "big", []byte("small now"), backend.PutOptions{IfVersion: e.Version}))
 	if d := pttl(t, c, "big"); d < 59*time.Minute {
 		t.Fatalf("the edit lost the TTL: PTTL %v", d)
 	}
@@ -81,7 +81,7 @@ func TestPutKeepsTheTTLAndRefusesLostUpdates(t *testing.T) {
 	must(t, c.Set(ctx, "k", "v1", 90*time.Minute).Err())
 	e, err := s.Get(ctx, "0", "k", backend.GetOptions{})
 	must(t, err)
-	must(t, s.Put(ctx, "0", "k", []byte("v2"), backend.PutOptions{IfVersion: e.Version}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("v2"), backend.PutOptions{IfVersion: e.Version}))
 	if d := pttl(t, c, "k"); d < 89*time.Minute || d > 90*time.Minute {
 		t.Fatalf("after an edit with default options PTTL is %v, want the 90m kept (KEEPTTL)", d)
 	}
@@ -104,16 +104,16 @@ func TestPutKeepsTheTTLAndRefusesLostUpdates(t *testing.T) {
 		t.Fatal("a refused write recreated the key")
 	}
 	// IfAbsent is SET NX.
-	must(t, s.Put(ctx, "0", "k", []byte("new"), backend.PutOptions{IfAbsent: true}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("new"), backend.PutOptions{IfAbsent: true}))
 	if _, err := s.Put(ctx, "0", "k", []byte("again"), backend.PutOptions{IfAbsent: true}); !errors.Is(err, backend.ErrConflict) {
 		t.Fatalf("IfAbsent over an existing key: %v", err)
 	}
 	// TTLSet is PX, to the millisecond; TTLNone removes the TTL.
-	must(t, s.Put(ctx, "0", "k", []byte("px"), backend.PutOptions{TTLMode: backend.TTLSet, TTL: 1500 * time.Millisecond}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("px"), backend.PutOptions{TTLMode: backend.TTLSet, TTL: 1500 * time.Millisecond}))
 	if d := pttl(t, c, "k"); d <= time.Second || d > 1500*time.Millisecond {
 		t.Fatalf("PTTL after TTLSet 1.5s: %v", d)
 	}
-	must(t, s.Put(ctx, "0", "k", []byte("none"), backend.PutOptions{TTLMode: backend.TTLNone}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("none"), backend.PutOptions{TTLMode: backend.TTLNone}))
 	if d := pttl(t, c, "k"); d != -1 {
 		t.Fatalf("PTTL after TTLNone: %v, want none", d)
 	}
@@ -213,7 +213,7 @@ func TestWithoutScriptingEditsAreStillSafe(t *testing.T) {
 	if string(e.Value) != "v1" || e.Version != sha1hex([]byte("v1")) || e.ExpiresAt.IsZero() || meta(e, "encoding") == "" {
 		t.Fatalf("read without scripting: %+v", e)
 	}
-	must(t, s.Put(ctx, "0", "k", []byte("v2"), backend.PutOptions{IfVersion: e.Version}))
+	ok(t)(s.Put(ctx, "0", "k", []byte("v2"), backend.PutOptions{IfVersion: e.Version}))
 	if d := pttl(t, c, "k"); d < 59*time.Minute {
 		t.Fatalf("the edit without scripting lost the TTL: %v", d)
 	}

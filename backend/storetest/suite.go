@@ -339,9 +339,9 @@ func testReadOnly(t *testing.T, h Harness) {
 		checks["PutMany"] = b.PutMany(ctx, bucket, []backend.Item{{Key: "z", Value: []byte("z")}})
 	}
 	if c, ok := ro.(backend.Collections); ok {
-		checks["SetElement"] = c.SetElement(ctx, bucket, "h", backend.KindHash, nil, backend.Element{Field: "f", Value: []byte("v")})
-		checks["PushElement"] = c.PushElement(ctx, bucket, "l", []byte("v"), false)
-		checks["RemoveElement"] = c.RemoveElement(ctx, bucket, "h", backend.KindHash, backend.Element{Field: "f"})
+		_, checks["SetElement"] = c.SetElement(ctx, bucket, "h", backend.KindHash, nil, backend.Element{Field: "f", Value: []byte("v")})
+		_, checks["PushElement"] = c.PushElement(ctx, bucket, "l", []byte("v"), false)
+		_, checks["RemoveElement"] = c.RemoveElement(ctx, bucket, "h", backend.KindHash, backend.Element{Field: "f"})
 		checks["CreateKey"] = errOf(c.CreateKey(ctx, bucket, "h2", backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}, 0))
 	}
 	for name, err := range checks {

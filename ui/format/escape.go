@@ -36,12 +36,13 @@ func unsafeRune(r rune) bool {
 }
 
 // firstUnsafe returns the index of the first byte of s that Escape would
-// change, or len(s) when s is safe as it is. Tabs count as unsafe.
-func firstUnsafe(s string) int {
+// change, or len(s) when s is safe as it is. Tabs count as unsafe, and so
+// does a backslash when backslash is set.
+func firstUnsafe(s string, backslash bool) int {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if !asciiSafe[c] {
+			if !asciiSafe[c] || backslash && c == '\\' {
 				return i
 			}
 			i++
@@ -59,33 +60,34 @@ func firstUnsafe(s string) int {
 // Escape makes a single-line string such as a key name safe to write to a
 // terminal: control bytes, DEL, C1 controls, bidi overrides and invalid
 // UTF-8 become visible escapes (`\x1b`, `\n`, `\t`, `\u009b`, `\xff`), so an
-// escape sequence inside a key can never act on the terminal. A backslash
-// stays a backslash and printable unicode is kept. A string that needs no
+// escape sequence inside a key can never act on the terminal. A literal
+// backslash is shown as `\\`, so a key holding the four characters `\x1b`
+// never looks like one holding ESC. Printable unicode is kept. A string that needs no
 // escaping is returned as it is, without allocating: this runs for every
 // visible key row on every frame.
 func Escape(s string) string {
-	i := firstUnsafe(s)
+	i := firstUnsafe(s, true)
 	if i == len(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	b.WriteString(s[:i])
-	appendEscaped(&b, s[i:], i, false, nil)
+	appendEscaped(&b, s[i:], i, false, true, nil)
 	return b.String()
 }
 
 // EscapeLine is Escape for one line of a multi-line value: tabs are
 // expanded to spaces at TabWidth stops instead of shown as `\t`.
 func EscapeLine(s string) string {
-	i := firstUnsafe(s)
+	i := firstUnsafe(s, false)
 	if i == len(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	b.WriteString(s[:i])
-	appendEscaped(&b, s[i:], utf8.RuneCountInString(s[:i]), true, nil)
+	appendEscaped(&b, s[i:], utf8.RuneCountInString(s[:i]), true, false, nil)
 	return b.String()
 }
 
@@ -95,7 +97,7 @@ type span struct{ from, to int }
 
 // escapeLineSpans is EscapeLine that also reports where its escapes are.
 func escapeLineSpans(s string) (string, []span) {
-	i := firstUnsafe(s)
+	i := firstUnsafe(s, false)
 	if i == len(s) {
 		return s, nil
 	}
@@ -103,7 +105,7 @@ func escapeLineSpans(s string) (string, []span) {
 	b.Grow(len(s) + 16)
 	b.WriteString(s[:i])
 	var spans []span
-	appendEscaped(&b, s[i:], utf8.RuneCountInString(s[:i]), true, &spans)
+	appendEscaped(&b, s[i:], utf8.RuneCountInString(s[:i]), true, false, &spans)
 	return b.String(), spans
 }
 
@@ -111,9 +113,9 @@ const hexDigits = "0123456789abcdef"
 
 // appendEscaped writes s to b with every unsafe byte or rune escaped. col is
 // the column (in runes) b's line is at, for tab stops; expandTabs turns tabs
-// into spaces rather than `\t`. When spans is not nil, the range of each
-// escape written is appended to it.
-func appendEscaped(b *strings.Builder, s string, col int, expandTabs bool, spans *[]span) {
+// into spaces rather than `\t`; backslash writes a backslash as `\\`. When
+// spans is not nil, the range of each escape written is appended to it.
+func appendEscaped(b *strings.Builder, s string, col int, expandTabs, backslash bool, spans *[]span) {
 	mark := func(from int) {
 		if spans != nil {
 			*spans = append(*spans, span{from, b.Len()})
@@ -123,7 +125,7 @@ func appendEscaped(b *strings.Builder, s string, col int, expandTabs bool, spans
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			if asciiSafe[c] {
+			if asciiSafe[c] && !(backslash && c == '\\') {
 				b.WriteByte(c)
 				col++
 				continue
@@ -142,6 +144,8 @@ func appendEscaped(b *strings.Builder, s string, col int, expandTabs bool, spans
 				b.WriteString(`\r`)
 			case '\t':
 				b.WriteString(`\t`)
+			case '\\':
+				b.WriteString(`\\`)
 			default:
 				b.WriteString(`\x`)
 				b.WriteByte(hexDigits[c>>4])

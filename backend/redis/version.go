@@ -1,0 +1,63 @@
+package redis
+
+import (
+	"fmt"
+	"github.com/kvdeck/kvdeck/backend"
+
+	"strconv"
+	"strings"
+)
+
+// keepLimit is the largest collection (in elements) kvdeck copies with
+// DUMP, for undo or to tell versions apart: DUMP runs in the server's main
+// thread, and at about 50,000 small elements it still takes a few
+// milliseconds, under the default SLOWLOG threshold of 10 ms.
+const keepLimit = 50_000
+
+// keepBytesLimit is the same bound for a string (DUMP copies it and
+// computes a CRC over it).
+const keepBytesLimit = 64 << 20
+
+// luaVersion defines keyVersion(key, limit) for the scripts that start with
+// it: the version of a key of any type. A string's version is the SHA-1 of
+// its value (what Get reports, computed in the server). Another type's is
+// "dump:" and the SHA-1 of its DUMP payload, which is the same for the same
+// content as long as the collection is not being rehashed (a hash or set
+// in the middle of an incremental rehash may serialize in another order,
+// which can only make a check fail, never pass wrongly). A collection over
+// limit elements has no version: "big:" and its size, which never equals
+// a version a caller holds, so a conditional write on it is a conflict.
+const luaVersion = `
+local function keyVersion(k, limit)
+  local t = redis.call('TYPE', k).ok
+  if t == 'none' then return '' end
+  if t == 'string' then return redis.sha1hex(redis.call('GET', k)) end
+  local sizeOf = {hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
+  if sizeOf[t] then
+    local n = redis.call(sizeOf[t], k)
+    if n > limit then return 'big:' .. n end
+  end
+  return 'dump:' .. redis.sha1hex(redis.call('DUMP', k))
+end
+local function nowMs()
+  local tm = redis.call('TIME')
+  return tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
+end
+`
+
+// formatScore writes a sorted-set score so that the server parses back
+// exactly the same float64 (shortest round-trip form; inf as Redis spells
+// it).
+func formatScore(f float64) string {
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	return strings.TrimPrefix(strings.Replace(s, "Inf", "inf", 1), "+")
+}
+
+// noScripting explains a refused script: kvdeck's writes other than a
+// plain string SET need Lua to be atomic, and it will not do them without.
+func (s *Store) noScripting(err error, key, what string) error {
+	if isPermissionDenied(err.Error()) {
+		return fmt.Errorf("%w (kvdeck needs Lua scripting, EVAL, to %s safely)", s.cmdErr(err, key), what)
+	}
+	return backendErr(backend.ErrUnsupported, "kvdeck needs Lua scripting (EVAL) to %s safely, and this server does not allow it", what)
+}
