@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -112,3 +113,20 @@ func otherAbsent(t *testing.T, o Other, key, why string) {
 func sprint(v any) string { return fmt.Sprintf("%q", v) }
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+// setElement, removeElement and pushElement are the element writes for
+// checks that only look at the error; RunRandom also uses what they return.
+func setElement(c backend.Collections, ctx context.Context, bucket, key string, kind backend.Kind, old *backend.Element, el backend.Element) error {
+	_, err := c.SetElement(ctx, bucket, key, kind, old, el)
+	return err
+}
+
+func removeElement(c backend.Collections, ctx context.Context, bucket, key string, kind backend.Kind, el backend.Element) error {
+	_, err := c.RemoveElement(ctx, bucket, key, kind, el)
+	return err
+}
+
+func pushElement(c backend.Collections, ctx context.Context, bucket, key string, value []byte, front bool) error {
+	_, err := c.PushElement(ctx, bucket, key, value, front)
+	return err
+}

@@ -137,7 +137,7 @@ func testUnchanged(t *testing.T, h Harness) {
 			content := cs.check(t, key)
 			old := readAll(t, ctx, c, bucket, key)[0]
 			noChange(t, s, bucket, key, func() {
-				wantOK(t, "SetElement of an element to itself", c.SetElement(ctx, bucket, key, cs.kind, &old, old))
+				wantOK(t, "SetElement of an element to itself", setElement(c, ctx, bucket, key, cs.kind, &old, old))
 			})
 			if got := cs.check(t, key); got != content {
 				t.Fatalf("setting an element to itself changed the %s from %s to %s", cs.kind, content, got)
@@ -160,7 +160,7 @@ func testUnchanged(t *testing.T, h Harness) {
 				co.ZAdd(t, key, string(old.Value), old.Score+10)
 			}
 			content := cs.check(t, key)
-			err := c.SetElement(ctx, bucket, key, cs.kind, &old, old)
+			err := setElement(c, ctx, bucket, key, cs.kind, &old, old)
 			wantErr(t, "setting an element to itself after the other client changed it", err, backend.ErrConflict, backend.ErrNotFound)
 			if got := cs.check(t, key); got != content {
 				t.Fatalf("a refused set-to-itself changed the %s from %s to %s", cs.kind, content, got)
