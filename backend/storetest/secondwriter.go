@@ -296,12 +296,21 @@ func swRestore(t *testing.T, s backend.Store, r backend.Restorer, o Other, bucke
 		put(t, s, bucket, key, "mine", backend.PutOptions{TTLMode: backend.TTLSet, TTL: time.Hour})
 		snap, err := r.Snapshot(ctx, bucket, key)
 		wantOK(t, "Snapshot", err)
-		if string(snap.Value) != "mine" || snap.Kind != backend.KindString {
-			t.Fatalf("Snapshot of a string holds kind %v value %q", snap.Kind, snap.Value)
+		if snap.Kind != backend.KindString || snap.Size != 4 {
+			t.Fatalf("Snapshot of a 4-byte string: kind %v size %d", snap.Kind, snap.Size)
 		}
 		wantOK(t, "Delete", s.Delete(ctx, bucket, key, backend.DeleteOptions{IfVersion: snap.Version}))
 		return snap
 	}
+	t.Run("Snapshot/StringValue", func(t *testing.T) {
+		// Documented: Value is the whole value of a string-like key.
+		put(t, s, bucket, "u0", "mine", backend.PutOptions{})
+		snap, err := r.Snapshot(ctx, bucket, "u0")
+		wantOK(t, "Snapshot", err)
+		if string(snap.Value) != "mine" {
+			t.Fatalf("Snapshot of a string holds Value %q, want %q", snap.Value, "mine")
+		}
+	})
 	t.Run("IfAbsent/Control", func(t *testing.T) {
 		snap := deleted(t, "u1")
 		_, err := r.Restore(ctx, bucket, snap, backend.RestoreOptions{IfAbsent: true})
