@@ -194,7 +194,9 @@ type Snapshot struct {
 	TTL time.Duration
 	// Size is bytes (strings) or elements (collections), for messages.
 	Size int64
-	// Value is the whole value of a string-like key.
+	// Value is the value of a string-like key, for display and for stores
+	// that restore from it (Redis fills it up to 1 MB and restores from
+	// Payload).
 	Value []byte
 	// Payload is the store's own serialization where it has one (Redis DUMP).
 	Payload []byte

@@ -9,7 +9,7 @@ import (
 // with errors.Is while the message keeps the store's detail.
 var (
 	ErrNotFound    = errors.New("not found")
-	ErrConflict    = errors.New("changed since it was read")
+	ErrConflict    = errors.New("conflict")
 	ErrReadOnly    = errors.New("store is read-only")
 	ErrUnsupported = errors.New("not supported by this store")
 	ErrInvalid     = errors.New("invalid input")

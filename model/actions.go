@@ -48,7 +48,7 @@ func (a *App) openDelete() tea.Cmd {
 		for _, n := range names[:min(len(names), 5)] {
 			body = append(body, "  "+format.Escape(n))
 		}
-		body = append(body, "", "u undoes it in this session (string values and their TTLs).")
+		body = append(body, "", "u undoes it in this session: every key comes back with its expiry, unless it is written again meanwhile.")
 		a.dialog = newConfirm(title, body, func(a *App) tea.Cmd {
 			a.keys.marked = nil
 			return deleteCmd(a.store, a.opts.Timeout, bucket, names, "")
@@ -63,10 +63,7 @@ func (a *App) openDelete() tea.Cmd {
 	if a.value.key == name && a.value.entry != nil {
 		version = a.value.entry.Version
 	}
-	undoable := "u undoes it in this session."
-	if e := a.value.entry; a.value.key == name && e != nil && e.Kind.IsCollection() {
-		undoable = "This " + e.Kind.String() + " cannot be restored by undo."
-	}
+	undoable := "u undoes it in this session (the key comes back with its expiry)."
 	a.dialog = newConfirm("Delete key?", []string{
 		"Delete " + a.st.Danger.Render(format.Escape(name)) + " from bucket " + format.Escape(bucket) + "?",
 		undoable,

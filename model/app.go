@@ -4,6 +4,7 @@
 package model
 
 import (
+	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -289,7 +290,7 @@ func (a *App) undoLast() tea.Cmd {
 	}
 	u := a.undo[len(a.undo)-1]
 	a.undo = a.undo[:len(a.undo)-1]
-	return undoCmd(a.store, a.opts.Timeout, u)
+	return undoCmd(a.store, a.opts.Timeout, u, false)
 }
 
 // maxUndo bounds the undo stack (each entry may hold large values).
@@ -299,6 +300,18 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	if msg.err != nil && msg.conflict != nil && msg.retry != nil {
 		a.dialog = newConflictDialog(a, msg)
 		return nil
+	}
+	if msg.err != nil && msg.element != nil && errors.Is(msg.err, backend.ErrConflict) {
+		a.dialog = newElementConflictDialog(msg)
+		return nil
+	}
+	var recovered tea.Cmd
+	if msg.err != nil && msg.put != nil && msg.put.recover != nil {
+		// A failed save gives the edit back: nothing the user typed is lost.
+		recovered = a.recoverEdit(*msg.put, describeError(msg.err))
+	}
+	if msg.undoConflicts != nil {
+		a.dialog = newUndoConflictDialog(msg.undoConflicts, msg.undoConflictList)
 	}
 	if msg.undo != nil {
 		a.undo = append(a.undo, msg.undo)
@@ -316,9 +329,9 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 		a.status.info(a, text)
 	}
 	if msg.bucket != a.keys.bucket {
-		return nil
+		return recovered
 	}
-	cmds := []tea.Cmd{a.keys.applyWrite(a, msg), a.buckets.refreshCounts(a)}
+	cmds := []tea.Cmd{recovered, a.keys.applyWrite(a, msg), a.buckets.refreshCounts(a)}
 	if a.value.key != "" {
 		for _, k := range msg.keys {
 			if k == a.value.key {

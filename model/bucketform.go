@@ -207,7 +207,7 @@ func (f *bucketForm) save(a *App, cfg backend.BucketConfig) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if edit {
-			if err := ad.UpdateBucket(ctx, cfg); err != nil {
+			if err := ad.UpdateBucket(ctx, cfg, cfg); err != nil {
 				return statusMsg{err: err}
 			}
 			return bucketChangedMsg{text: "updated bucket " + cfg.Name}

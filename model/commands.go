@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -87,110 +88,198 @@ func historyCmd(h backend.Historian, req uint64, timeout time.Duration, bucket, 
 	}
 }
 
-// pendingPut is a value write the user asked for, kept so a conflict can be
-// retried as an overwrite.
+// pendingPut is a value write the user asked for, kept so that a conflict
+// can be retried as an overwrite of the version then shown, and so that a
+// failed save can give the user's edit back (recover).
 type pendingPut struct {
 	bucket, key string
 	value       []byte
 	opts        backend.PutOptions
 	what        string
+	// recover, when set, is how the edit comes back if the write fails or
+	// is cancelled (the inline editor reopens; an $EDITOR edit is kept in a
+	// file).
+	recover *editRecovery
 }
 
-// putCmd writes a value. Before overwriting it takes the old value and TTL
-// so the overwrite can be undone; on a conflict it returns the store's
-// current entry so the user can compare.
+// snapshotFor keeps a copy of a key for undo. kept is nil when the store
+// cannot keep one (no Restorer, or the key is too large) and unkept says
+// the latter; a missing key is not an error.
+func snapshotFor(ctx context.Context, s backend.Store, bucket, key string) (kept *backend.Snapshot, unkept bool, err error) {
+	r, ok := s.(backend.Restorer)
+	if !ok {
+		return nil, true, nil
+	}
+	snap, err := r.Snapshot(ctx, bucket, key)
+	switch {
+	case err == nil:
+		return &snap, false, nil
+	case errors.Is(err, backend.ErrNotFound):
+		return nil, false, nil
+	case errors.Is(err, backend.ErrUnsupported):
+		return nil, true, nil
+	}
+	return nil, false, err
+}
+
+// putCmd writes a value. Before overwriting it keeps a copy of the key so
+// the overwrite can be undone (conditionally: only while the key holds
+// what was written); on a conflict it returns the store's current entry so
+// the user can compare, and a retry conditional on that entry.
 func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		msg := writeDoneMsg{op: p.what, bucket: p.bucket, keys: []string{p.key}}
-		old, gerr := s.Get(ctx, p.bucket, p.key, backend.GetOptions{MaxBytes: -1})
-		existed := gerr == nil
-		if gerr != nil && !errors.Is(gerr, backend.ErrNotFound) {
-			msg.err = gerr
-			return msg
+		msg := writeDoneMsg{op: p.what, bucket: p.bucket, keys: []string{p.key}, put: &p}
+		var kept *backend.Snapshot
+		unkept := false
+		if !p.opts.IfAbsent {
+			var err error
+			if kept, unkept, err = snapshotFor(ctx, s, p.bucket, p.key); err != nil {
+				msg.err = err
+				return msg
+			}
 		}
-		_, err := s.Put(ctx, p.bucket, p.key, p.value, p.opts)
+		version, err := s.Put(ctx, p.bucket, p.key, p.value, p.opts)
 		if errors.Is(err, backend.ErrConflict) {
 			msg.err = err
 			if cur, cerr := s.Get(ctx, p.bucket, p.key, backend.GetOptions{}); cerr == nil {
 				msg.conflict = &cur
+				// "Overwrite" overwrites what the dialog shows, and only that.
+				retry := p
+				retry.opts.IfVersion, retry.opts.IfAbsent = cur.Version, false
+				msg.retry = &retry
 			}
-			retry := p
-			retry.opts.IfVersion = ""
-			retry.opts.IfAbsent = false
-			msg.retry = &retry
 			return msg
 		}
 		if err != nil {
 			msg.err = err
 			return msg
 		}
-		if !existed {
+		msg.put = nil
+		switch {
+		case p.opts.IfVersion != "" && version == p.opts.IfVersion:
+			msg.op = "unchanged: nothing written to " + format.Escape(p.key)
+		case kept != nil:
+			msg.undo = &undoRecord{what: "overwrite of " + format.Escape(p.key), bucket: p.bucket,
+				steps: []undoStep{{key: p.key, restore: kept, cond: backend.RestoreOptions{IfVersion: version}}}}
+		case p.opts.IfAbsent || !unkept:
 			msg.added = []string{p.key}
-		}
-		if existed {
-			msg.undo = snapshotUndo("overwrite of "+p.key, p.bucket, []backend.Entry{old}, time.Now())
-		} else {
-			msg.undo = &undoRecord{what: "creation of " + p.key, bucket: p.bucket, created: []string{p.key}}
+			msg.undo = &undoRecord{what: "creation of " + format.Escape(p.key), bucket: p.bucket,
+				steps: []undoStep{{key: p.key, created: true, createdV: version}}}
+		default:
+			msg.op += " (too large to keep a copy: cannot be undone)"
 		}
 		return msg
 	}
 }
 
-// deleteCmd deletes keys, keeping their values and TTLs for undo. With one
-// key and a version it refuses to delete a value changed since it was shown.
+// bulkBudget is the time a bulk action may take per key on top of the
+// normal timeout, so a large delete over a slow link is not cut short
+// early; when it is cut short anyway, the count says how far it got.
+const bulkBudget = 20 * time.Millisecond
+
+// deleteCmd deletes keys, keeping a copy of each (any type, with its
+// expiry instant) for undo. Each delete is conditional: on the version the
+// user saw (one key) or on the copy just taken, so what is deleted is
+// exactly what undo can put back. It always ends with a count of what was
+// deleted, skipped and failed, even when cut short.
 func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []string, version string) tea.Cmd {
 	return func() tea.Msg {
-		// Bulk deletes get time in proportion to their size.
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(keys))*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(keys))*bulkBudget)
 		defer cancel()
-		what := fmt.Sprintf("deleted %d keys", len(keys))
-		if len(keys) == 1 {
-			what = "deleted " + format.Escape(keys[0])
-		}
-		msg := writeDoneMsg{op: what, bucket: bucket}
-		var saved []backend.Entry
-		lost := 0
-		for _, k := range keys {
-			e, err := s.Get(ctx, bucket, k, backend.GetOptions{MaxBytes: -1})
-			if errors.Is(err, backend.ErrNotFound) {
+		u := &undoRecord{bucket: bucket}
+		msg := writeDoneMsg{bucket: bucket}
+		var skipped, unkept int
+		var failed []error
+		for i, k := range keys {
+			if ctx.Err() != nil {
+				failed = append(failed, fmt.Errorf("%d not attempted: %w", len(keys)-i, ctx.Err()))
+				break
+			}
+			kept, tooLarge, err := snapshotFor(ctx, s, bucket, k)
+			if err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", format.Escape(k), err))
 				continue
 			}
-			if err != nil {
-				msg.err = err
-				break
+			opts := backend.DeleteOptions{IfVersion: version}
+			if len(keys) > 1 || version == "" {
+				opts.IfVersion = ""
+				if kept != nil {
+					opts.IfVersion = kept.Version
+				}
 			}
-			opts := backend.DeleteOptions{}
-			if len(keys) == 1 {
-				opts.IfVersion = version
+			if kept == nil && !tooLarge {
+				skipped++ // gone already
+				continue
 			}
-			if err := s.Delete(ctx, bucket, k, opts); err != nil && !errors.Is(err, backend.ErrNotFound) {
-				msg.err = err
-				break
-			}
-			if e.Kind.IsCollection() {
-				lost++
-			} else {
-				saved = append(saved, e)
+			err = s.Delete(ctx, bucket, k, opts)
+			switch {
+			case errors.Is(err, backend.ErrNotFound):
+				skipped++
+				continue
+			case errors.Is(err, backend.ErrConflict):
+				skipped++
+				if len(keys) == 1 {
+					failed = append(failed, fmt.Errorf("not deleted: %s changed since it was shown (r reloads): %w", format.Escape(k), err))
+				}
+				continue
+			case err != nil:
+				failed = append(failed, fmt.Errorf("%s: %w", format.Escape(k), err))
+				continue
 			}
 			msg.keys = append(msg.keys, k)
+			if kept != nil {
+				u.steps = append(u.steps, undoStep{key: k, restore: kept, cond: backend.RestoreOptions{IfAbsent: true}})
+			} else {
+				unkept++
+			}
 		}
 		msg.removed = msg.keys
-		if len(saved) > 0 {
-			msg.undo = snapshotUndo(what, bucket, saved, time.Now())
-			msg.undo.restoreDeleted = true
+		msg.op = deleteSummary(keys, len(msg.keys), skipped, unkept, failed)
+		if len(u.steps) > 0 {
+			u.what = fmt.Sprintf("delete of %d keys", len(u.steps))
+			if len(keys) == 1 {
+				u.what = "delete of " + format.Escape(keys[0])
+			}
+			msg.undo = u
 		}
-		if lost > 0 {
-			// Undo restores values through Put; a hash, list, set, sorted
-			// set or stream cannot come back that way, and the user is told.
-			msg.op += fmt.Sprintf(" (%d collection keys cannot be undone)", lost)
+		if len(failed) > 0 && len(msg.keys) == 0 {
+			msg.err = errors.Join(failed...)
+			if len(failed) > 1 {
+				msg.err = fmt.Errorf("%s", msg.op)
+			}
 		}
 		return msg
 	}
 }
 
-// expireCmd sets, refreshes or removes a TTL, keeping the old one for undo.
+// deleteSummary is the status line of a delete: what was done, skipped and
+// failed, and what cannot be undone.
+func deleteSummary(keys []string, done, skipped, unkept int, failed []error) string {
+	if len(keys) == 1 && done == 1 {
+		s := "deleted " + format.Escape(keys[0])
+		if unkept > 0 {
+			s += " (too large to keep a copy: cannot be undone)"
+		}
+		return s
+	}
+	s := fmt.Sprintf("deleted %d of %d keys", done, len(keys))
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (gone or changed since)", skipped)
+	}
+	if len(failed) > 0 {
+		s += fmt.Sprintf(", failed: %v", errors.Join(failed...))
+	}
+	if unkept > 0 {
+		s += fmt.Sprintf("; %d too large to keep a copy cannot be undone", unkept)
+	}
+	return strings.ReplaceAll(s, "\n", "; ")
+}
+
+// expireCmd sets, refreshes or removes a TTL. It reads the expiry back, so
+// the status line says what the store applied, and keeps the old expiry
+// instant for undo.
 func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl time.Duration, what string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -205,13 +294,33 @@ func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl t
 			msg.err = err
 			return msg
 		}
-		prev := time.Duration(0)
-		if !old.ExpiresAt.IsZero() {
-			prev = max(time.Until(old.ExpiresAt), time.Second)
+		now, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: 1})
+		if err != nil {
+			msg.err = fmt.Errorf("the TTL was set, but reading it back failed: %w", err)
+			return msg
 		}
-		msg.undo = &undoRecord{what: what, bucket: bucket, expire: map[string]time.Duration{key: prev}}
+		msg.op = appliedTTL(key, ttl, now.ExpiresAt, what)
+		msg.undo = &undoRecord{what: "TTL change of " + format.Escape(key), bucket: bucket,
+			steps: []undoStep{{key: key, expire: true, oldExpiry: old.ExpiresAt, setExpiry: now.ExpiresAt}}}
 		return msg
 	}
+}
+
+// appliedTTL says what the store did with a TTL when it differs from what
+// was asked (a minimum, a bucket's own TTL winning).
+func appliedTTL(key string, asked time.Duration, expires time.Time, what string) string {
+	switch {
+	case asked == 0 && !expires.IsZero():
+		return fmt.Sprintf("%s: the store still expires it in %s (a TTL of the bucket)", what, backend.FormatTTL(time.Until(expires)))
+	case asked == 0:
+		return what
+	case expires.IsZero():
+		return fmt.Sprintf("TTL of %s: asked %s, but the store shows no expiry", format.Escape(key), backend.FormatTTL(asked))
+	}
+	if left := time.Until(expires); left > asked+2*time.Second || left < asked-2*time.Second {
+		return fmt.Sprintf("TTL of %s: asked %s, the store applied %s", format.Escape(key), backend.FormatTTL(asked), backend.FormatTTL(left))
+	}
+	return what
 }
 
 func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string) tea.Cmd {
@@ -222,20 +331,31 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 		msg := writeDoneMsg{op: "renamed " + format.Escape(from) + " → " + format.Escape(to), bucket: bucket, keys: []string{from, to}, err: err}
 		if err == nil {
 			msg.removed, msg.added = []string{from}, []string{to}
-			msg.undo = &undoRecord{what: msg.op, bucket: bucket, rename: [2]string{to, from}}
+			msg.undo = &undoRecord{what: msg.op, bucket: bucket, steps: []undoStep{{key: to, renameTo: from}}}
 		}
 		return msg
 	}
 }
 
-func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord) tea.Cmd {
+// undoCmd applies an undo record; force applies the steps the user agreed
+// to have overwrite what the keys hold now.
+func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(u.entries))*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(u.steps))*bulkBudget)
 		defer cancel()
-		err := u.apply(ctx, s)
-		msg := writeDoneMsg{op: "undid " + u.what, bucket: u.bucket, err: err}
-		msg.keys = u.keys()
-		msg.removed, msg.added = u.changes()
+		r := u.apply(ctx, s, force)
+		msg := writeDoneMsg{op: r.describe(u.what, len(u.steps)), bucket: u.bucket, keys: u.keys()}
+		msg.removed, msg.added = r.removed, r.added
+		if len(r.failed) > 0 && r.done == 0 && len(r.conflicts) == 0 {
+			msg.err = fmt.Errorf("%s", msg.op)
+		}
+		if len(r.conflicts) > 0 {
+			msg.undoConflicts = &undoRecord{what: u.what, bucket: u.bucket}
+			msg.undoConflictList = r.conflicts
+			for _, c := range r.conflicts {
+				msg.undoConflicts.steps = append(msg.undoConflicts.steps, c.step)
+			}
+		}
 		return msg
 	}
 }

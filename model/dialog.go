@@ -33,6 +33,8 @@ type confirmDialog struct {
 	typed string
 	input textinput.Model
 	onYes func(a *App) tea.Cmd
+	// onNo, when set, runs on n or esc (giving back an unsaved edit).
+	onNo func(a *App) tea.Cmd
 }
 
 func newConfirm(title string, body []string, onYes func(a *App) tea.Cmd) *confirmDialog {
@@ -72,6 +74,9 @@ func (d *confirmDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 	case "y", "Y":
 		return nil, d.onYes(a)
 	case "n", "N", "esc", "q":
+		if d.onNo != nil {
+			return nil, d.onNo(a)
+		}
 		return nil, nil
 	}
 	return d, nil

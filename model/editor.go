@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -108,27 +109,55 @@ func (a *App) edited(msg editedMsg) tea.Cmd {
 		a.status.fail(a, msg.err)
 		return nil
 	}
-	if string(msg.value) == string(msg.entry.Value) {
+	value := fromEditor(msg.entry.Value, msg.value)
+	if string(value) == string(msg.entry.Value) {
 		a.status.info(a, "value unchanged; nothing saved")
 		return nil
 	}
-	return a.saveEdit(editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}, msg.value, false)
+	t := editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}
+	return a.saveEdit(t, value, false, false)
+}
+
+// fromEditor undoes what an editor adds on its own: most editors end the
+// file with a newline on save even when the value had none (vi's :wq on
+// 42 writes 42 and a newline, and an application's INCR then fails). When
+// the value had no final newline and the file has exactly one more, it is
+// dropped; a user who typed a blank line at the end keeps both.
+func fromEditor(old, file []byte) []byte {
+	switch {
+	case bytes.HasSuffix(old, []byte("\n")):
+		return file // the value had its own final newline
+	case bytes.HasSuffix(file, []byte("\n\n")), bytes.HasSuffix(file, []byte("\r\n\r\n")):
+		return file // the user typed more than the editor's newline
+	case bytes.HasSuffix(file, []byte("\r\n")) && bytes.Contains(old, []byte("\r\n")):
+		return file[:len(file)-2] // a CRLF value: the editor ended it with CRLF
+	case bytes.HasSuffix(file, []byte("\n")):
+		return file[:len(file)-1]
+	}
+	return file
 }
 
 // saveEdit checks JSON and writes. A value that was JSON (or looks like it
-// now) must parse, unless the user chose to save it as text.
-func (a *App) saveEdit(t editTarget, value []byte, asText bool) tea.Cmd {
+// now) must parse, unless the user chose to save it as text. inline says
+// where the edit came from, so that a refused or failed save can give it
+// back: the inline editor reopens with it, an $EDITOR edit is kept in a
+// private file whose path is shown.
+func (a *App) saveEdit(t editTarget, value []byte, asText, inline bool) tea.Cmd {
+	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.Escape(t.key),
+		recover: &editRecovery{target: t, inline: inline}}
 	if !asText && looksJSON(t.old, value) {
 		if err := jsonError(value); err != nil {
 			a.dialog = newConfirm("Invalid JSON", []string{
 				format.Escape(err.Error()),
 				"",
-				"Save it as text anyway? (n returns without saving; the edit is kept in the dialog for inline edits)",
-			}, func(a *App) tea.Cmd { return a.saveEdit(t, value, true) })
+				"y saves it as text anyway; n keeps your edit (" + keptWhere(inline) + ") without saving.",
+			}, func(a *App) tea.Cmd { return a.saveEdit(t, value, true, inline) })
+			a.dialog.(*confirmDialog).onNo = func(a *App) tea.Cmd {
+				return a.recoverEdit(p, "invalid JSON: "+err.Error())
+			}
 			return nil
 		}
 	}
-	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.Escape(t.key)}
 	if t.version != "" {
 		p.opts.IfVersion = t.version
 	} else {
@@ -139,6 +168,53 @@ func (a *App) saveEdit(t editTarget, value []byte, asText bool) tea.Cmd {
 		}
 	}
 	return putCmd(a.store, a.opts.Timeout, p)
+}
+
+func keptWhere(inline bool) string {
+	if inline {
+		return "the editor stays open"
+	}
+	return "in a private file"
+}
+
+// editRecovery is how an edit comes back after a save that did not happen.
+type editRecovery struct {
+	target editTarget
+	inline bool
+}
+
+// recoverEdit gives an unsaved edit back: the inline editor reopens with
+// the text as typed and the reason; an $EDITOR edit is written to a
+// private file (0600) whose path the status line shows.
+func (a *App) recoverEdit(p pendingPut, why string) tea.Cmd {
+	if p.recover == nil {
+		return nil
+	}
+	if p.recover.inline {
+		d := reopenValueEditor(a, p.recover.target, p.value)
+		d.err = why
+		a.dialog = d
+		return nil
+	}
+	return keepEditCmd(p.key, p.value, why)
+}
+
+// keepEditCmd writes an unsaved edit to a private temp file.
+func keepEditCmd(key string, value []byte, why string) tea.Cmd {
+	return func() tea.Msg {
+		f, err := os.CreateTemp("", "kvdeck-unsaved-*"+editSuffix(value))
+		if err != nil {
+			return statusMsg{err: fmt.Errorf("%s; and keeping your edit failed: %w", why, err)}
+		}
+		_, werr := f.Write(value)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return statusMsg{err: fmt.Errorf("%s; and keeping your edit failed: %w", why, werr)}
+		}
+		return statusMsg{err: fmt.Errorf("%s; your edit of %s is kept in %s", why, format.Escape(key), f.Name())}
+	}
 }
 
 // editTarget is what an edit writes to: the key, the version that was
@@ -161,30 +237,64 @@ func looksJSON(old, value []byte) bool {
 func jsonError(b []byte) error { return format.CheckJSON(b) }
 
 // valueEditor is the inline editor (i), and the value step of "new key".
+// It edits the value as text in a textarea, which would drop control bytes
+// and turn tabs and CR into spaces and newlines; a value holding any of
+// those is shown escaped (see inlineText), so that every byte comes back
+// as it was unless the user changed it.
 type valueEditor struct {
 	target editTarget
 	create bool
 	area   textarea.Model
-	err    string
+	// escaped says the text shows bytes as escapes (\t, \r, \x1b, \\).
+	escaped bool
+	// restarts says a save restarts the key's TTL (a NATS bucket TTL).
+	restarts bool
+	err      string
 }
 
 // inlineLimit is the largest value edited inline; larger ones go to $EDITOR.
 const inlineLimit = 64 << 10
 
 func newValueEditor(a *App, bucket, key string, e *backend.Entry, create bool, ttl time.Duration) *valueEditor {
+	d := &valueEditor{target: editTarget{bucket: bucket, key: key, ttl: ttl}, create: create}
+	var text string
+	if e != nil {
+		d.target.version, d.target.old = e.Version, e.Value
+		d.restarts = e.WriteRestartsTTL
+		text, d.escaped = inlineText(e.Value)
+	}
+	d.area = newEditArea(a, text)
+	return d
+}
+
+// reopenValueEditor opens the inline editor again on an edit that was not
+// saved, against the same target (its version included, so a second try
+// is still conditional on what was first shown).
+func reopenValueEditor(a *App, t editTarget, value []byte) *valueEditor {
+	d := &valueEditor{target: t, create: t.version == ""}
+	var text string
+	text, d.escaped = inlineText(value)
+	if !d.escaped {
+		// The original may have needed escapes even if the edit does not:
+		// stay in the mode the user was editing in.
+		_, d.escaped = inlineText(t.old)
+		if d.escaped {
+			text = escapeInline(value)
+		}
+	}
+	d.area = newEditArea(a, text)
+	return d
+}
+
+func newEditArea(a *App, text string) textarea.Model {
 	ta := textarea.New()
 	ta.SetWidth(a.dialogWidth() - 4)
 	ta.SetHeight(max(min(a.height-12, 16), 3))
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0
-	d := &valueEditor{target: editTarget{bucket: bucket, key: key, ttl: ttl}, create: create, area: ta}
-	if e != nil {
-		d.target.version, d.target.old = e.Version, e.Value
-		ta.SetValue(string(e.Value))
-	}
-	d.area = ta
-	d.area.Focus()
-	return d
+	ta.SetValue(text)
+	ta.Focus()
+	return ta
 }
 
 func (a *App) openInlineEdit() tea.Cmd {
@@ -211,17 +321,24 @@ func (d *valueEditor) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 		switch k.String() {
 		case "esc":
 			return nil, nil
-		case "ctrl+s":
-			v := []byte(d.area.Value())
-			if looksJSON(d.target.old, v) {
+		case "ctrl+s", "ctrl+t":
+			v, err := fromInline(d.area.Value(), d.escaped)
+			if err != nil {
+				d.err = err.Error()
+				return d, nil
+			}
+			if !d.create && string(v) == string(d.target.old) {
+				a.status.info(a, "value unchanged; nothing saved")
+				return nil, nil
+			}
+			asText := k.String() == "ctrl+t"
+			if !asText && looksJSON(d.target.old, v) {
 				if err := jsonError(v); err != nil {
 					d.err = err.Error() + " · ctrl+t saves it as text"
 					return d, nil
 				}
 			}
-			return nil, a.saveEdit(d.target, v, true)
-		case "ctrl+t":
-			return nil, a.saveEdit(d.target, []byte(d.area.Value()), true)
+			return nil, a.saveEdit(d.target, v, true, true)
 		}
 	}
 	var cmd tea.Cmd
@@ -235,10 +352,16 @@ func (d *valueEditor) view(a *App) string {
 		title = "New key " + format.Escape(d.target.key)
 	}
 	lines := []string{d.area.View()}
+	if d.escaped {
+		lines = append(lines, a.st.Muted.Render(`bytes shown as escapes stay as they are: \t tab, \r CR, \xNN a byte, \\ a backslash`))
+	}
 	if d.err != "" {
 		lines = append(lines, a.st.StatusError.Render(format.Escape(d.err)))
 	}
 	help := "ctrl+s save · esc cancel · the key's TTL is kept"
+	if d.restarts {
+		help = "ctrl+s save · esc cancel · saving restarts this key's TTL (the bucket's TTL counts from the write)"
+	}
 	if d.create {
 		help = "ctrl+s create · esc cancel"
 		if d.target.ttl > 0 {

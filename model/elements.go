@@ -28,26 +28,63 @@ func (a *App) collection() (backend.Collections, *backend.Entry, bool) {
 	return c, e, true
 }
 
-// elementCmd runs one element write and reports it like any other write.
-func (a *App) elementCmd(what string, write func(ctx context.Context) error) tea.Cmd {
-	bucket, key, timeout := a.value.bucket, a.value.key, a.opts.Timeout
+// pendingElement is an element write the user asked for: kept so that a
+// conflict can show what they typed and let them edit it again.
+type pendingElement struct {
+	bucket, key string
+	kind        backend.Kind
+	// old is the element as shown (nil when adding); el is the new one.
+	old   *backend.Element
+	el    backend.Element
+	typed string
+}
+
+// elementCmd runs one element write, conditional on the element as shown,
+// and reports it like any other write, with its undo.
+func (a *App) elementCmd(what string, p pendingElement, write func(ctx context.Context) (backend.ElementWrite, error)) tea.Cmd {
+	timeout := a.opts.Timeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		return writeDoneMsg{op: what, bucket: bucket, keys: []string{key}, err: write(ctx)}
+		w, err := write(ctx)
+		msg := writeDoneMsg{op: what, bucket: p.bucket, keys: []string{p.key}, err: err}
+		if err != nil {
+			msg.element = &p
+			return msg
+		}
+		written := &p.el
+		if p.kind == backend.KindStream && w.ID != "" {
+			written.Field = w.ID
+		}
+		if p.old != nil && written.Field == "" && p.kind == backend.KindHash {
+			written.Field = p.old.Field
+		}
+		steps, ok := elementUndoSteps(p.key, p.kind, w, written, p.old)
+		if !ok {
+			msg.op += " (the " + p.kind.String() + " is too large to keep a copy: cannot be undone)"
+			return msg
+		}
+		msg.undo = &undoRecord{what: what, bucket: p.bucket, steps: steps}
+		return msg
 	}
 }
 
 // editElement changes the element under the cursor: a hash field's value,
-// a list item, a sorted-set member's score, or a set member (remove and
-// add). Stream entries are immutable in Redis.
+// a list item, a sorted-set member's score, or a set member. The write is
+// conditional on the element as shown. Stream entries are immutable.
 func (a *App) editElement() tea.Cmd {
 	c, e, ok := a.collection()
 	if !ok || !a.writable() || a.value.win.Cursor >= len(a.value.elements) {
 		return nil
 	}
 	el := a.value.elements[a.value.win.Cursor]
-	bucket, key, kind := a.value.bucket, a.value.key, e.Kind
+	return a.openElementEdit(c, pendingElement{bucket: a.value.bucket, key: a.value.key, kind: e.Kind, old: &el}, "")
+}
+
+// openElementEdit asks for the new value of p.old, starting from typed (or
+// from the element itself).
+func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed string) tea.Cmd {
+	el, key, kind := *p.old, p.key, p.kind
 	var title, prompt, current string
 	switch kind {
 	case backend.KindHash:
@@ -55,35 +92,36 @@ func (a *App) editElement() tea.Cmd {
 	case backend.KindList:
 		title, prompt, current = fmt.Sprintf("Item %d", el.Index), "value> ", string(el.Value)
 	case backend.KindZSet:
-		title, prompt, current = "Score of "+format.Escape(string(el.Value)), "score> ", strconv.FormatFloat(el.Score, 'g', -1, 64)
+		title, prompt, current = "Score of "+format.Escape(string(el.Value)), "score> ", formatScore(el.Score)
 	case backend.KindSet:
 		title, prompt, current = "Member "+format.Escape(string(el.Value)), "member> ", string(el.Value)
 	default:
 		a.status.info(a, "stream entries cannot be changed; a adds an entry, x removes one")
 		return nil
 	}
+	if typed != "" {
+		current = typed
+	}
 	a.dialog = newInput(title+" of "+format.Escape(key), prompt, current, nil, func(a *App, v string) (tea.Cmd, error) {
-		what := "saved " + format.Escape(key)
+		next := el
 		switch kind {
 		case backend.KindZSet:
 			score, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil {
 				return nil, backend.Invalid("score", "%q is not a number", v)
 			}
-			return a.elementCmd(what, func(ctx context.Context) error {
-				return c.SetElement(ctx, bucket, key, kind, backend.Element{Value: el.Value, Score: score})
-			}), nil
-		case backend.KindSet:
-			return a.elementCmd(what, func(ctx context.Context) error {
-				if err := c.SetElement(ctx, bucket, key, kind, backend.Element{Value: []byte(v)}); err != nil {
-					return err
-				}
-				return c.RemoveElement(ctx, bucket, key, kind, el)
-			}), nil
+			next.Score = score
+		default:
+			next.Value = []byte(v)
 		}
-		next := el
-		next.Value = []byte(v)
-		return a.elementCmd(what, func(ctx context.Context) error { return c.SetElement(ctx, bucket, key, kind, next) }), nil
+		if kind != backend.KindZSet && v == string(el.Value) || kind == backend.KindZSet && next.Score == el.Score {
+			a.status.info(a, "unchanged; nothing saved")
+			return nil, nil
+		}
+		p.el, p.typed = next, v
+		return a.elementCmd("saved "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
+			return c.SetElement(ctx, p.bucket, key, kind, p.old, next)
+		}), nil
 	})
 	return nil
 }
@@ -94,7 +132,7 @@ var elementHints = map[backend.Kind]string{
 	backend.KindList:   "a value to append (prefix with < to prepend)",
 	backend.KindSet:    "a member",
 	backend.KindZSet:   "score member, like: 42 alice",
-	backend.KindStream: "field=value pairs separated by spaces",
+	backend.KindStream: `field=value pairs separated by spaces; quote a value with spaces: msg="hello world"`,
 }
 
 // parseElement reads an element as elementHints describe it; front is a
@@ -117,17 +155,8 @@ func parseElement(kind backend.Kind, v string) (el backend.Element, front bool, 
 		}
 		return backend.Element{Value: []byte(member), Score: score}, false, nil
 	case backend.KindStream:
-		for _, pair := range strings.Fields(v) {
-			f, val, ok := strings.Cut(pair, "=")
-			if !ok || f == "" {
-				return el, false, backend.Invalid("entry", "%q: write field=value pairs", pair)
-			}
-			el.Fields = append(el.Fields, backend.Field{Name: f, Value: val})
-		}
-		if len(el.Fields) == 0 {
-			return el, false, backend.Invalid("entry", "a stream entry needs at least one field=value")
-		}
-		return el, false, nil
+		fs, err := parseStreamFields(v)
+		return backend.Element{Fields: fs}, false, err
 	}
 	if v == "" {
 		return el, false, backend.Invalid("member", "must not be empty")
@@ -147,11 +176,12 @@ func (a *App) addElement() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return a.elementCmd("added to "+format.Escape(key), func(ctx context.Context) error {
+		p := pendingElement{bucket: bucket, key: key, kind: kind, el: el, typed: v}
+		return a.elementCmd("added to "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			if kind == backend.KindList {
 				return c.PushElement(ctx, bucket, key, el.Value, front)
 			}
-			return c.SetElement(ctx, bucket, key, kind, el)
+			return c.SetElement(ctx, bucket, key, kind, nil, el)
 		}), nil
 	})
 	return nil
@@ -170,11 +200,12 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
+			version, err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
 			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
 			if err == nil {
 				msg.added = msg.keys
-				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket, created: []string{key}}
+				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket,
+					steps: []undoStep{{key: key, created: true, createdV: version}}}
 			}
 			return msg
 		}, nil
@@ -194,8 +225,9 @@ func (a *App) removeElement() tea.Cmd {
 	if kind == backend.KindHash || kind == backend.KindStream {
 		name = format.Escape(el.Field)
 	}
-	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?"}, func(a *App) tea.Cmd {
-		return a.elementCmd("removed "+name+" from "+format.Escape(key), func(ctx context.Context) error {
+	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?", "u undoes it in this session."}, func(a *App) tea.Cmd {
+		p := pendingElement{bucket: bucket, key: key, kind: kind, old: &el}
+		return a.elementCmd("removed "+name+" from "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			return c.RemoveElement(ctx, bucket, key, kind, el)
 		})
 	})

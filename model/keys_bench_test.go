@@ -24,8 +24,8 @@ func (emptyStore) Keys(context.Context, string, backend.Query, func([]backend.Ke
 func (emptyStore) Get(context.Context, string, string, backend.GetOptions) (backend.Entry, error) {
 	return backend.Entry{}, backend.ErrNotFound
 }
-func (emptyStore) Put(context.Context, string, string, []byte, backend.PutOptions) error {
-	return backend.ErrUnsupported
+func (emptyStore) Put(context.Context, string, string, []byte, backend.PutOptions) (string, error) {
+	return "", backend.ErrUnsupported
 }
 func (emptyStore) Delete(context.Context, string, string, backend.DeleteOptions) error {
 	return backend.ErrUnsupported

@@ -62,8 +62,17 @@ type writeDoneMsg struct {
 	// conflict holds the store's current entry when a write lost a race, so
 	// the user can compare before choosing.
 	conflict *backend.Entry
-	// retry is the write to repeat unconditionally on "overwrite".
+	// retry is the write to repeat, conditional on the conflict's entry,
+	// on "overwrite".
 	retry *pendingPut
+	// element is the element write that failed, for its conflict dialog.
+	element *pendingElement
+	// put is the value write that failed, so the user's edit can come back.
+	put *pendingPut
+	// undoConflicts are undo steps that found their key changed since the
+	// action (undoConflictList says how), for the user to decide on.
+	undoConflicts    *undoRecord
+	undoConflictList []undoConflict
 }
 
 type tickMsg time.Time

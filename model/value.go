@@ -343,15 +343,13 @@ func (v *valuePane) elementLines(a *App, from, to, w int) []string {
 		case backend.KindHash:
 			s = a.st.Kind.Render(format.Escape(el.Field)) + " = " + format.Escape(string(el.Value))
 		case backend.KindZSet:
-			s = a.st.Kind.Render(fmt.Sprintf("%12g", el.Score)) + "  " + format.Escape(string(el.Value))
+			s = a.st.Kind.Render(fmt.Sprintf("%12s", formatScore(el.Score))) + "  " + format.Escape(string(el.Value))
 		case backend.KindList:
 			s = a.st.Muted.Render(fmt.Sprintf("%6d  ", el.Index)) + format.Escape(string(el.Value))
 		case backend.KindStream:
-			var parts []string
-			for _, f := range el.Fields {
-				parts = append(parts, format.Escape(f.Name)+"="+format.Escape(f.Value))
-			}
-			s = a.st.Kind.Render(el.Field) + "  " + strings.Join(parts, " ")
+			// Fields in the order they were written, repeats included, in
+			// the form the add dialog reads back.
+			s = a.st.Kind.Render(format.Escape(el.Field)) + "  " + streamFieldsText(el.Fields)
 		default:
 			s = format.Escape(string(el.Value))
 		}

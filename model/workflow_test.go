@@ -74,7 +74,7 @@ func TestDeleteConfirmsNamingTheKeyAndUndoRestoresValueAndTTL(t *testing.T) {
 	}
 	mustSee(t, app, "1 keys")
 	app.Keys("u")
-	mustSee(t, app, "undid deleted lease")
+	mustSee(t, app, "undid delete of lease")
 	e, err := get(t, s, "b", "lease")
 	if err != nil || string(e.Value) != "node-1" {
 		t.Fatalf("undo did not restore the value: %v %q", err, e.Value)
@@ -370,9 +370,12 @@ func TestNewKeyWithTTLIsCreatedInOneWriteAndUndoRemovesIt(t *testing.T) {
 	app.Keys("ctrl+s")
 	mustSee(t, app, "Changed by someone else")
 	app.Keys("c")
+	// Cancelled, the edit comes back in the editor: nothing typed is lost.
+	mustSee(t, app, "not saved: the value changed since it was shown")
 	if e, _ := get(t, s, "b", "existing"); string(e.Value) != "1" {
 		t.Fatalf("create overwrote an existing key: %q", e.Value)
 	}
+	app.Keys("esc")
 	app.Keys("u")
 	mustSee(t, app, "undid creation of lease:new")
 	if _, err := get(t, s, "b", "lease:new"); !errors.Is(err, backend.ErrNotFound) {

@@ -27,7 +27,9 @@ end
 local expires = 0
 local pttl = redis.call('PTTL', k)
 if pttl > 0 then expires = nowMs() + pttl end
-return {t, 'ok', n, redis.call('DUMP', k), expires, keyVersion(k, tonumber(ARGV[1]))}
+local shown = ''
+if t == 'string' and n <= tonumber(ARGV[3]) then shown = redis.call('GET', k) end
+return {t, 'ok', n, redis.call('DUMP', k), expires, keyVersion(k, tonumber(ARGV[1])), shown}
 `)
 
 // restoreScript puts a DUMP payload back under a condition (ARGV[1]:
@@ -55,6 +57,10 @@ end
 return keyVersion(k, limit)
 `)
 
+// shownBytesLimit bounds the string value a snapshot also carries for the
+// undo dialog to show (Restore uses the DUMP payload).
+const shownBytesLimit = 1 << 20
+
 // Snapshot copies a key of any type with DUMP; see backend.Restorer.
 func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snapshot, error) {
 	snap := backend.Snapshot{Key: key}
@@ -62,7 +68,7 @@ func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snaps
 	if err != nil {
 		return snap, err
 	}
-	res, err := snapshotScript.Run(ctx, c, []string{key}, keepLimit, keepBytesLimit).Slice()
+	res, err := snapshotScript.Run(ctx, c, []string{key}, keepLimit, keepBytesLimit, shownBytesLimit).Slice()
 	if err != nil {
 		if isScriptDenied(err) {
 			return snap, s.noScripting(err, key, "keep a copy for undo")
@@ -78,7 +84,7 @@ func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snaps
 	if status, _ := res[1].(string); status == "toolarge" {
 		return snap, backendErr(backend.ErrUnsupported, "key %q is too large (%d) to keep a copy for undo", key, snap.Size)
 	}
-	if len(res) != 6 {
+	if len(res) != 7 {
 		return snap, fmt.Errorf("snapshot of %q: unexpected reply %v", key, res)
 	}
 	payload, _ := res[3].(string)
@@ -87,6 +93,9 @@ func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snaps
 		snap.ExpiresAt = time.UnixMilli(ms)
 	}
 	snap.Version, _ = res[5].(string)
+	if v, _ := res[6].(string); v != "" {
+		snap.Value = []byte(v)
+	}
 	return snap, nil
 }
 
