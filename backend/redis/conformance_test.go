@@ -10,11 +10,11 @@ import (
 	"github.com/kvdeck/kvdeck/backend/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	// Notifications on, so the suite's watch test sees real events (the
-	// driver never turns them on itself).
-	srv := redistest.Start(t, "--notify-keyspace-events", "KEA")
-	storetest.Run(t, storetest.Harness{
+// conformanceHarness runs the suite on srv: each environment is the whole
+// server flushed, the bucket database 0, and the second writer a plain
+// go-redis client on it.
+func conformanceHarness(srv *redistest.Server) storetest.Harness {
+	return storetest.Harness{
 		New: func(t *testing.T) (func(bool) backend.Store, string) {
 			c := srv.Client()
 			defer c.Close()
@@ -25,5 +25,23 @@ func TestConformance(t *testing.T) {
 		},
 		PrefixPattern:  func(p string) string { return p + "*" },
 		TTLGranularity: time.Second,
-	})
+		Other: func(t *testing.T, bucket string) storetest.Other {
+			return newOther(t, srv, bucket)
+		},
+	}
+}
+
+func TestConformance(t *testing.T) {
+	// Notifications on, so the suite's watch tests see real events (the
+	// driver never turns them on itself).
+	srv := redistest.Start(t, "--notify-keyspace-events", "KEA")
+	storetest.Run(t, conformanceHarness(srv))
+}
+
+// TestRandom runs a short random sequence every time (a new seed each run,
+// printed on failure); KVDECK_RANDOM_OPS and KVDECK_RANDOM_SEED make it the
+// long run or reproduce one.
+func TestRandom(t *testing.T) {
+	srv := redistest.Start(t)
+	storetest.RunRandom(t, conformanceHarness(srv), storetest.RandomOps(1000), storetest.RandomSeed())
 }

@@ -29,6 +29,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("UnusualKeys", func(t *testing.T) { testUnusualKeys(t, h) })
 	t.Run("UnusualValues", func(t *testing.T) { testUnusualValues(t, h) })
 	t.Run("Capabilities", func(t *testing.T) { testCapabilities(t, h) })
+	t.Run("SecondWriter", func(t *testing.T) { testSecondWriter(t, h) })
+	t.Run("Unchanged", func(t *testing.T) { testUnchanged(t, h) })
 }
 
 func ctxT(t *testing.T) context.Context {
