@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/nats-io/nats.go/jetstream"
@@ -26,7 +27,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 		}
 		deleteOpts = append(deleteOpts, jetstream.LastRevision(rev))
 	}
-	h, err := s.bucket(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
 	if err != nil {
 		return err
 	}
@@ -37,6 +38,9 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
 		return keyNotFound(bucket, key, nil)
 	}
+	if len(deleteOpts) > 0 && strconv.FormatUint(msg.Sequence, 10) != opts.IfVersion {
+		return changedSince(bucket, key, msg, nil)
+	}
 	return s.writeError(h, key, h.kv.Delete(ctx, key, deleteOpts...))
 }
 
@@ -44,6 +48,10 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 // that watchers see it go. In a bucket with per-key TTLs the marker itself
 // expires after the bucket's marker TTL. A key with no message at all is
 // ErrNotFound; a deleted key can still be purged to drop its history.
+//
+// The contract's Purge takes no version, so it purges whatever the key
+// holds when it runs, a value another client wrote after the user looked
+// included; the UI confirms a purge naming the key.
 func (s *Store) Purge(ctx context.Context, bucket, key string) error {
 	if err := s.Writable(); err != nil {
 		return err
@@ -51,7 +59,11 @@ func (s *Store) Purge(ctx context.Context, bucket, key string) error {
 	if err := validateKey(key); err != nil {
 		return err
 	}
-	h, cfg, err := s.bucketAndConfig(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.config(ctx, h)
 	if err != nil {
 		return err
 	}
