@@ -2,7 +2,6 @@ package nats
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/nats-io/nats.go/jetstream"
@@ -20,11 +19,13 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 		return err
 	}
 	var deleteOpts []jetstream.KVDeleteOpt
+	var want uint64
 	if opts.IfVersion != "" {
 		rev, err := parseVersion(opts.IfVersion)
 		if err != nil {
 			return err
 		}
+		want = rev
 		deleteOpts = append(deleteOpts, jetstream.LastRevision(rev))
 	}
 	h, err := s.writable(ctx, bucket)
@@ -38,7 +39,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
 		return keyNotFound(bucket, key, nil)
 	}
-	if len(deleteOpts) > 0 && strconv.FormatUint(msg.Sequence, 10) != opts.IfVersion {
+	if len(deleteOpts) > 0 && msg.Sequence != want {
 		return changedSince(bucket, key, msg, nil)
 	}
 	return s.writeError(h, key, h.kv.Delete(ctx, key, deleteOpts...))
