@@ -15,18 +15,19 @@ import (
 )
 
 // Buckets lists every KV bucket with its status and configuration, in one
-// paged stream listing.
+// paged stream listing. Mirror buckets are listed too, marked read-only:
+// their streams have no subjects of their own, so nats.go's KeyValueStores
+// (a listing by subject) leaves them out.
 func (s *Store) Buckets(ctx context.Context) ([]backend.Bucket, error) {
-	lister := s.js.KeyValueStores(ctx)
+	lister := s.js.ListStreams(ctx)
 	var buckets []backend.Bucket
-	for status := range lister.Status() {
-		kvs, ok := status.(*jetstream.KeyValueBucketStatus)
-		if !ok {
+	for info := range lister.Info() {
+		if !isKVStream(info.Config) {
 			continue
 		}
-		buckets = append(buckets, bucketOf(kvs.StreamInfo()))
+		buckets = append(buckets, bucketOf(info))
 	}
-	if err := lister.Error(); err != nil {
+	if err := lister.Err(); err != nil {
 		return nil, describe(err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -34,6 +35,23 @@ func (s *Store) Buckets(ctx context.Context) ([]backend.Bucket, error) {
 	}
 	slices.SortFunc(buckets, func(a, b backend.Bucket) int { return strings.Compare(a.Name, b.Name) })
 	return buckets, nil
+}
+
+// isKVStream tells a KV bucket's stream: named KV_<bucket>, and either
+// taking KV subjects (the rule of nats.go's KeyValueStores) or mirroring.
+func isKVStream(cfg jetstream.StreamConfig) bool {
+	if !strings.HasPrefix(cfg.Name, "KV_") {
+		return false
+	}
+	if cfg.Mirror != nil {
+		return true
+	}
+	for _, subj := range cfg.Subjects {
+		if strings.HasPrefix(subj, "$KV.") {
+			return true
+		}
+	}
+	return false
 }
 
 // bucketOf describes a bucket from its stream.
@@ -47,6 +65,7 @@ func bucketOf(info *jetstream.StreamInfo) backend.Bucket {
 		Bytes:       int64(info.State.Bytes),
 		Description: cfg.Description,
 		Config:      &cfg,
+		ReadOnly:    mirrorReason(info.Config),
 	}
 	b.Status = statusFields(info, cfg)
 	return b

@@ -175,7 +175,7 @@ func TestUpdateBucket(t *testing.T) {
 	}
 	missing := edited
 	missing.Name = "missing"
-	wantErr(t, s.UpdateBucket(ctx, *readBucket(t, s, "cfg").Config, missing), backend.ErrNotFound, "editing a missing bucket")
+	wantErr(t, s.UpdateBucket(ctx, missing, missing), backend.ErrNotFound, "editing a missing bucket")
 }
 
 func TestDeleteBucket(t *testing.T) {

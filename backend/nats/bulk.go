@@ -31,14 +31,18 @@ func (s *Store) PutMany(ctx context.Context, bucket string, items []backend.Item
 		}
 		withTTL = withTTL || it.TTL > 0
 	}
-	h, cfg, err := s.bucketAndConfig(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.config(ctx, h)
 	if err != nil {
 		return err
 	}
 	if withTTL && !cfg.AllowMsgTTL {
 		return perKeyTTLOff(bucket)
 	}
-	prefix := s.writeSubject(ctx, h)
+	prefix := s.writeSubject(h)
 
 	futures := make([]jetstream.PubAckFuture, 0, min(len(items), bulkWindow))
 	for start := 0; start < len(items); start += bulkWindow {

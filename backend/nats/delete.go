@@ -19,14 +19,16 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 		return err
 	}
 	var deleteOpts []jetstream.KVDeleteOpt
+	var want uint64
 	if opts.IfVersion != "" {
 		rev, err := parseVersion(opts.IfVersion)
 		if err != nil {
 			return err
 		}
+		want = rev
 		deleteOpts = append(deleteOpts, jetstream.LastRevision(rev))
 	}
-	h, err := s.bucket(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
 	if err != nil {
 		return err
 	}
@@ -37,6 +39,9 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
 		return keyNotFound(bucket, key, nil)
 	}
+	if len(deleteOpts) > 0 && msg.Sequence != want {
+		return changedSince(bucket, key, msg, nil)
+	}
 	return s.writeError(h, key, h.kv.Delete(ctx, key, deleteOpts...))
 }
 
@@ -44,6 +49,10 @@ func (s *Store) Delete(ctx context.Context, bucket, key string, opts backend.Del
 // that watchers see it go. In a bucket with per-key TTLs the marker itself
 // expires after the bucket's marker TTL. A key with no message at all is
 // ErrNotFound; a deleted key can still be purged to drop its history.
+//
+// The contract's Purge takes no version, so it purges whatever the key
+// holds when it runs, a value another client wrote after the user looked
+// included; the UI confirms a purge naming the key.
 func (s *Store) Purge(ctx context.Context, bucket, key string) error {
 	if err := s.Writable(); err != nil {
 		return err
@@ -51,7 +60,11 @@ func (s *Store) Purge(ctx context.Context, bucket, key string) error {
 	if err := validateKey(key); err != nil {
 		return err
 	}
-	h, cfg, err := s.bucketAndConfig(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	cfg, err := s.config(ctx, h)
 	if err != nil {
 		return err
 	}

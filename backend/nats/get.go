@@ -13,7 +13,8 @@ import (
 
 // Get reads a key's latest revision with its per-key TTL. It reads the raw
 // last message for the key's subject (one direct get), because only its
-// headers carry the TTL.
+// headers carry the TTL, and keeps no copy: after a revision expires it
+// returns whatever the server holds now, an older revision included.
 func (s *Store) Get(ctx context.Context, bucket, key string, opts backend.GetOptions) (backend.Entry, error) {
 	if err := validateKey(key); err != nil {
 		return backend.Entry{}, err
@@ -74,6 +75,9 @@ func entryOf(key string, msg *jetstream.RawStreamMsg, cfg jetstream.StreamConfig
 	if hasTTL && !never {
 		e.TTL = ttl
 	}
+	// Without per-key TTLs a write cannot carry the time left, so the
+	// bucket's TTL counts again from the write.
+	e.WriteRestartsTTL = cfg.MaxAge > 0 && !cfg.AllowMsgTTL
 	// Get reads the latest revision, so no newer one exists: delta 0.
 	e.Meta = []backend.Field{
 		{Name: "delta", Value: "0"},

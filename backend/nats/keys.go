@@ -25,6 +25,7 @@ const flushInterval = 50 * time.Millisecond
 // the error that ended it early.
 type listedKey struct {
 	info backend.KeyInfo
+	seq  uint64 // the revision listed
 	end  bool
 	err  error
 }
@@ -51,17 +52,27 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
+	l, stop, err := s.listLast(ctx, h, filter, cfg.MaxAge, batchSize)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	return l.collect(ctx, batchSize, emit)
+}
 
+// listLast starts delivering the latest live message of each key matching
+// filter, headers only, into the returned listing's keys channel (buffer
+// long), ending with an end marker. stop releases the consumer.
+func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, maxAge time.Duration, buffer int) (*keyListing, func(), error) {
 	l := &keyListing{
 		prefix: h.prefix,
-		maxAge: cfg.MaxAge,
-		keys:   make(chan listedKey, batchSize),
+		maxAge: maxAge,
+		keys:   make(chan listedKey, buffer),
 		stop:   make(chan struct{}),
 	}
-	defer close(l.stop) // a blocked delivery gives up
 	l.mu.Lock()
 	sub, err := s.legacy.Subscribe(h.prefix+filter, l.deliver,
-		natsgo.BindStream(streamName(bucket)),
+		natsgo.BindStream(streamName(h.name)),
 		natsgo.OrderedConsumer(),
 		natsgo.DeliverLastPerSubject(),
 		natsgo.HeadersOnly(),
@@ -69,22 +80,26 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	)
 	if err != nil {
 		l.mu.Unlock()
-		return s.writeError(h, "", err)
+		close(l.stop)
+		return nil, nil, s.writeError(h, "", err)
 	}
-	defer sub.Unsubscribe()
+	stop := func() {
+		close(l.stop) // a blocked delivery gives up
+		sub.Unsubscribe()
+	}
 	sub.SetClosedHandler(func(string) { l.closed() })
 	pending, err := sub.InitialConsumerPending()
 	if err != nil {
 		l.mu.Unlock()
-		return describe(err)
+		stop()
+		return nil, nil, describe(err)
 	}
 	l.initPending = pending
 	if pending == 0 {
 		l.finish()
 	}
 	l.mu.Unlock()
-
-	return l.collect(ctx, batchSize, emit)
+	return l, stop, nil
 }
 
 // keyListing turns consumer deliveries into KeyInfos on a channel.
@@ -125,7 +140,7 @@ func (l *keyListing) deliver(m *natsgo.Msg) {
 			info.Size = n
 		}
 		select {
-		case l.keys <- listedKey{info: info}:
+		case l.keys <- listedKey{info: info, seq: meta.Sequence.Stream}:
 		case <-l.stop:
 			l.done = true
 			return

@@ -1,6 +1,7 @@
 package nats
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,10 +26,17 @@ const keepAttempts = 3
 // every conditional write uses the expected last subject sequence, so the
 // server itself refuses a write over a revision the caller did not see.
 //
-// TTLKeep (nats.go's Update would drop the TTL) reads the key's current TTL
-// and publishes the new value with the time that remains, so the expiry
-// instant stays where it was (rounded up to the whole second the server
-// counts in).
+// TTLKeep (nats.go's Update would drop the TTL) reads the key and publishes
+// the new value with the time its expiry has left as a per-key TTL, so the
+// expiry instant stays where it was (rounded up to the whole second the
+// server counts in), whether it came from the key's own TTL or from the
+// bucket's TTL. Where the bucket has a TTL but no per-key TTLs, a write
+// necessarily restarts the key's age (Get sets Entry.WriteRestartsTTL). A
+// time left shorter than the bucket's marker TTL is raised to it by the
+// server; Get then shows the expiry the server applied.
+//
+// With IfVersion, writing back the bytes the key holds at that revision
+// (TTLKeep) writes nothing and returns the same version.
 func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts backend.PutOptions) (string, error) {
 	if err := s.Writable(); err != nil {
 		return "", err
@@ -44,7 +52,16 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 		}
 		expect = &rev
 	}
-	h, cfg, err := s.bucketAndConfig(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
+	if err != nil {
+		return "", err
+	}
+	var cfg jetstream.StreamConfig
+	if opts.TTLMode == backend.TTLKeep {
+		cfg, err = s.config(ctx, h)
+	} else {
+		cfg, err = s.freshConfig(ctx, h)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -60,10 +77,19 @@ func (s *Store) Put(ctx context.Context, bucket, key string, value []byte, opts 
 				return "", perKeyTTLOff(bucket)
 			}
 			ttl = wholeSeconds(opts.TTL)
+			if err := checkKeyTTL(bucket, cfg, ttl); err != nil {
+				return "", err
+			}
+		}
+	case backend.TTLNone:
+		// Only "never" outlives the bucket's TTL; without per-key TTLs the
+		// bucket's TTL applies from this write on.
+		if cfg.MaxAge > 0 && cfg.AllowMsgTTL {
+			ttl = neverTTL
 		}
 	case backend.TTLKeep:
-		if cfg.AllowMsgTTL && !opts.IfAbsent {
-			return s.putKeepingTTL(ctx, h, key, value, expect)
+		if !opts.IfAbsent {
+			return s.putKeeping(ctx, h, cfg, key, value, expect)
 		}
 	}
 
@@ -98,10 +124,17 @@ func (s *Store) create(ctx context.Context, h *bucketHandle, key string, value [
 	return revisionOf(rev, nil), nil
 }
 
-// putKeepingTTL writes value with the time the key's TTL has left, against
-// the revision it read. Without an expected version a concurrent change is
-// not the caller's conflict: it reads again and retries.
-func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, value []byte, expect *uint64) (string, error) {
+// putKeeping writes value keeping the key's expiry instant, against the
+// revision it read. With expect, a key that no longer holds that revision
+// is ErrConflict and an unchanged value writes nothing. Without it a
+// concurrent change is not the caller's conflict: it reads again and
+// retries, so the TTL kept is always the one of the revision replaced.
+func (s *Store) putKeeping(ctx context.Context, h *bucketHandle, cfg jetstream.StreamConfig, key string, value []byte, expect *uint64) (string, error) {
+	if expect == nil && !cfg.AllowMsgTTL {
+		// Nothing to keep: the bucket's TTL, if any, restarts with any write.
+		rev, err := s.publish(ctx, h, key, value, 0, nil)
+		return revisionOf(rev, err), s.writeError(h, key, err)
+	}
 	var err error
 	for range keepAttempts {
 		var msg *jetstream.RawStreamMsg
@@ -110,16 +143,21 @@ func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, 
 			return "", err
 		}
 		live := msg != nil && changeOf(msg.Header) == backend.ChangePut
-		if expect != nil && (!live || msg.Sequence != *expect) {
-			return "", conflict(h.name, key, nil)
+		if expect != nil {
+			if !live || msg.Sequence != *expect {
+				return "", changedSince(h.name, key, msg, nil)
+			}
+			if bytes.Equal(msg.Data, value) {
+				return revisionOf(msg.Sequence, nil), nil
+			}
 		}
 		var seq uint64
 		var ttl time.Duration
 		if msg != nil {
 			seq = msg.Sequence
 		}
-		if live {
-			ttl = remainingTTL(msg, time.Now())
+		if live && cfg.AllowMsgTTL {
+			ttl = timeLeft(msg, cfg.MaxAge, time.Now())
 		}
 		var rev uint64
 		rev, err = s.publish(ctx, h, key, value, ttl, &seq)
@@ -130,23 +168,47 @@ func (s *Store) putKeepingTTL(ctx context.Context, h *bucketHandle, key string, 
 	return "", s.writeError(h, key, err)
 }
 
-// remainingTTL is what is left of a message's per-key TTL at now, in whole
-// seconds rounded up; 0 when it has none, neverTTL when it never expires.
-func remainingTTL(msg *jetstream.RawStreamMsg, now time.Time) time.Duration {
-	ttl, never, ok := keyTTL(msg.Header)
-	switch {
-	case never:
+// timeLeft is the per-key TTL that keeps a message's expiry instant: what
+// is left at now of its own TTL or, without one, of the bucket's (maxAge),
+// in whole seconds rounded up; 0 when it never expires, neverTTL when its
+// own TTL says never.
+func timeLeft(msg *jetstream.RawStreamMsg, maxAge time.Duration, now time.Time) time.Duration {
+	if _, never, _ := keyTTL(msg.Header); never {
 		return neverTTL
-	case !ok:
+	}
+	at := expiresAt(msg.Header, msg.Time, maxAge)
+	if at.IsZero() {
 		return 0
 	}
-	return wholeSeconds(msg.Time.Add(ttl).Sub(now))
+	return wholeSeconds(at.Sub(now))
+}
+
+// checkKeyTTL refuses a per-key TTL the server would not apply as asked,
+// so that kvdeck never reports a TTL the key does not have: one longer
+// than the bucket's TTL (which removes the message first), and one shorter
+// than the bucket's marker TTL (the server raises it to the marker TTL,
+// except in a bucket keeping one revision per key).
+func checkKeyTTL(bucket string, cfg jetstream.StreamConfig, ttl time.Duration) error {
+	if cfg.MaxAge > 0 && ttl > cfg.MaxAge {
+		return backend.Invalid("ttl", "%s is longer than the TTL of bucket %s (%s), which removes every value that long after it was written; use at most %s",
+			ttl, bucket, cfg.MaxAge, cfg.MaxAge)
+	}
+	marker := cfg.SubjectDeleteMarkerTTL
+	if marker > 0 && cfg.MaxMsgsPerSubject != 1 && int64(ttl/time.Second) < int64(marker.Seconds()) {
+		return backend.Invalid("ttl", "%s is shorter than the marker TTL of bucket %s (%s), and NATS raises shorter key TTLs to it; use at least %s, or lower the bucket's marker TTL",
+			ttl, bucket, marker, marker)
+	}
+	return nil
 }
 
 // Expire sets a key's TTL to ttl from now by writing its current value
 // again with the new TTL, against the revision it read (a change in between
-// is ErrConflict). ttl 0 writes it without a per-key TTL; the bucket's TTL,
-// if any, still applies. A refresh is the same call again.
+// is ErrConflict, and the other client's value stays). A TTL the server
+// would not apply as asked is ErrInvalid naming the bucket's limit (see
+// checkKeyTTL). ttl 0 removes the key's expiry: in a bucket with a TTL that
+// is a per-key TTL of "never", the only one that outlives the bucket's; in
+// a bucket with a TTL but no per-key TTLs it is ErrInvalid, as every key
+// there expires. A refresh is the same call again.
 func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duration) error {
 	if err := s.Writable(); err != nil {
 		return err
@@ -157,12 +219,22 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 	if ttl < 0 {
 		return backend.Invalid("ttl", "%s is negative", ttl)
 	}
-	h, cfg, err := s.bucketAndConfig(ctx, bucket)
+	h, err := s.writable(ctx, bucket)
 	if err != nil {
 		return err
 	}
-	if ttl > 0 && !cfg.AllowMsgTTL {
-		return perKeyTTLOff(bucket)
+	cfg, err := s.freshConfig(ctx, h)
+	if err != nil {
+		return err
+	}
+	if ttl > 0 {
+		if !cfg.AllowMsgTTL {
+			return perKeyTTLOff(bucket)
+		}
+		ttl = wholeSeconds(ttl)
+		if err := checkKeyTTL(bucket, cfg, ttl); err != nil {
+			return err
+		}
 	}
 	msg, err := s.lastMessage(ctx, h, key)
 	if err != nil {
@@ -172,11 +244,15 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 		return keyNotFound(bucket, key, nil)
 	}
 	if ttl == 0 {
-		if _, _, has := keyTTL(msg.Header); !has {
-			return nil // nothing to remove
+		_, never, has := keyTTL(msg.Header)
+		switch {
+		case cfg.MaxAge > 0 && !cfg.AllowMsgTTL:
+			return backend.Invalid("ttl", "every key in bucket %s expires %s after it was written (the bucket's TTL); enable per-key TTLs to keep a key longer", bucket, cfg.MaxAge)
+		case cfg.MaxAge > 0 && never, cfg.MaxAge == 0 && !has:
+			return nil // it never expires already
+		case cfg.MaxAge > 0:
+			ttl = neverTTL
 		}
-	} else {
-		ttl = wholeSeconds(ttl)
 	}
 	seq := msg.Sequence
 	_, err = s.publish(ctx, h, key, msg.Data, ttl, &seq)
@@ -187,7 +263,7 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 // never) and, with expect, only if the key's latest revision is expect
 // (0: the key has no message).
 func (s *Store) publish(ctx context.Context, h *bucketHandle, key string, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
-	m := natsgo.NewMsg(s.writeSubject(ctx, h) + key)
+	m := natsgo.NewMsg(s.writeSubject(h) + key)
 	m.Data = value
 	switch {
 	case ttl == neverTTL:
@@ -206,10 +282,10 @@ func (s *Store) publish(ctx context.Context, h *bucketHandle, key string, value 
 	return ack.Sequence, nil
 }
 
-// writeSubject is the subject prefix writes go to: the bucket's, or the
-// origin's for a mirror, behind the JetStream domain or API prefix as
-// nats.go's KeyValue does.
-func (s *Store) writeSubject(ctx context.Context, h *bucketHandle) string {
+// writeSubject is the subject prefix writes go to, behind the JetStream
+// domain or API prefix as nats.go's KeyValue does. Mirrors are never
+// written (see mirrorReason).
+func (s *Store) writeSubject(h *bucketHandle) string {
 	var b strings.Builder
 	switch {
 	case s.opts.JSDomain != "":
@@ -217,16 +293,7 @@ func (s *Store) writeSubject(ctx context.Context, h *bucketHandle) string {
 	case s.opts.JSAPIPrefix != "":
 		b.WriteString(strings.TrimSuffix(s.opts.JSAPIPrefix, ".") + ".")
 	}
-	cfg, err := s.config(ctx, h)
-	if err == nil && cfg.Mirror != nil {
-		origin := strings.TrimPrefix(cfg.Mirror.Name, "KV_")
-		if ext := cfg.Mirror.External; ext != nil && ext.APIPrefix != "" {
-			return ext.APIPrefix + ".$KV." + origin + "."
-		}
-		b.WriteString("$KV." + origin + ".")
-		return b.String()
-	}
-	b.WriteString(h.prefix)
+	b.WriteString("$KV." + h.name + ".")
 	return b.String()
 }
 
@@ -278,6 +345,34 @@ func isTTLDisabled(err error) bool {
 
 func conflict(bucket, key string, cause error) error {
 	return &storeError{msg: fmt.Sprintf("key %q in bucket %q changed since it was read", key, bucket), kind: backend.ErrConflict, cause: cause}
+}
+
+// changedSince is the conflict of a write conditional on a revision the
+// key no longer holds, saying what it holds now (msg, its latest message).
+func changedSince(bucket, key string, msg *jetstream.RawStreamMsg, cause error) error {
+	var now string
+	switch {
+	case msg == nil:
+		now = "it no longer exists"
+	case changeOf(msg.Header) != backend.ChangePut:
+		now = fmt.Sprintf("it was %s at revision %d", opVerb(changeOf(msg.Header)), msg.Sequence)
+	default:
+		now = fmt.Sprintf("it now holds revision %d (%d bytes, written %s)", msg.Sequence, len(msg.Data), msg.Time.Local().Format(time.DateTime))
+	}
+	return &storeError{msg: fmt.Sprintf("key %q in bucket %q changed since it was read: %s", key, bucket, now), kind: backend.ErrConflict, cause: cause}
+}
+
+// opVerb says what a marker did to its key.
+func opVerb(op backend.ChangeOp) string {
+	switch op {
+	case backend.ChangeDelete:
+		return "deleted"
+	case backend.ChangePurge:
+		return "purged"
+	case backend.ChangeExpire:
+		return "expired"
+	}
+	return "written"
 }
 
 func keyExists(bucket, key string, cause error) error {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ var (
 	_ backend.Watcher      = (*Store)(nil)
 	_ backend.Connectivity = (*Store)(nil)
 	_ backend.BulkLoader   = (*Store)(nil)
+	_ backend.Restorer     = (*Store)(nil)
 )
 
 // Info describes the connection; the address never shows a secret.
@@ -75,8 +77,13 @@ type bucketHandle struct {
 	name   string
 	kv     jetstream.KeyValue
 	stream jetstream.Stream
-	// prefix is the subject prefix of the bucket's keys, "$KV.<bucket>.".
+	// prefix is the subject prefix of the bucket's keys as stored in its
+	// stream: "$KV.<bucket>.", or the origin's for a mirror, whose stream
+	// keeps the subjects of the messages it copies.
 	prefix string
+	// readOnly says why the bucket refuses writes ("" = writable): a
+	// mirror, which only its origin changes.
+	readOnly string
 
 	mu      sync.Mutex
 	cfg     jetstream.StreamConfig
@@ -103,13 +110,15 @@ func (s *Store) bucket(ctx context.Context, name string) (*bucketHandle, error) 
 	if err != nil {
 		return nil, s.bucketError(name, err)
 	}
+	cfg := stream.CachedInfo().Config
 	h = &bucketHandle{
-		name:    name,
-		kv:      kv,
-		stream:  stream,
-		prefix:  "$KV." + name + ".",
-		cfg:     stream.CachedInfo().Config,
-		fetched: time.Now(),
+		name:     name,
+		kv:       kv,
+		stream:   stream,
+		prefix:   keyPrefix(cfg),
+		readOnly: mirrorReason(cfg),
+		cfg:      cfg,
+		fetched:  time.Now(),
 	}
 	s.mu.Lock()
 	if cached := s.buckets[name]; cached != nil {
@@ -155,9 +164,20 @@ func (s *Store) bucketAndConfig(ctx context.Context, name string) (*bucketHandle
 // config returns the bucket's stream configuration, refreshed when the
 // cached copy is old.
 func (s *Store) config(ctx context.Context, h *bucketHandle) (jetstream.StreamConfig, error) {
+	return s.configWithin(ctx, h, configTTL)
+}
+
+// freshConfig reads the bucket's stream configuration from the server.
+// Calls that set a TTL use it: the TTL rules they check (the bucket's TTL,
+// its marker TTL) must be the server's now, not as cached.
+func (s *Store) freshConfig(ctx context.Context, h *bucketHandle) (jetstream.StreamConfig, error) {
+	return s.configWithin(ctx, h, 0)
+}
+
+func (s *Store) configWithin(ctx context.Context, h *bucketHandle, maxAge time.Duration) (jetstream.StreamConfig, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if time.Since(h.fetched) < configTTL {
+	if maxAge > 0 && time.Since(h.fetched) < maxAge {
 		return h.cfg, nil
 	}
 	info, err := h.stream.Info(ctx)
@@ -168,4 +188,54 @@ func (s *Store) config(ctx context.Context, h *bucketHandle) (jetstream.StreamCo
 	return h.cfg, nil
 }
 
+// writable opens a bucket for a write: ErrReadOnly for a mirror, with the
+// reason.
+func (s *Store) writable(ctx context.Context, name string) (*bucketHandle, error) {
+	h, err := s.bucket(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if h.readOnly != "" {
+		return nil, readOnlyBucket(name, h.readOnly)
+	}
+	return h, nil
+}
+
+func readOnlyBucket(name, reason string) error {
+	return &storeError{msg: fmt.Sprintf("bucket %s is read-only: %s", name, reason), kind: backend.ErrReadOnly}
+}
+
 func streamName(bucket string) string { return "KV_" + bucket }
+
+// keyPrefix is the subject prefix of the keys stored in a KV stream. A
+// mirror keeps the subjects of its origin ("$KV.<origin>."), unless a
+// subject transform of the mirror maps them elsewhere.
+func keyPrefix(cfg jetstream.StreamConfig) string {
+	m := cfg.Mirror
+	if m == nil {
+		return "$KV." + strings.TrimPrefix(cfg.Name, "KV_") + "."
+	}
+	origin := "$KV." + strings.TrimPrefix(m.Name, "KV_") + "."
+	for _, tr := range m.SubjectTransforms {
+		if tr.Source == origin+">" && strings.HasSuffix(tr.Destination, ".>") {
+			return strings.TrimSuffix(tr.Destination, ">")
+		}
+	}
+	return origin
+}
+
+// mirrorReason is why a mirror bucket refuses writes, "" for a bucket that
+// is not a mirror. kvdeck never writes through a mirror to its origin (as
+// nats.go's KeyValue does): the revisions the user saw are the mirror's,
+// not the origin's, so no write could be conditional on them.
+func mirrorReason(cfg jetstream.StreamConfig) string {
+	m := cfg.Mirror
+	if m == nil {
+		return ""
+	}
+	origin := strings.TrimPrefix(m.Name, "KV_")
+	if ext := m.External; ext != nil && ext.APIPrefix != "" {
+		return fmt.Sprintf("mirror of %s (via %s): edit the origin bucket", origin, ext.APIPrefix)
+	}
+	return fmt.Sprintf("mirror of %s: edit the origin bucket", origin)
+}

@@ -11,10 +11,13 @@ import (
 
 // conformanceHarness runs the suite against a fresh in-process server per
 // environment, in a bucket with per-key TTLs and a history of 5.
+// Other is nats.go's KeyValue on the server New started last.
 func conformanceHarness() storetest.Harness {
+	var url string
 	return storetest.Harness{
 		New: func(t *testing.T) (func(readOnly bool) backend.Store, string) {
 			srv := natstest.Start(t)
+			url = srv.URL()
 			setup := openURL(t, srv.URL(), false)
 			bucket := newBucket(t, setup)
 			setup.Close()
@@ -26,6 +29,9 @@ func conformanceHarness() storetest.Harness {
 		PrefixPattern:  func(prefix string) string { return prefix + ">" },
 		RestrictedKeys: true,
 		TTLGranularity: time.Second,
+		Other: func(t *testing.T, bucket string) storetest.Other {
+			return newOther(t, url, bucket)
+		},
 	}
 }
 

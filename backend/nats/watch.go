@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,10 @@ const watchRetryWait = time.Second
 // Watch streams the changes to keys matching pattern made after it
 // started: puts, deletes, purges, and expiries (the marker the server
 // leaves when a per-key or bucket TTL removes a key's last revision).
+// Expiries that leave no marker (an older revision becomes the key's value
+// again, or the bucket leaves no markers) are reported too, by following
+// the expiry instants of the keys' latest revisions (see expiryTracker):
+// a put of the older revision now current, or an expiry.
 //
 // It reads the bucket through an ordered consumer, headers only. The
 // consumer starts right after the stream's last message and always resumes
@@ -40,8 +45,33 @@ func (s *Store) Watch(ctx context.Context, bucket, pattern string, emit func(bac
 	var next atomic.Uint64
 	next.Store(info.State.LastSeq + 1)
 
+	// emit is called from the consumer and from the expiry tracker: one at
+	// a time, and never after Watch returned.
+	var emitMu sync.Mutex
+	ended := false
+	serial := func(c backend.Change) {
+		emitMu.Lock()
+		defer emitMu.Unlock()
+		if !ended {
+			emit(c)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		emitMu.Lock()
+		ended = true
+		emitMu.Unlock()
+	}()
+	var tracker *expiryTracker
+	if cfg := info.Config; needsExpiryTracking(cfg.MaxAge, cfg.AllowMsgTTL, cfg.SubjectDeleteMarkerTTL, cfg.MaxMsgsPerSubject) {
+		tracker = newExpiryTracker(s, h, cfg.MaxAge, serial)
+		go tracker.run(ctx)
+		go tracker.seed(ctx, filter)
+	}
+
 	for {
-		err := s.watchFrom(ctx, h, h.prefix+filter, &next, emit)
+		err := s.watchFrom(ctx, h, h.prefix+filter, &next, serial, tracker)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -58,7 +88,7 @@ func (s *Store) Watch(ctx context.Context, bucket, pattern string, emit func(bac
 
 // watchFrom runs one ordered consumer from sequence next until ctx ends,
 // the consumer stops, or the stream is gone.
-func (s *Store) watchFrom(ctx context.Context, h *bucketHandle, subject string, next *atomic.Uint64, emit func(backend.Change)) error {
+func (s *Store) watchFrom(ctx context.Context, h *bucketHandle, subject string, next *atomic.Uint64, emit func(backend.Change), tracker *expiryTracker) error {
 	cons, err := s.js.OrderedConsumer(ctx, streamName(h.name), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subject},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
@@ -75,8 +105,12 @@ func (s *Store) watchFrom(ctx context.Context, h *bucketHandle, subject string, 
 			return
 		}
 		next.Store(meta.Sequence.Stream + 1)
+		key := strings.TrimPrefix(m.Subject(), h.prefix)
+		if tracker != nil {
+			tracker.observe(key, meta.Sequence.Stream, m.Headers(), meta.Timestamp)
+		}
 		emit(backend.Change{
-			Key:      strings.TrimPrefix(m.Subject(), h.prefix),
+			Key:      key,
 			Op:       changeOf(m.Headers()),
 			Revision: meta.Sequence.Stream,
 			Time:     meta.Timestamp,
