@@ -37,7 +37,7 @@ func TestDemoFindFixExpireDeleteUndo(t *testing.T) {
 	s.WaitFor("deleted tenant-17:order:004217", 5*time.Second)
 	s.WaitFor("0 of 99999 keys", 5*time.Second)
 	s.Send("u")
-	s.WaitFor("undid deleted tenant-17:order:004217", 5*time.Second)
+	s.WaitFor("undid delete of tenant-17:order:004217", 5*time.Second)
 	s.WaitFor("1 of 100000 keys", 5*time.Second)
 	s.Send("Escape")                   // value pane back to keys
 	time.Sleep(300 * time.Millisecond) // two quick escapes read as alt+esc

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"github.com/kvdeck/kvdeck/backend"
 	"os"
 	"testing"
 	"time"
@@ -147,4 +148,69 @@ func (o rawOther) Delete(t *testing.T, key string) {
 	rawUpdate(t, o.path, func(tx *bolt.Tx) error {
 		return rawBucket(tx, o.bucket).Delete([]byte(key))
 	})
+}
+
+var _ storetest.BucketOther = rawOther{}
+
+// CreateBucket creates the bucket with raw bbolt, as the owning program
+// would; a description is kvdeck's own metadata, which only kvdeck knows
+// how to write, so a second kvdeck process (its own Store on the file)
+// stands in for it there.
+func (o rawOther) CreateBucket(t *testing.T, name, description string) {
+	t.Helper()
+	rawUpdate(t, o.path, func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket([]byte(name))
+		return err
+	})
+	if description != "" {
+		o.SetBucketDescription(t, name, description)
+	}
+}
+
+func (o rawOther) SetBucketDescription(t *testing.T, name, description string) {
+	t.Helper()
+	s, err := Open(o.path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg, ok := bucketConfigOf(t, s, name)
+	if !ok {
+		t.Fatalf("the other kvdeck does not see bucket %q", name)
+	}
+	next := cfg
+	next.Description = description
+	if err := s.UpdateBucket(t.Context(), cfg, next); err != nil {
+		t.Fatalf("the other kvdeck's UpdateBucket(%s): %v", name, err)
+	}
+}
+
+func (o rawOther) BucketDescription(t *testing.T, name string) (string, bool) {
+	t.Helper()
+	s, err := Open(o.path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg, ok := bucketConfigOf(t, s, name)
+	return cfg.Description, ok
+}
+
+func (o rawOther) DeleteBucket(t *testing.T, name string) {
+	t.Helper()
+	rawUpdate(t, o.path, func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(name)) })
+}
+
+func bucketConfigOf(t *testing.T, s *Store, name string) (backend.BucketConfig, bool) {
+	t.Helper()
+	bs, err := s.Buckets(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if b.Name == name && b.Config != nil {
+			return *b.Config, true
+		}
+	}
+	return backend.BucketConfig{}, false
 }

@@ -24,6 +24,10 @@ func TestClusterSurvivesLosingTheStreamLeader(t *testing.T) {
 	if got := readBucket(t, s, "replicated").Config.Replicas; got != 3 {
 		t.Fatalf("replicas = %d", got)
 	}
+	// A stream with three replicas answers writes once it has a leader.
+	if _, err := c.WaitStreamLeader("KV_replicated", electionWait); err != nil {
+		t.Fatal(err)
+	}
 	var want []string
 	for i := range 20 {
 		key := fmt.Sprintf("k.%02d", i)

@@ -134,3 +134,48 @@ func newServer(t *testing.T) string {
 	t.Helper()
 	return natstest.Start(t).URL()
 }
+
+var _ storetest.BucketOther = (*otherKV)(nil)
+
+// CreateBucket creates a bucket with nats.go, as natscli's kv add does.
+func (o *otherKV) CreateBucket(t *testing.T, name, description string) {
+	t.Helper()
+	_, err := o.js.CreateKeyValue(testContext(t), jetstream.KeyValueConfig{Bucket: name, Description: description, History: 5, LimitMarkerTTL: time.Second})
+	if err != nil {
+		t.Fatalf("nats.go CreateKeyValue(%s): %v", name, err)
+	}
+}
+
+// SetBucketDescription edits the bucket's stream, as natscli's kv edit does.
+func (o *otherKV) SetBucketDescription(t *testing.T, name, description string) {
+	t.Helper()
+	ctx := testContext(t)
+	st, err := o.js.Stream(ctx, "KV_"+name)
+	if err != nil {
+		t.Fatalf("nats.go Stream(KV_%s): %v", name, err)
+	}
+	cfg := st.CachedInfo().Config
+	cfg.Description = description
+	if _, err := o.js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatalf("nats.go UpdateStream(KV_%s): %v", name, err)
+	}
+}
+
+func (o *otherKV) BucketDescription(t *testing.T, name string) (string, bool) {
+	t.Helper()
+	st, err := o.js.Stream(testContext(t), "KV_"+name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return "", false
+	}
+	if err != nil {
+		t.Fatalf("nats.go Stream(KV_%s): %v", name, err)
+	}
+	return st.CachedInfo().Config.Description, true
+}
+
+func (o *otherKV) DeleteBucket(t *testing.T, name string) {
+	t.Helper()
+	if err := o.js.DeleteKeyValue(testContext(t), name); err != nil {
+		t.Fatalf("nats.go DeleteKeyValue(%s): %v", name, err)
+	}
+}

@@ -38,3 +38,10 @@ func conformanceHarness() storetest.Harness {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, conformanceHarness())
 }
+
+// TestRandom runs a short random sequence (a fixed seed, printed on
+// failure); KVDECK_RANDOM_OPS and KVDECK_RANDOM_SEED make it the long run or
+// another one.
+func TestRandom(t *testing.T) {
+	storetest.RunRandom(t, conformanceHarness(), storetest.RandomOps(1000), storetest.RandomSeed())
+}

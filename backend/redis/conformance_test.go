@@ -38,9 +38,9 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, conformanceHarness(srv))
 }
 
-// TestRandom runs a short random sequence every time (a new seed each run,
-// printed on failure); KVDECK_RANDOM_OPS and KVDECK_RANDOM_SEED make it the
-// long run or reproduce one.
+// TestRandom runs a short random sequence (a fixed seed, printed on
+// failure); KVDECK_RANDOM_OPS and KVDECK_RANDOM_SEED make it the long run or
+// another one.
 func TestRandom(t *testing.T) {
 	srv := redistest.Start(t)
 	storetest.RunRandom(t, conformanceHarness(srv), storetest.RandomOps(1000), storetest.RandomSeed())
