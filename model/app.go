@@ -5,6 +5,8 @@ package model
 
 import (
 	"errors"
+	"fmt"
+	"github.com/kvdeck/kvdeck/ui/format"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -280,6 +282,12 @@ func (a *App) writable() bool {
 	if a.info.ReadOnly {
 		a.status.fail(a, backend.ErrReadOnly)
 		return false
+	}
+	for _, b := range a.buckets.list {
+		if b.Name == a.keys.bucket && b.ReadOnly != "" {
+			a.status.fail(a, fmt.Errorf("bucket %s is read-only: %s: %w", format.Escape(b.Name), b.ReadOnly, backend.ErrReadOnly))
+			return false
+		}
 	}
 	return true
 }

@@ -42,8 +42,10 @@ func describeError(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		msg = "the store did not answer in time: " + err.Error()
-	case errors.Is(err, backend.ErrReadOnly):
+	case err == backend.ErrReadOnly:
 		msg = "read-only: kvdeck was started with --read-only, nothing can be changed"
+	case errors.Is(err, backend.ErrReadOnly):
+		msg = err.Error() // a read-only bucket says why (a NATS mirror)
 	case errors.Is(err, backend.ErrConflict):
 		// The store says which conflict: changed since read, already
 		// exists, re-created since...

@@ -1,0 +1,112 @@
+package model_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/nats"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/kvdeck/kvdeck/model"
+)
+
+// openNATS starts a server and opens kvdeck's store and nats.go (the second
+// client) on it.
+func openNATS(t *testing.T) (*nats.Store, jetstream.JetStream) {
+	t.Helper()
+	srv := natstest.Start(t)
+	o, err := nats.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	nc, err := natsgo.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, js
+}
+
+// Defect 11: in a bucket with a bucket-wide TTL an edit restarted the
+// key's TTL while the editor said it was kept.
+func TestEditorSaysASaveRestartsABucketWideTTL(t *testing.T) {
+	s, js := openNATS(t)
+	ctx := context.Background()
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "sessions", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "s1", []byte("token")); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "sessions"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter")
+	mustSee(t, app, "token")
+	app.Keys("i")
+	mustSee(t, app, "saving restarts this key's TTL")
+	mustNotSee(t, app, "the key's TTL is kept")
+}
+
+// Defect 11: a per-key TTL under the server's minimum (the bucket's marker
+// TTL) said "set to 5m" when the server applied 1h.
+func TestATTLTheServerWouldRaiseIsRefusedNamingTheLimit(t *testing.T) {
+	s, _ := openNATS(t)
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, backend.BucketConfig{Name: "leases", History: 5, KeyTTL: true, MarkerTTL: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "leases", "l1", []byte("node-1"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "leases"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter", "t")
+	app.Type("5m")
+	app.Keys("enter")
+	mustSee(t, app, "marker TTL")
+	mustNotSee(t, app, "set to 5m")
+	e, err := s.Get(ctx, "leases", "l1", backend.GetOptions{})
+	if err != nil || !e.ExpiresAt.IsZero() {
+		t.Fatalf("the refused TTL changed the key: %v, expires %v", err, e.ExpiresAt)
+	}
+}
+
+// Defect 13: a NATS mirror bucket was missing from the list.
+func TestAMirrorBucketIsListedReadableAndReadOnly(t *testing.T) {
+	s, js := openNATS(t)
+	ctx := context.Background()
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "origin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Put(ctx, "k", []byte("from origin")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "copy", Mirror: &jetstream.StreamSource{Name: "origin"}}); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "copy"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter")
+	mustSee(t, app, "from origin")
+	app.Keys("d")
+	mustSee(t, app, "mirror of origin")
+	mustNotSee(t, app, "Delete k")
+	if v, err := kv.Get(ctx, "k"); err != nil || string(v.Value()) != "from origin" {
+		t.Fatalf("origin's k: %v", err)
+	}
+}
