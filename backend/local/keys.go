@@ -23,6 +23,16 @@ const scanPerTx = 20_000
 // its own short transaction. A pattern's literal prefix is sought with the
 // cursor, so a prefix search does not walk the bucket.
 func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
+	if q.Type != backend.KindUnknown && q.Type != backend.KindString {
+		// Every value here is a string: a filter on another type lists
+		// nothing (once the bucket is known to exist).
+		return s.view(func(tx *bolt.Tx) error {
+			if userBucket(tx, bucket) == nil {
+				return bucketNotFound(bucket)
+			}
+			return nil
+		})
+	}
 	size := q.BatchSize
 	if size <= 0 {
 		size = defaultBatch

@@ -48,6 +48,9 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	if err != nil {
 		return err
 	}
+	if q.Type != backend.KindUnknown && q.Type != backend.KindString {
+		return nil // every KV value is a string: a filter on another type lists nothing
+	}
 	batchSize := q.BatchSize
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize

@@ -21,7 +21,8 @@ import (
 // score), 10 '1' to push at the front, 11 the keep limit, 12 a tombstone
 // no list holds (list removal), 13.. stream fields.
 //
-// The reply is {status, kept, payload, expires-at ms, version, id}: status
+// The reply is {status, kept, payload, expires-at ms, version, id, size
+// before}: status
 // 'ok' or 'unchanged'; kept '1' with the DUMP payload of the key before the
 // write and its absolute expiry when the write has no exact element
 // inverse, 'unkept' when that key was too large to copy, '0' otherwise; the
@@ -71,7 +72,7 @@ if op == 'set' then
   local same = newV == oldV
   if kind == 'hash' then same = same and newF == oldF end
   if kind == 'zset' then same = same and score(newS) == score(oldS) end
-  if same then return {'unchanged', '0', '', 0, '', ''} end
+  if same then return {'unchanged', '0', '', 0, '', '', n} end
 end
 local renamed = (kind == 'hash' and newF ~= oldF) or ((kind == 'set' or kind == 'zset') and newV ~= oldV)
 if op == 'add' or (op == 'set' and renamed) then
@@ -131,7 +132,7 @@ elseif kind == 'stream' then
 end
 local version = ''
 if kept == '1' then version = keyVersion(key, limit) end
-return {'ok', kept, payload, expires, version, id}
+return {'ok', kept, payload, expires, version, id, n}
 `)
 
 // elementOp is one call of elementScript.
@@ -177,7 +178,7 @@ func (s *Store) runElementScript(ctx context.Context, bucket, key string, o elem
 		}
 		return w, s.cmdErr(err, key)
 	}
-	if len(res) != 6 {
+	if len(res) != 7 {
 		return w, fmt.Errorf("element write on %q: unexpected reply %v", key, res)
 	}
 	kept, _ := res[1].(string)
@@ -187,7 +188,8 @@ func (s *Store) runElementScript(ctx context.Context, bucket, key string, o elem
 	case "1":
 		payload, _ := res[2].(string)
 		expires, _ := res[3].(int64)
-		w.Before = &backend.Snapshot{Key: key, Kind: o.kind, Payload: []byte(payload)}
+		size, _ := res[6].(int64)
+		w.Before = &backend.Snapshot{Key: key, Kind: o.kind, Payload: []byte(payload), Size: size}
 		if expires > 0 {
 			w.Before.ExpiresAt = time.UnixMilli(expires)
 		}

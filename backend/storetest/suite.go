@@ -116,11 +116,55 @@ func testListing(t *testing.T, h Harness) {
 	if !equal(got, users) {
 		t.Fatalf("pattern %q listed %d keys, want %d", h.PrefixPattern("user."), len(got), len(users))
 	}
+	// A type filter: every key here is a string, so a filter on strings
+	// lists them all and one on another type lists only keys of that type
+	// (none, on a store without collections).
+	if got := listQuery(t, s, bucket, backend.Query{Type: backend.KindString}); !equal(got, all) {
+		t.Fatalf("a filter on strings listed %d keys, want %d", len(got), len(all))
+	}
+	if c, ok := s.(backend.Collections); ok {
+		for _, k := range []struct {
+			kind backend.Kind
+			el   backend.Element
+		}{{backend.KindHash, backend.Element{Field: "f", Value: []byte("v")}}, {backend.KindList, backend.Element{Value: []byte("v")}},
+			{backend.KindSet, backend.Element{Value: []byte("v")}}, {backend.KindZSet, backend.Element{Value: []byte("v"), Score: 1}},
+			{backend.KindStream, backend.Element{Fields: []backend.Field{{Name: "f", Value: "v"}}}}} {
+			if _, err := c.CreateKey(ctxT(t), bucket, "typed."+k.kind.String(), k.kind, k.el, 0); err != nil {
+				t.Fatalf("CreateKey(%s): %v", k.kind, err)
+			}
+		}
+	}
+	for _, kind := range []backend.Kind{backend.KindHash, backend.KindList, backend.KindSet, backend.KindZSet, backend.KindStream} {
+		var want []string
+		if _, ok := s.(backend.Collections); ok {
+			want = []string{"typed." + kind.String()}
+		}
+		if got := listQuery(t, s, bucket, backend.Query{Type: kind}); !equal(got, want) {
+			t.Fatalf("a filter on %s listed %v, want %v", kind, got, want)
+		}
+	}
 	boom := errors.New("consumer gave up")
 	err := s.Keys(ctxT(t), bucket, backend.Query{}, func([]backend.KeyInfo) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("an error returned by emit came back as %v", err)
 	}
+}
+
+// listQuery lists every key q selects, sorted.
+func listQuery(t *testing.T, s backend.Store, bucket string, q backend.Query) []string {
+	t.Helper()
+	var out []string
+	err := s.Keys(ctxT(t), bucket, q, func(b []backend.KeyInfo) error {
+		for _, k := range b {
+			out = append(out, k.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Keys(%+v): %v", q, err)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func equal(a, b []string) bool {
