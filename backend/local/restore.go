@@ -16,15 +16,7 @@ const maxSnapshotBytes = 16 << 20
 // Snapshot reads a key whole with its absolute expiry, for undo.
 func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snapshot, error) {
 	var snap backend.Snapshot
-	now := s.now()
-	err := s.view(func(tx *bolt.Tx) error {
-		ks, err := keyAt(tx, bucket, []byte(key), now)
-		if err != nil {
-			return err
-		}
-		if !ks.live {
-			return keyNotFound(bucket, key)
-		}
+	err := s.viewKey(bucket, key, func(ks keyState) error {
 		if len(ks.value) > maxSnapshotBytes {
 			return backendErr(backend.ErrUnsupported, "key %q is %d bytes, more than the %d kept for undo", key, len(ks.value), maxSnapshotBytes)
 		}

@@ -19,11 +19,11 @@ func keyNotFound(bucket, key string) error {
 	return backendErr(backend.ErrNotFound, "key %q in bucket %q", key, bucket)
 }
 
-// Get reads one key.
-func (s *Store) Get(ctx context.Context, bucket, key string, opts backend.GetOptions) (backend.Entry, error) {
-	var e backend.Entry
+// viewKey runs fn on a live key in one read transaction; a missing or
+// expired key is ErrNotFound.
+func (s *Store) viewKey(bucket, key string, fn func(ks keyState) error) error {
 	now := s.now()
-	err := s.view(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		ks, err := keyAt(tx, bucket, []byte(key), now)
 		if err != nil {
 			return err
@@ -31,6 +31,14 @@ func (s *Store) Get(ctx context.Context, bucket, key string, opts backend.GetOpt
 		if !ks.live {
 			return keyNotFound(bucket, key)
 		}
+		return fn(ks)
+	})
+}
+
+// Get reads one key.
+func (s *Store) Get(ctx context.Context, bucket, key string, opts backend.GetOptions) (backend.Entry, error) {
+	var e backend.Entry
+	err := s.viewKey(bucket, key, func(ks keyState) error {
 		e = entryOf(ks, opts.Limit())
 		return nil
 	})
@@ -280,15 +288,7 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 // that is the current value only.
 func (s *Store) History(ctx context.Context, bucket, key string) ([]backend.Entry, error) {
 	var out []backend.Entry
-	now := s.now()
-	err := s.view(func(tx *bolt.Tx) error {
-		ks, err := keyAt(tx, bucket, []byte(key), now)
-		if err != nil {
-			return err
-		}
-		if !ks.live {
-			return keyNotFound(bucket, key)
-		}
+	err := s.viewKey(bucket, key, func(ks keyState) error {
 		cur := entryOf(ks, -1)
 		out = []backend.Entry{cur}
 		if ks.m == nil || readConfig(ks.m, bucket).History <= 1 {
