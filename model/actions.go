@@ -275,15 +275,26 @@ func (a *App) openPurge() tea.Cmd {
 	a.dialog = newConfirm("Purge key?", []string{
 		"Purge " + a.st.Danger.Render(format.Escape(name)) + "?",
 		"Delete (d) leaves a marker and keeps the key's history;",
-		"purge removes the key and every kept revision. It cannot be undone.",
+		"purge removes the key and every kept revision.",
+		"u brings back the current value; the older revisions are gone for good.",
 	}, func(a *App) tea.Cmd {
+		s, timeout := a.store, a.opts.Timeout
 		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), a.opts.Timeout)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			err := p.Purge(ctx, bucket, name)
-			msg := writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}, err: err}
-			if err == nil {
-				msg.removed = msg.keys
+			msg := writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}}
+			kept, _, err := snapshotFor(ctx, s, bucket, name)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			if msg.err = p.Purge(ctx, bucket, name); msg.err != nil {
+				return msg
+			}
+			msg.removed = msg.keys
+			if kept != nil {
+				msg.undo = &undoRecord{what: "purge of " + format.Escape(name), bucket: bucket,
+					steps: []undoStep{{key: name, restore: kept, cond: backend.RestoreOptions{IfAbsent: true}}}}
 			}
 			return msg
 		}

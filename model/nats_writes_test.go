@@ -110,3 +110,35 @@ func TestAMirrorBucketIsListedReadableAndReadOnly(t *testing.T) {
 		t.Fatalf("origin's k: %v", err)
 	}
 }
+
+// Purge is destructive too: undo brings the current value back (the kept
+// revisions are gone), and only while nobody re-created the key.
+func TestUndoOfAPurgeBringsTheValueBack(t *testing.T) {
+	s, js := openNATS(t)
+	ctx := context.Background()
+	if err := s.CreateBucket(ctx, backend.BucketConfig{Name: "jobs", History: 5, KeyTTL: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"queued", "running"} {
+		if _, err := s.Put(ctx, "jobs", "j1", []byte(v), backend.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := newApp(t, s, model.Options{Bucket: "jobs"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter")
+	mustSee(t, app, "running")
+	app.Keys("P")
+	mustSee(t, app, "Purge key?")
+	app.Keys("y")
+	mustSee(t, app, "purged j1")
+	app.Keys("u")
+	mustSee(t, app, "undid purge of j1")
+	kv, err := js.KeyValue(ctx, "jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := kv.Get(ctx, "j1"); err != nil || string(e.Value()) != "running" {
+		t.Fatalf("after undo of the purge: %v", err)
+	}
+}
