@@ -2,7 +2,7 @@
 # `make test` installs what the tests need (on Debian) and runs every test.
 GO ?= go
 
-.PHONY: demo test deps build screenshots bench vet
+.PHONY: demo test deps build screenshots bench vet random
 
 build:
 	$(GO) build -o bin/kvdeck .
@@ -31,6 +31,14 @@ test: deps
 
 vet:
 	$(GO) vet ./...
+
+# random is the long randomized run of every store (make test runs 1,000
+# operations each): user operations interleaved with a second client's
+# writes, checked against a model. RANDOM_OPS and RANDOM_SEED change it.
+RANDOM_OPS ?= 100000
+random:
+	KVDECK_RANDOM_OPS=$(RANDOM_OPS) $(if $(RANDOM_SEED),KVDECK_RANDOM_SEED=$(RANDOM_SEED)) \
+		$(GO) test -count=1 -v -timeout 120m -run '^TestRandom$$' ./backend/redis/ ./backend/nats/ ./backend/local/ | grep -E 'RunRandom|^(ok|FAIL|---)' 
 
 screenshots:
 	$(GO) run ./screenshots/gen
