@@ -90,8 +90,7 @@ if structural then
     kept = 'unkept'
   else
     kept, payload = '1', redis.call('DUMP', key)
-    local pttl = redis.call('PTTL', key)
-    if pttl > 0 then expires = nowMs() + pttl end
+    expires = absExpiry(key)
   end
 end
 

@@ -24,9 +24,7 @@ if sizeOf[t] then n = redis.call(sizeOf[t], k) end
 if (t == 'string' and n > tonumber(ARGV[2])) or (t ~= 'string' and n > tonumber(ARGV[1])) then
   return {t, 'toolarge', n}
 end
-local expires = 0
-local pttl = redis.call('PTTL', k)
-if pttl > 0 then expires = nowMs() + pttl end
+local expires = absExpiry(k)
 local shown = ''
 if t == 'string' and n <= tonumber(ARGV[3]) then shown = redis.call('GET', k) end
 return {t, 'ok', n, redis.call('DUMP', k), expires, keyVersion(k, tonumber(ARGV[1])), shown}

@@ -18,9 +18,12 @@ const keepLimit = 50_000
 // computes a CRC over it).
 const keepBytesLimit = 64 << 20
 
-// luaVersion defines keyVersion(key, limit) for the scripts that start with
-// it: the version of a key of any type. A string's version is the SHA-1 of
-// its value (what Get reports, computed in the server). Another type's is
+// luaVersion defines, for the scripts that start with it, keyVersion(key,
+// limit), the version of a key of any type; nowMs(), the server's clock;
+// and absExpiry(key), the key's absolute expiry in ms (0 for none), exact
+// with PEXPIRETIME (Redis 7), else from PTTL and the clock. A string's
+// version is the SHA-1 of its value (what Get reports, computed in the
+// server). Another type's is
 // "dump:" and the SHA-1 of its DUMP payload, which is the same for the same
 // content as long as the collection is not being rehashed (a hash or set
 // in the middle of an incremental rehash may serialize in another order,
@@ -42,6 +45,16 @@ end
 local function nowMs()
   local tm = redis.call('TIME')
   return tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
+end
+local function absExpiry(k)
+  local at = redis.pcall('PEXPIRETIME', k)
+  if type(at) == 'number' then
+    if at > 0 then return at end
+    return 0
+  end
+  local pttl = redis.call('PTTL', k) -- before Redis 7: one clock reading off
+  if pttl > 0 then return nowMs() + pttl end
+  return 0
 end
 `
 
