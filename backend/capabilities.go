@@ -14,6 +14,13 @@ type Describer interface {
 	Describe(ctx context.Context, bucket string, keys []string) ([]KeyInfo, error)
 }
 
+// MemoryReporter reports how much memory a key takes in the store (Redis
+// MEMORY USAGE), on demand: it costs the server a walk of the key. A store
+// or user that may not run it answers ErrUnsupported.
+type MemoryReporter interface {
+	MemoryUsage(ctx context.Context, bucket, key string) (int64, error)
+}
+
 // BucketAdmin creates, edits and deletes buckets.
 type BucketAdmin interface {
 	CreateBucket(ctx context.Context, cfg BucketConfig) error

@@ -70,6 +70,37 @@ type Info struct {
 	// Bucket is the bucket the target itself names (the database of
 	// redis://host/3), which the UI opens unless told another; "" for none.
 	Bucket string
+	// Pattern is the language of Query.Pattern.
+	Pattern PatternSyntax
+	// TypedKeys: keys have types other than string (Redis), so a listing
+	// can be filtered by type (Query.Type).
+	TypedKeys bool
+	// ExpiryUncoversHistory: when a key's latest revision expires, an older
+	// kept revision becomes its value again (NATS), which the TTL dialog
+	// warns about in buckets that keep history.
+	ExpiryUncoversHistory bool
+}
+
+// PatternSyntax is a store's pattern language.
+type PatternSyntax uint8
+
+const (
+	// PatternGlob: * any run, ? one character, [abc] a class (Redis, local).
+	PatternGlob PatternSyntax = iota
+	// PatternSubject: NATS subject wildcards, * one token, > the rest.
+	PatternSubject
+)
+
+// Match reports whether name matches pattern in this language ("" matches
+// everything), for keys that arrive outside a listing (watch, create).
+func (p PatternSyntax) Match(pattern, name string) bool {
+	switch {
+	case pattern == "":
+		return true
+	case p == PatternSubject:
+		return MatchSubject(pattern, name)
+	}
+	return MatchGlob(pattern, name)
 }
 
 // Bucket is one namespace of keys.

@@ -118,7 +118,7 @@ func (a *App) rememberTTL(bucket, key string, ttl time.Duration) {
 // historyWarning tells NATS users what a TTL does to kept revisions.
 func (a *App) historyWarning() string {
 	for _, b := range a.buckets.list {
-		if b.Name == a.keys.bucket && b.Config != nil && b.Config.History > 1 && a.info.Kind == "nats" {
+		if b.Name == a.keys.bucket && b.Config != nil && b.Config.History > 1 && a.info.ExpiryUncoversHistory {
 			return fmt.Sprintf("note: this bucket keeps %d revisions; when this revision expires, NATS removes only it, and an older revision without a TTL becomes the value again", b.Config.History)
 		}
 	}
@@ -243,8 +243,8 @@ func (a *App) openPatternDialog() tea.Cmd {
 }
 
 func (a *App) openTypeFilterDialog() tea.Cmd {
-	if a.info.Kind != "redis" {
-		a.status.info(a, "type filter: only Redis keys have types")
+	if !a.info.TypedKeys {
+		a.status.info(a, "type filter: every key in this store is a string")
 		return nil
 	}
 	a.dialog = newInput("Filter by type", "type> ", a.keys.kind.String(), []string{"string hash list set zset stream json, or empty for all"}, func(a *App, t string) (tea.Cmd, error) {
@@ -315,8 +315,9 @@ func (a *App) openDeleteBucket(name string) tea.Cmd {
 		"Bucket " + a.st.Danger.Render(format.Escape(name)) + " and every key in it will be deleted.",
 		"This cannot be undone.",
 	}, name, func(a *App) tea.Cmd {
+		timeout := a.opts.Timeout
 		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), a.opts.Timeout)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			err := ad.DeleteBucket(ctx, name)
 			if err != nil {
@@ -421,14 +422,8 @@ func (a *App) runCommand(line string) (tea.Cmd, error) {
 	return nil, backend.Invalid("command", "%q is not a command; tab lists them", verb)
 }
 
-// matchesListing tells whether a key created elsewhere belongs to the
+// matchesPattern tells whether a key created elsewhere belongs to the
 // running listing's pattern, in the store's own pattern language.
-func (k *keysPane) matchesPattern(kind, name string) bool {
-	if k.pattern == "" {
-		return true
-	}
-	if kind == "nats" {
-		return backend.MatchSubject(k.pattern, name)
-	}
-	return backend.MatchGlob(k.pattern, name)
+func (k *keysPane) matchesPattern(syntax backend.PatternSyntax, name string) bool {
+	return syntax.Match(k.pattern, name)
 }

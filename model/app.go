@@ -1,6 +1,6 @@
 // Package model is kvdeck's Bubble Tea model tree: the root App (focus,
 // layout, routing), one file per pane and per dialog, the messages, and the
-// commands, which are the only code that calls a store.
+// Cmds that call the store (Update itself does no I/O).
 package model
 
 import (

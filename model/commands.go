@@ -13,13 +13,11 @@ import (
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
-// The commands in this file are the only code that calls a store. Each
-// captures plain values (store, bucket, key, request id) when it is built,
-// runs with a timeout, and answers with one message.
-
-func (a *App) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), a.opts.Timeout)
-}
+// The store calls of the panes and dialogs. Each Cmd captures plain values
+// (store, bucket, key, request id) when it is built, runs with a timeout,
+// and answers with one message. Store calls live in Cmds only: here, in
+// stream.go (listings, watches), valuesearch.go, elements.go, editor.go,
+// history.go and bucketform.go.
 
 func loadBucketsCmd(s backend.Store, req uint64, timeout time.Duration) tea.Cmd {
 	return func() tea.Msg {

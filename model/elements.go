@@ -235,20 +235,15 @@ func (a *App) removeElement() tea.Cmd {
 	return nil
 }
 
-// memoryReporter is the Redis driver's MEMORY USAGE, loaded on demand.
-type memoryReporter interface {
-	MemoryUsage(ctx context.Context, bucket, key string) (int64, error)
-}
-
 func (a *App) memoryUsage() tea.Cmd {
-	m, ok := a.store.(memoryReporter)
+	m, ok := a.store.(backend.MemoryReporter)
 	if !ok || a.value.key == "" {
-		a.status.info(a, "memory usage: only Redis reports it")
+		a.status.info(a, "memory usage: this store does not report it")
 		return nil
 	}
-	bucket, key := a.value.bucket, a.value.key
+	bucket, key, timeout := a.value.bucket, a.value.key, a.opts.Timeout
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		n, err := m.MemoryUsage(ctx, bucket, key)
 		if errors.Is(err, backend.ErrUnsupported) {
@@ -257,6 +252,6 @@ func (a *App) memoryUsage() tea.Cmd {
 		if err != nil {
 			return statusMsg{err: err}
 		}
-		return statusMsg{text: fmt.Sprintf("%s uses %s in Redis (MEMORY USAGE)", format.Escape(key), format.HumanBytes(n))}
+		return statusMsg{text: fmt.Sprintf("%s uses %s in the store (MEMORY USAGE)", format.Escape(key), format.HumanBytes(n))}
 	}
 }

@@ -381,7 +381,7 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 		}
 	}
 	for _, name := range msg.added {
-		if k.set.Find(name) < 0 && k.matchesPattern(a.info.Kind, name) {
+		if k.set.Find(name) < 0 && k.matchesPattern(a.info.Pattern, name) {
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: name}})
 			k.rowsAdded(a, first)
@@ -457,7 +457,7 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 	for _, c := range msg.changes {
 		r := rows[c.Key]
 		switch {
-		case c.Op == backend.ChangePut && r < 0 && k.matchesPattern(a.info.Kind, c.Key):
+		case c.Op == backend.ChangePut && r < 0 && k.matchesPattern(a.info.Pattern, c.Key):
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: c.Key}})
 			k.rowsAdded(a, first)

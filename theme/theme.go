@@ -42,7 +42,6 @@ type Styles struct {
 	Dialog        lipgloss.Style
 	DialogTitle   lipgloss.Style
 	Danger        lipgloss.Style
-	Match         lipgloss.Style // matched characters in a filter
 	Help          lipgloss.Style
 	HelpKey       lipgloss.Style
 	HelpDesc      lipgloss.Style
@@ -54,8 +53,8 @@ type Styles struct {
 
 // palette is the handful of colors a theme is made of.
 type palette struct {
-	fg, muted, accent, accent2, border, borderFocus                        color.Color
-	selBg, selFg, dimSelBg, errFg, warnFg, okFg, kindFg, folderFg, matchFg color.Color
+	fg, muted, accent, accent2, border, borderFocus               color.Color
+	selBg, selFg, dimSelBg, errFg, warnFg, okFg, kindFg, folderFg color.Color
 }
 
 var darkPalette = palette{
@@ -63,7 +62,7 @@ var darkPalette = palette{
 	accent2: lipgloss.Color("#cba6f7"), border: lipgloss.Color("#45475a"), borderFocus: lipgloss.Color("#89b4fa"),
 	selBg: lipgloss.Color("#89b4fa"), selFg: lipgloss.Color("#1e1e2e"), dimSelBg: lipgloss.Color("#45475a"),
 	errFg: lipgloss.Color("#f38ba8"), warnFg: lipgloss.Color("#fab387"), okFg: lipgloss.Color("#a6e3a1"),
-	kindFg: lipgloss.Color("#94e2d5"), folderFg: lipgloss.Color("#f9e2af"), matchFg: lipgloss.Color("#f9e2af"),
+	kindFg: lipgloss.Color("#94e2d5"), folderFg: lipgloss.Color("#f9e2af"),
 }
 
 var lightPalette = palette{
@@ -71,7 +70,7 @@ var lightPalette = palette{
 	accent2: lipgloss.Color("#8839ef"), border: lipgloss.Color("#bcc0cc"), borderFocus: lipgloss.Color("#1e66f5"),
 	selBg: lipgloss.Color("#1e66f5"), selFg: lipgloss.Color("#eff1f5"), dimSelBg: lipgloss.Color("#ccd0da"),
 	errFg: lipgloss.Color("#d20f39"), warnFg: lipgloss.Color("#fe640b"), okFg: lipgloss.Color("#40a02b"),
-	kindFg: lipgloss.Color("#179299"), folderFg: lipgloss.Color("#df8e1d"), matchFg: lipgloss.Color("#df8e1d"),
+	kindFg: lipgloss.Color("#179299"), folderFg: lipgloss.Color("#df8e1d"),
 }
 
 // NoColorRequested reports whether the user asked for no color
@@ -117,7 +116,6 @@ func New(dark, noColor bool) Styles {
 	s.Dialog = lipgloss.NewStyle().Border(border).BorderForeground(p.accent2).Padding(0, 1)
 	s.DialogTitle = fg(p.accent2).Bold(true)
 	s.Danger = fg(p.errFg).Bold(true)
-	s.Match = fg(p.matchFg).Bold(true).Underline(true)
 	s.Help = lipgloss.NewStyle().Border(border).BorderForeground(p.accent).Padding(0, 1)
 	s.HelpKey = fg(p.accent).Bold(true)
 	s.HelpDesc = fg(p.fg)
@@ -139,7 +137,7 @@ func plain() Styles {
 		RowCursorDim: b.Reverse(true), RowMarked: b.Bold(true), Folder: b.Bold(true), Muted: b, Kind: b,
 		TTL: b, TTLSoon: b.Bold(true), MetaLabel: b, MetaValue: b, Status: b, StatusKey: b.Bold(true),
 		StatusError: b.Bold(true), StatusInfo: b, StatusWarn: b.Bold(true), Dialog: b.Border(border).Padding(0, 1),
-		DialogTitle: b.Bold(true), Danger: b.Bold(true), Match: b.Underline(true), Help: b.Border(border).Padding(0, 1),
+		DialogTitle: b.Bold(true), Danger: b.Bold(true), Help: b.Border(border).Padding(0, 1),
 		HelpKey: b.Bold(true), HelpDesc: b, HelpSection: b.Bold(true), DiffAdd: b, DiffDel: b,
 		ReadOnlyBadge: b.Reverse(true).Padding(0, 1),
 	}

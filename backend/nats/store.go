@@ -54,6 +54,10 @@ func (s *Store) Info() backend.Info {
 		ReadOnly:    s.ReadOnly,
 		Delimiter:   ".",
 		PatternHelp: "subject wildcards: * one token, > the rest (orders.*.state, orders.>)",
+		Pattern:     backend.PatternSubject,
+		// An expired revision leaves the older kept ones, which the server
+		// then returns as the value.
+		ExpiryUncoversHistory: true,
 	}
 }
 

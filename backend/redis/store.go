@@ -33,14 +33,15 @@ type Store struct {
 
 // The capabilities the Redis driver offers.
 var (
-	_ backend.Store        = (*Store)(nil)
-	_ backend.Describer    = (*Store)(nil)
-	_ backend.Renamer      = (*Store)(nil)
-	_ backend.Collections  = (*Store)(nil)
-	_ backend.Watcher      = (*Store)(nil)
-	_ backend.Connectivity = (*Store)(nil)
-	_ backend.BulkLoader   = (*Store)(nil)
-	_ backend.Restorer     = (*Store)(nil)
+	_ backend.Store          = (*Store)(nil)
+	_ backend.Describer      = (*Store)(nil)
+	_ backend.Renamer        = (*Store)(nil)
+	_ backend.Collections    = (*Store)(nil)
+	_ backend.Watcher        = (*Store)(nil)
+	_ backend.Connectivity   = (*Store)(nil)
+	_ backend.BulkLoader     = (*Store)(nil)
+	_ backend.Restorer       = (*Store)(nil)
+	_ backend.MemoryReporter = (*Store)(nil)
 )
 
 // clusterBucket is the one bucket of a Cluster.
@@ -176,7 +177,8 @@ func (s *Store) Info() backend.Info {
 		bucket = strconv.Itoa(s.opts.DB)
 	}
 	return backend.Info{Kind: "redis", Address: addr, ReadOnly: s.ReadOnly, Delimiter: ":",
-		PatternHelp: "glob: * any run, ? one char, [abc] a class (SCAN MATCH)", Bucket: bucket}
+		PatternHelp: "glob: * any run, ? one char, [abc] a class (SCAN MATCH)", Bucket: bucket,
+		Pattern: backend.PatternGlob, TypedKeys: true}
 }
 
 // Connected reports whether the last command reached the server.

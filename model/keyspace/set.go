@@ -135,14 +135,6 @@ func (s *Set) Delete(i int) {
 	}
 }
 
-// Undelete brings back a tombstoned row (a delete that was undone).
-func (s *Set) Undelete(i int) {
-	if s.rows[i].flags&flagDeleted != 0 {
-		s.rows[i].flags &^= flagDeleted
-		s.live++
-	}
-}
-
 // Meta is what the list shows about a key besides its name.
 type Meta struct {
 	Known     bool
