@@ -120,6 +120,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
+		a.layout()
+		// Rows a larger window reveals get their type and TTL now, not
+		// when the cursor next moves.
 		return a, a.keys.describeVisible(a)
 	case tea.BackgroundColorMsg:
 		a.st = theme.New(msg.IsDark(), a.opts.NoColor)

@@ -111,7 +111,6 @@ func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (b *bucketsPane) render(a *App, w, h int) string {
-	b.win.Height = h
 	b.win.Clamp(len(b.list))
 	if !b.ready {
 		return a.st.Muted.Render("loading…")

@@ -2,11 +2,13 @@ package model_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -460,5 +462,26 @@ func TestUnchangedStringEditWritesNothing(t *testing.T) {
 	e, err := f.store.Get(f.ctx, "0", "n", backend.GetOptions{})
 	if err != nil || string(e.Value) != "42" {
 		t.Fatalf("%v %q", err, e.Value)
+	}
+}
+
+// Issue 9: growing the terminal left the newly visible Redis rows without
+// type and TTL until the cursor moved.
+func TestGrowingTheWindowDescribesTheRowsItReveals(t *testing.T) {
+	f := startRedis(t)
+	for i := range 60 {
+		f.c.HSet(f.ctx, fmt.Sprintf("h:%02d", i), "f", "v")
+	}
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0"})
+	app.Send(tea.WindowSizeMsg{Width: 120, Height: 20})
+	mustSee(t, app, "60 keys")
+	app.Send(tea.WindowSizeMsg{Width: 120, Height: 70})
+	app.Settle()
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(plain(app), "hash") < 60 && time.Now().Before(deadline) {
+		app.WaitFor("never", 100*time.Millisecond)
+	}
+	if n := strings.Count(plain(app), "hash"); n < 60 {
+		t.Fatalf("after growing the window %d of 60 rows show their type:\n%s", n, plain(app))
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
-// geometry is where each pane sits, computed from the window size; the
-// mouse handler uses the same numbers as View.
+// geometry is where each pane sits, computed from the window size; layout
+// (in Update), View and the mouse handler use the same numbers.
 type geometry struct {
 	top, height           int // panes' first row and height (borders included)
 	bucketsW, keysW, valW int
@@ -27,6 +27,15 @@ func (a *App) geometry() geometry {
 	g.keysW = max(w*2/5, 20)
 	g.valW = max(w-g.bucketsW-g.keysW, 10)
 	return g
+}
+
+// layout sizes the panes' windows from the window size. It runs in Update
+// (on a resize), so that View only reads, and so that a resize can describe
+// the rows it reveals before they are drawn.
+func (a *App) layout() {
+	inner := max(a.geometry().height-2, 1)
+	a.buckets.win.Height = inner
+	a.keys.win.Height = inner
 }
 
 // View draws the header, three panes and the status bar, touching only the
@@ -163,7 +172,6 @@ func (a *App) helpView() string {
 // view draws the visible key rows: name (escaped), then kind and TTL at the
 // right edge when known.
 func (k *keysPane) render(a *App, w, h int) string {
-	k.win.Height = max(h, 1)
 	if k.set == nil {
 		return a.st.Muted.Render("no bucket open")
 	}
