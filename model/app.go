@@ -9,7 +9,6 @@ import (
 	"github.com/kvdeck/kvdeck/ui/format"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -65,6 +64,9 @@ type App struct {
 
 	dialog   dialog
 	showHelp bool
+	// helpTop is the help overlay's scroll position; helpLast the largest
+	// worth scrolling to, measured when a key scrolls it.
+	helpTop, helpLast int
 	// lastClick is for double-click detection.
 	lastClick     time.Time
 	lastClickPane pane
@@ -200,28 +202,11 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return a.keys.filterKey(a, msg)
 	}
 	if a.showHelp {
-		if key.Matches(msg, a.km.Help, a.km.Back, a.km.Quit) {
-			a.showHelp = false
-		}
+		a.helpKey(msg)
 		return nil
 	}
-	switch {
-	case key.Matches(msg, a.km.Quit):
-		a.keys.stopStreams()
-		return tea.Quit
-	case key.Matches(msg, a.km.Help):
-		a.showHelp = true
-		return nil
-	case key.Matches(msg, a.km.NextPane):
-		a.setFocus((a.focus + 1) % 3)
-		return a.followFocus()
-	case key.Matches(msg, a.km.PrevPane):
-		a.setFocus((a.focus + 2) % 3)
-		return a.followFocus()
-	case key.Matches(msg, a.km.Command):
-		return a.openCommandLine()
-	case key.Matches(msg, a.km.Undo):
-		return a.undoLast()
+	if cmd, ok := dispatch(a, a.globalActions(), msg); ok {
+		return cmd
 	}
 	switch a.focus {
 	case paneBuckets:

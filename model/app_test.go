@@ -169,15 +169,54 @@ func TestChangingBucketDropsTheOldListing(t *testing.T) {
 	mustNotSee(t, app, "k000")
 }
 
-func TestHelpOverlayListsBindingsByPane(t *testing.T) {
+// The help overlay shows what works in the focused pane, and dims what does
+// not with the reason (issue 9).
+func TestHelpOverlayShowsWhatWorksHereAndWhyNot(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
-	app := newApp(t, s, model.Options{})
+	app := newApp(t, s, model.Options{Bucket: "a"})
+	mustSee(t, app, "1 keys")
 	app.Keys("?")
-	for _, want := range []string{"Global", "Keys", "Value", "Buckets", "filter listed keys", "set TTL"} {
+	for _, want := range []string{"Keys pane", "Global", "filter listed keys", "set TTL",
+		"filter by type (Redis) — every key in this store is a string"} {
 		mustSee(t, app, want)
 	}
+	mustNotSee(t, app, "new bucket")
 	app.Keys("esc")
 	mustNotSee(t, app, "filter listed keys")
+	// The value pane of a store that keeps no revisions of history.
+	app.Keys("enter", "?")
+	mustSee(t, app, "Value pane")
+	mustSee(t, app, "purge key and its history (NATS) — not on this store")
+	app.Keys("esc")
+
+	path := s.Info().Address
+	s.Close()
+	ro, err := local.Open(path, local.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	app = newApp(t, ro, model.Options{Bucket: "a"})
+	mustSee(t, app, "1 keys")
+	app.Keys("?")
+	mustSee(t, app, "new key — read-only")
+	// Pressing it says the same.
+	app.Keys("esc", "n")
+	mustSee(t, app, "new key: read-only")
+}
+
+// At 80x24 the whole help can be read by scrolling.
+func TestHelpOverlayScrollsAt80x24(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
+	app := modeltest.New(model.New(s, model.Options{Bucket: "a", NoColor: true}), 80, 24)
+	mustSee(t, app, "1 keys")
+	app.Keys("?")
+	mustSee(t, app, "scroll")
+	mustNotSee(t, app, "quit")
+	for range 40 {
+		app.Keys("down")
+	}
+	mustSee(t, app, "quit")
 }
 
 func TestTTLCountsDownInValuePane(t *testing.T) {

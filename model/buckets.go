@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -76,38 +75,26 @@ func (b *bucketsPane) refreshCounts(a *App) tea.Cmd {
 }
 
 func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
-	n := len(b.list)
 	prev := b.win.Cursor
-	switch {
-	case navigate(a.km, msg, &b.win, n):
-	case key.Matches(msg, a.km.Open):
-		if n == 0 {
-			return nil
+	if navigate(a.km, msg, &b.win, len(b.list)) {
+		if b.win.Cursor != prev {
+			// Moving through buckets previews their keys; the running
+			// listing of the previous bucket is cancelled.
+			return a.keys.open(a, b.selected())
 		}
-		a.setFocus(paneKeys)
-		if a.keys.bucket == b.selected() {
-			return a.keys.selectCursor(a)
-		}
-		return a.keys.open(a, b.selected())
-	case key.Matches(msg, a.km.Reload):
-		return b.refreshCounts(a)
-	case key.Matches(msg, a.km.NewBucket):
-		return a.openBucketForm(nil)
-	case key.Matches(msg, a.km.EditBucket):
-		if n > 0 {
-			return a.openBucketForm(&b.list[b.win.Cursor])
-		}
-	case key.Matches(msg, a.km.DeleteBucket):
-		if n > 0 {
-			return a.openDeleteBucket(b.selected())
-		}
+		return nil
 	}
-	if b.win.Cursor != prev && n > 0 {
-		// Moving through buckets previews their keys; the running listing
-		// of the previous bucket is cancelled.
-		return a.keys.open(a, b.selected())
+	cmd, _ := dispatch(a, a.bucketActions(), msg)
+	return cmd
+}
+
+// openSelected opens the bucket under the cursor in the keys pane.
+func (b *bucketsPane) openSelected(a *App) tea.Cmd {
+	a.setFocus(paneKeys)
+	if a.keys.bucket == b.selected() {
+		return a.keys.selectCursor(a)
 	}
-	return nil
+	return a.keys.open(a, b.selected())
 }
 
 func (b *bucketsPane) render(a *App, w, h int) string {

@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -270,72 +269,58 @@ func (k *keysPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
 	if k.filter.editing {
 		return k.filterKey(a, msg)
 	}
-	n := k.count()
 	prev := k.win.Cursor
-	switch {
-	case navigate(a.km, msg, &k.win, n):
-	case key.Matches(msg, a.km.Open):
-		if k.tree.on && k.tree.toggleAt(k, k.win.Cursor) {
-			k.win.Clamp(k.count())
-			return k.describeVisible(a)
-		}
-		if _, _, ok := k.selectedKey(); ok {
-			a.setFocus(paneValue)
-			return nil
-		}
-	case key.Matches(msg, a.km.Back):
-		if k.tree.on && k.tree.collapseAt(k, k.win.Cursor, &k.win) {
-			return nil
-		}
-		if k.search.query != "" {
-			k.stopValueSearch()
-			return k.clearFilter(a)
-		}
-		if k.filter.active() {
-			return k.clearFilter(a)
-		}
-		a.setFocus(paneBuckets)
-		return nil
-	case key.Matches(msg, a.km.Reload):
-		return k.reload(a)
-	case key.Matches(msg, a.km.Filter):
-		k.filter.begin()
-		return nil
-	case key.Matches(msg, a.km.Pattern):
-		return a.openPatternDialog()
-	case key.Matches(msg, a.km.TypeFilter):
-		return a.openTypeFilterDialog()
-	case key.Matches(msg, a.km.ValueSearch):
-		return a.openValueSearch()
-	case key.Matches(msg, a.km.Tree):
-		k.tree.toggle(k, a.treeDelimiter())
-		k.win = ui.Window{Height: k.win.Height}
-		return tea.Batch(k.describeVisible(a), k.selectCursor(a))
-	case key.Matches(msg, a.km.Sort):
-		return k.cycleSort(a)
-	case key.Matches(msg, a.km.Mark):
-		k.toggleMark(a)
-		k.win.Move(1, n)
-	case key.Matches(msg, a.km.NewKey):
-		return a.openNewKey()
-	case key.Matches(msg, a.km.Rename):
-		return a.openRename()
-	case key.Matches(msg, a.km.Delete):
-		return a.openDelete()
-	case key.Matches(msg, a.km.CopyKey):
-		if name, _, ok := k.selectedKey(); ok {
-			a.status.info(a, "copied key "+format.Escape(name))
-			return tea.SetClipboard(name)
-		}
-	case key.Matches(msg, a.km.TTL):
-		return a.openTTLDialog()
-	case key.Matches(msg, a.km.RefreshTTL):
-		return a.refreshTTL()
+	if navigate(a.km, msg, &k.win, k.count()) {
+		return k.afterMove(a, prev)
 	}
-	if k.win.Cursor != prev {
-		return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+	cmd, _ := dispatch(a, a.keyActions(), msg)
+	return cmd
+}
+
+// afterMove describes the rows now visible and shows the key under the
+// cursor, when the cursor moved from prev.
+func (k *keysPane) afterMove(a *App, prev int) tea.Cmd {
+	if k.win.Cursor == prev {
+		return nil
+	}
+	return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+}
+
+// openSelected opens the folder under the cursor in the tree, or moves to
+// the value of the key under it.
+func (k *keysPane) openSelected(a *App) tea.Cmd {
+	if k.tree.on && k.tree.toggleAt(k, k.win.Cursor) {
+		k.win.Clamp(k.count())
+		return k.describeVisible(a)
+	}
+	if _, _, ok := k.selectedKey(); ok {
+		a.setFocus(paneValue)
 	}
 	return nil
+}
+
+// back closes the folder under the cursor, then a value search or filter,
+// then returns to the buckets.
+func (k *keysPane) back(a *App) tea.Cmd {
+	if k.tree.on && k.tree.collapseAt(k, k.win.Cursor, &k.win) {
+		return nil
+	}
+	if k.search.query != "" {
+		k.stopValueSearch()
+		return k.clearFilter(a)
+	}
+	if k.filter.active() {
+		return k.clearFilter(a)
+	}
+	a.setFocus(paneBuckets)
+	return nil
+}
+
+// toggleTree switches between the flat list and the folder tree.
+func (k *keysPane) toggleTree(a *App) tea.Cmd {
+	k.tree.toggle(k, a.treeDelimiter())
+	k.win = ui.Window{Height: k.win.Height}
+	return tea.Batch(k.describeVisible(a), k.selectCursor(a))
 }
 
 // toggleMark marks the key (or, in the tree, every key of the folder) under

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -169,67 +168,11 @@ func (v *valuePane) lines() int {
 }
 
 func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
-	n := v.lines()
-	switch {
-	case navigate(a.km, msg, &v.win, n):
-	case key.Matches(msg, a.km.Back):
-		a.setFocus(paneKeys)
-		return nil
-	case key.Matches(msg, a.km.Reload):
-		return v.reload(a)
-	case key.Matches(msg, a.km.Format):
-		return v.cycleFormat(a)
-	case key.Matches(msg, a.km.LoadWhole):
-		if v.entry != nil && v.entry.Truncated {
-			v.whole = true
-			return v.reload(a)
-		}
-	case key.Matches(msg, a.km.CopyValue):
-		if v.entry != nil && !v.entry.Kind.IsCollection() {
-			if v.entry.Truncated {
-				a.status.fail(a, fmt.Errorf("only a preview is loaded; press L to load the whole value before copying"))
-				return nil
-			}
-			a.status.info(a, "copied value ("+format.HumanBytes(int64(len(v.entry.Value)))+")")
-			return tea.SetClipboard(string(v.entry.Value))
-		}
-	case key.Matches(msg, a.km.CopyPath):
-		if v.doc != nil && v.win.Cursor < v.doc.Len() && v.doc.Path(v.win.Cursor) != "" {
-			p := v.doc.Path(v.win.Cursor)
-			a.status.info(a, "copied path "+p)
-			return tea.SetClipboard(p)
-		}
-	case key.Matches(msg, a.km.Edit, a.km.EditInline):
-		if v.entry != nil && v.entry.Kind.IsCollection() {
-			return a.editElement()
-		}
-		if key.Matches(msg, a.km.Edit) {
-			return a.editInEditor()
-		}
-		return a.openInlineEdit()
-	case key.Matches(msg, a.km.AddElement):
-		return a.addElement()
-	case key.Matches(msg, a.km.RemoveElement):
-		return a.removeElement()
-	case key.Matches(msg, a.km.MemoryUsage):
-		return a.memoryUsage()
-	case key.Matches(msg, a.km.TTL):
-		return a.openTTLDialog()
-	case key.Matches(msg, a.km.RefreshTTL):
-		return a.refreshTTL()
-	case key.Matches(msg, a.km.History):
-		return a.openHistory()
-	case key.Matches(msg, a.km.Purge):
-		return a.openPurge()
-	case key.Matches(msg, a.km.Delete):
-		return a.openDelete()
-	case key.Matches(msg, a.km.CopyKey):
-		if v.key != "" {
-			a.status.info(a, "copied key "+format.Escape(v.key))
-			return tea.SetClipboard(v.key)
-		}
+	if navigate(a.km, msg, &v.win, v.lines()) {
+		return v.moreElements(a)
 	}
-	return v.moreElements(a)
+	cmd, _ := dispatch(a, a.valueActions(), msg)
+	return tea.Batch(cmd, v.moreElements(a))
 }
 
 // moreElements fetches the next page of a collection when the cursor nears

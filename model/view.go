@@ -157,16 +157,12 @@ func (a *App) statusBar() string {
 }
 
 func (a *App) helpView() string {
-	var sections []ui.HelpSection
-	for _, g := range a.km.Groups() {
-		s := ui.HelpSection{Title: g.Title}
-		for _, b := range g.Bindings {
-			h := b.Help()
-			s.Entries = append(s.Entries, ui.HelpEntry{Key: h.Key, Desc: h.Desc})
-		}
-		sections = append(sections, s)
-	}
-	return ui.Help(sections, ui.HelpStyles{Box: a.st.Help, Section: a.st.HelpSection, Key: a.st.HelpKey, Desc: a.st.HelpDesc}, a.width, a.height)
+	box, _ := ui.Help(a.helpSections(), a.helpStyles(), a.width, a.height, a.helpTop)
+	return box
+}
+
+func (a *App) helpStyles() ui.HelpStyles {
+	return ui.HelpStyles{Box: a.st.Help, Section: a.st.HelpSection, Key: a.st.HelpKey, Desc: a.st.HelpDesc, Off: a.st.Muted}
 }
 
 // view draws the visible key rows: name (escaped), then kind and TTL at the

@@ -7,8 +7,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// HelpEntry is one binding in the help overlay.
-type HelpEntry struct{ Key, Desc string }
+// HelpEntry is one binding in the help overlay. Off, when set, says why it
+// does nothing here now; the entry is shown dimmed with that reason.
+type HelpEntry struct{ Key, Desc, Off string }
 
 // HelpSection is one titled group of bindings.
 type HelpSection struct {
@@ -17,10 +18,12 @@ type HelpSection struct {
 }
 
 // HelpStyles are the styles the overlay uses.
-type HelpStyles struct{ Box, Section, Key, Desc lipgloss.Style }
+type HelpStyles struct{ Box, Section, Key, Desc, Off lipgloss.Style }
 
-// Help renders the sections in as many columns as fit in w.
-func Help(sections []HelpSection, st HelpStyles, w, h int) string {
+// Help renders the sections in as many columns as fit in w, showing the
+// lines from top on (it scrolls); it returns the box and the largest top
+// worth scrolling to.
+func Help(sections []HelpSection, st HelpStyles, w, h, top int) (string, int) {
 	var cols []string
 	for _, s := range sections {
 		kw := 0
@@ -30,6 +33,10 @@ func Help(sections []HelpSection, st HelpStyles, w, h int) string {
 		var b strings.Builder
 		b.WriteString(st.Section.Render(s.Title))
 		for _, e := range s.Entries {
+			if e.Off != "" {
+				b.WriteString("\n" + st.Off.Render(Fit(e.Key, kw)+"  "+e.Desc+" — "+e.Off))
+				continue
+			}
 			b.WriteString("\n" + st.Key.Render(Fit(e.Key, kw)) + "  " + st.Desc.Render(e.Desc))
 		}
 		cols = append(cols, b.String())
@@ -50,11 +57,21 @@ func Help(sections []HelpSection, st HelpStyles, w, h int) string {
 	if len(cur) > 0 {
 		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, cur...))
 	}
-	body := strings.Join(rows, "\n\n") + "\n\n" + st.Desc.Render("press ? or esc to close")
-	lines := strings.Split(body, "\n")
-	if len(lines) > h-2 && h > 3 {
-		lines = lines[:h-3]
-		body = strings.Join(lines, "\n")
+	lines := strings.Split(strings.Join(rows, "\n\n"), "\n")
+	for i, l := range lines {
+		// A long reason is cut at the screen's edge, not past it.
+		if l = strings.TrimRight(l, " "); ansi.StringWidth(l) > max(w-4, 10) {
+			l = ansi.Truncate(l, max(w-4, 10)-1, "…")
+		}
+		lines[i] = l
 	}
-	return st.Box.Render(body)
+	room := max(h-5, 1) // the box's border and padding, and the footer
+	last := max(len(lines)-room, 0)
+	top = min(max(top, 0), last)
+	footer := "press ? or esc to close"
+	if last > 0 {
+		footer = "↑/↓ scroll · " + footer
+		lines = lines[top:min(top+room, len(lines))]
+	}
+	return st.Box.Render(strings.Join(lines, "\n") + "\n\n" + st.Desc.Render(footer)), last
 }
