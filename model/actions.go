@@ -332,20 +332,21 @@ func (a *App) openDeleteBucket(name string) tea.Cmd {
 // bucketChangedMsg reloads the bucket list after an admin action.
 type bucketChangedMsg struct{ text string }
 
-// commands lists the command line's verbs for completion.
-var commands = []string{"bucket", "search", "filter", "ttl", "refresh", "delete", "reload", "tree", "sort", "undo", "help", "quit"}
-
 func (a *App) openCommandLine() tea.Cmd {
-	d := newInput("Command", ":", "", []string{"bucket NAME · search PATTERN · filter TEXT · ttl DURATION · refresh · delete · reload · tree · sort · undo · help · quit", "tab completes"}, func(a *App, line string) (tea.Cmd, error) {
+	var usages []string
+	for _, act := range a.commandActions() {
+		usages = append(usages, act.usage())
+	}
+	d := newInput("Command", ":", "", []string{strings.Join(usages, " · "), "tab completes"}, func(a *App, line string) (tea.Cmd, error) {
 		return a.runCommand(line)
 	})
 	d.complete = func(v string) []string {
 		verb, arg, hasArg := strings.Cut(v, " ")
 		if !hasArg {
 			var out []string
-			for _, c := range commands {
-				if strings.HasPrefix(c, verb) {
-					out = append(out, c)
+			for _, act := range a.commandActions() {
+				if strings.HasPrefix(act.verb, verb) {
+					out = append(out, act.verb)
 				}
 			}
 			return out
@@ -365,61 +366,62 @@ func (a *App) openCommandLine() tea.Cmd {
 	return nil
 }
 
+// runCommand runs a command line: a verb of the action tables, with its
+// argument when it takes one. A verb may be shortened to any unique prefix.
 func (a *App) runCommand(line string) (tea.Cmd, error) {
 	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
 	arg = strings.TrimSpace(arg)
-	switch verb {
-	case "bucket", "b":
-		for i, b := range a.buckets.list {
-			if b.Name == arg {
-				a.buckets.win.Cursor = i
-				a.buckets.win.Clamp(len(a.buckets.list))
-				a.setFocus(paneKeys)
-				return a.keys.open(a, arg), nil
-			}
+	var match []action
+	for _, act := range a.commandActions() {
+		if act.verb == verb || act.alias != "" && act.alias == verb {
+			match = []action{act}
+			break
 		}
-		return nil, backend.Invalid("bucket", "%q does not exist", arg)
-	case "search", "s":
-		a.keys.pattern = arg
-		a.setFocus(paneKeys)
-		return a.keys.open(a, a.keys.bucket), nil
-	case "filter", "f":
-		a.setFocus(paneKeys)
-		return a.keys.setFilter(a, arg), nil
-	case "ttl":
-		ttl, err := backend.ParseTTL(arg)
-		if err != nil {
-			return nil, err
+		if verb != "" && strings.HasPrefix(act.verb, verb) {
+			match = append(match, act)
 		}
-		name, ok := a.targetKey()
-		if !ok {
-			return nil, backend.Invalid("key", "no key selected")
-		}
-		if !a.writable() {
-			return nil, nil
-		}
-		return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "TTL of "+format.Escape(name)+" set to "+arg), nil
-	case "refresh":
-		return a.refreshTTL(), nil
-	case "delete", "del":
-		return a.openDelete(), nil
-	case "reload", "r":
-		return tea.Batch(a.keys.reload(a), a.buckets.refreshCounts(a)), nil
-	case "tree":
-		a.keys.tree.toggle(&a.keys, a.treeDelimiter())
-		return nil, nil
-	case "sort":
-		return a.keys.cycleSort(a), nil
-	case "undo", "u":
-		return a.undoLast(), nil
-	case "help", "?":
-		a.showHelp = true
-		return nil, nil
-	case "quit", "q":
-		a.keys.stopStreams()
-		return tea.Quit, nil
 	}
-	return nil, backend.Invalid("command", "%q is not a command; tab lists them", verb)
+	switch {
+	case len(match) == 0:
+		return nil, backend.Invalid("command", "%q is not a command; tab lists them", verb)
+	case len(match) > 1:
+		return nil, backend.Invalid("command", "%q could be %s; type more", verb, match[0].verb+" or "+match[1].verb)
+	}
+	act := match[0]
+	if why := act.disabled(a); why != "" {
+		return nil, fmt.Errorf("%s: %s", act.verb, why)
+	}
+	if act.runArg != nil && (arg != "" || act.run == nil) {
+		return act.runArg(a, arg)
+	}
+	if arg != "" {
+		return nil, backend.Invalid("command", "%s takes no argument", act.verb)
+	}
+	return act.run(a), nil
+}
+
+// openBucketNamed opens the bucket name (the command line's "bucket").
+func (a *App) openBucketNamed(name string) (tea.Cmd, error) {
+	for i, b := range a.buckets.list {
+		if b.Name == name {
+			a.buckets.win.Cursor = i
+			a.buckets.win.Clamp(len(a.buckets.list))
+			a.setFocus(paneKeys)
+			return a.keys.open(a, name), nil
+		}
+	}
+	return nil, backend.Invalid("bucket", "%q does not exist", name)
+}
+
+// setTTLTo sets the target key's TTL from text (the command line's "ttl").
+func (a *App) setTTLTo(text string) (tea.Cmd, error) {
+	ttl, err := backend.ParseTTL(text)
+	if err != nil {
+		return nil, err
+	}
+	name, _ := a.targetKey()
+	a.rememberTTL(a.keys.bucket, name, ttl)
+	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "TTL of "+format.Escape(name)+" set to "+text), nil
 }
 
 // matchesPattern tells whether a key created elsewhere belongs to the

@@ -17,12 +17,19 @@ import (
 // help overlay before it is pressed and in the status line when it is.
 // Key overrides (keymap.KeyMap.Apply) change the table's bindings by name.
 
-// action is one thing a key does.
+// action is one thing a key (or a command line verb) does.
 type action struct {
 	binding key.Binding
 	run     func(a *App) tea.Cmd
 	// why, when set, says why the action cannot run now ("" when it can).
 	why func(a *App) string
+	// verb is the action's name on the : command line ("" for none), alias
+	// a short form; arg names its argument, which runArg takes instead of
+	// asking for it.
+	verb, alias, arg string
+	runArg    func(a *App, arg string) (tea.Cmd, error)
+	// desc describes a verb without a key binding.
+	desc string
 }
 
 // disabled reports why act cannot run now ("" when it can).
@@ -141,17 +148,18 @@ func needsBucketSelected(a *App) string {
 func (a *App) globalActions() []action {
 	km := a.km
 	return []action{
-		{binding: km.Help, run: func(a *App) tea.Cmd { a.openHelp(); return nil }},
+		{binding: km.Help, run: func(a *App) tea.Cmd { a.openHelp(); return nil }, verb: "help", alias: "?"},
 		{binding: km.Command, run: (*App).openCommandLine},
 		{binding: km.NextPane, run: func(a *App) tea.Cmd { a.setFocus((a.focus + 1) % 3); return a.followFocus() }},
 		{binding: km.PrevPane, run: func(a *App) tea.Cmd { a.setFocus((a.focus + 2) % 3); return a.followFocus() }},
-		{binding: km.Undo, run: (*App).undoLast, why: all(needsWrite, func(a *App) string {
+		{binding: km.Undo, run: (*App).undoLast, verb: "undo", why: all(needsWrite, func(a *App) string {
 			if len(a.undo) == 0 {
 				return "nothing to undo"
 			}
 			return ""
 		})},
-		{binding: km.Quit, run: func(a *App) tea.Cmd { a.keys.stopStreams(); return tea.Quit }},
+		{binding: km.Quit, run: func(a *App) tea.Cmd { a.keys.stopStreams(); return tea.Quit }, verb: "quit"},
+		{verb: "bucket", arg: "NAME", desc: "open a bucket", runArg: (*App).openBucketNamed},
 	}
 }
 
@@ -175,13 +183,22 @@ func (a *App) keyActions() []action {
 	return []action{
 		{binding: km.Open, run: func(a *App) tea.Cmd { return k.openSelected(a) }},
 		{binding: km.Back, run: func(a *App) tea.Cmd { return k.back(a) }},
-		{binding: km.Reload, run: func(a *App) tea.Cmd { return k.reload(a) }, why: needsBucket},
-		{binding: km.Filter, run: func(a *App) tea.Cmd { k.filter.begin(); return nil }, why: needsBucket},
-		{binding: km.Pattern, run: (*App).openPatternDialog, why: needsBucket},
+		{binding: km.Reload, run: func(a *App) tea.Cmd { return tea.Batch(k.reload(a), a.buckets.refreshCounts(a)) }, why: needsBucket, verb: "reload", alias: "r"},
+		{binding: km.Filter, run: func(a *App) tea.Cmd { k.filter.begin(); return nil }, why: needsBucket,
+			verb: "filter", arg: "TEXT", runArg: func(a *App, arg string) (tea.Cmd, error) {
+				a.setFocus(paneKeys)
+				return k.setFilter(a, arg), nil
+			}},
+		{binding: km.Pattern, run: (*App).openPatternDialog, why: needsBucket,
+			verb: "search", alias: "s", arg: "PATTERN", runArg: func(a *App, arg string) (tea.Cmd, error) {
+				k.pattern = arg
+				a.setFocus(paneKeys)
+				return k.open(a, k.bucket), nil
+			}},
 		{binding: km.TypeFilter, run: (*App).openTypeFilterDialog, why: all(needsTypedKeys, needsBucket)},
 		{binding: km.ValueSearch, run: (*App).openValueSearch, why: needsBucket},
-		{binding: km.Tree, run: func(a *App) tea.Cmd { return k.toggleTree(a) }, why: needsBucket},
-		{binding: km.Sort, run: func(a *App) tea.Cmd { return k.cycleSort(a) }, why: needsBucket},
+		{binding: km.Tree, run: func(a *App) tea.Cmd { return k.toggleTree(a) }, why: needsBucket, verb: "tree"},
+		{binding: km.Sort, run: func(a *App) tea.Cmd { return k.cycleSort(a) }, why: needsBucket, verb: "sort"},
 		{binding: km.Mark, run: func(a *App) tea.Cmd {
 			k.toggleMark(a)
 			prev := k.win.Cursor
@@ -195,10 +212,10 @@ func (a *App) keyActions() []action {
 		}},
 		{binding: km.NewKey, run: (*App).openNewKey, why: all(needsWrite, needsBucket)},
 		{binding: km.Rename, run: (*App).openRename, why: all(needs[backend.Renamer]("no rename"), needsWritableKey)},
-		{binding: km.Delete, run: (*App).openDelete, why: needsWrite},
+		{binding: km.Delete, run: (*App).openDelete, why: needsWrite, verb: "delete"},
 		{binding: km.CopyKey, run: copyKey, why: needsKey},
-		{binding: km.TTL, run: (*App).openTTLDialog, why: needsWritableKey},
-		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: needsWritableKey},
+		{binding: km.TTL, run: (*App).openTTLDialog, why: needsWritableKey, verb: "ttl", arg: "DURATION", runArg: (*App).setTTLTo},
+		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: needsWritableKey, verb: "refresh"},
 	}
 }
 
@@ -343,4 +360,28 @@ func (a *App) helpSections() []ui.HelpSection {
 		pane = "Value pane (" + e.Kind.String() + ": e and i edit the element under the cursor)"
 	}
 	return []ui.HelpSection{section(pane, a.paneActions()), section("Global", a.globalActions()), move}
+}
+
+// commandActions are the actions with a command line verb, from every
+// table, each verb once.
+func (a *App) commandActions() []action {
+	var out []action
+	seen := map[string]bool{}
+	for _, table := range [][]action{a.globalActions(), a.keyActions(), a.valueActions(), a.bucketActions()} {
+		for _, act := range table {
+			if act.verb != "" && !seen[act.verb] {
+				seen[act.verb] = true
+				out = append(out, act)
+			}
+		}
+	}
+	return out
+}
+
+// usage is how a verb is typed: "ttl DURATION".
+func (act action) usage() string {
+	if act.arg == "" {
+		return act.verb
+	}
+	return act.verb + " " + act.arg
 }

@@ -248,6 +248,20 @@ func TestCommandLineCompletesAndRuns(t *testing.T) {
 	app.Type("frobnicate")
 	app.Keys("enter")
 	mustSee(t, app, `"frobnicate" is not a command`)
+	// Verbs come from the action tables: a unique prefix runs, an
+	// ambiguous one says what it could be, and an action that is off says
+	// why.
+	app.Keys("esc", ":")
+	app.Type("re")
+	app.Keys("enter")
+	mustSee(t, app, `"re" could be`)
+	app.Keys("esc", ":")
+	app.Type("ttl 1h")
+	app.Keys("enter")
+	mustSee(t, app, "TTL of x:1 set to 1h")
+	app.Keys(":")
+	mustSee(t, app, "ttl DURATION")
+	mustSee(t, app, "bucket NAME")
 }
 
 func TestValueSearchFindsTextAndJSONFields(t *testing.T) {
