@@ -27,7 +27,7 @@ type action struct {
 	// a short form; arg names its argument, which runArg takes instead of
 	// asking for it.
 	verb, alias, arg string
-	runArg    func(a *App, arg string) (tea.Cmd, error)
+	runArg           func(a *App, arg string) (tea.Cmd, error)
 	// desc describes a verb without a key binding.
 	desc string
 }
