@@ -48,7 +48,7 @@ func (a *App) openDelete() tea.Cmd {
 		for _, n := range names[:min(len(names), 5)] {
 			body = append(body, "  "+format.Escape(n))
 		}
-		body = append(body, "", "u undoes it in this session: every key comes back with its expiry, unless it is written again meanwhile.")
+		body = append(body, "", a.keyName(a.km.Undo)+" undoes it in this session: every key comes back with its expiry, unless it is written again meanwhile.")
 		a.dialog = newConfirm(title, body, func(a *App) tea.Cmd {
 			a.keys.marked = nil
 			return deleteCmd(a.store, a.opts.Timeout, bucket, names, "")
@@ -63,7 +63,7 @@ func (a *App) openDelete() tea.Cmd {
 	if a.value.key == name && a.value.entry != nil {
 		version = a.value.entry.Version
 	}
-	undoable := "u undoes it in this session (the key comes back with its expiry)."
+	undoable := a.keyName(a.km.Undo) + " undoes it in this session (the key comes back with its expiry)."
 	a.dialog = newConfirm("Delete key?", []string{
 		"Delete " + a.st.Danger.Render(format.Escape(name)) + " from bucket " + format.Escape(bucket) + "?",
 		undoable,
@@ -134,7 +134,7 @@ func (a *App) refreshTTL() tea.Cmd {
 	}
 	e := a.value.entry
 	if a.value.key != name || e == nil || e.ExpiresAt.IsZero() {
-		a.status.info(a, "this key has no TTL to refresh; t sets one")
+		a.status.info(a, "this key has no TTL to refresh; "+a.keyName(a.km.TTL)+" sets one")
 		return nil
 	}
 	ttl := e.TTL
@@ -144,7 +144,7 @@ func (a *App) refreshTTL() tea.Cmd {
 		ttl = a.ttlGiven[a.keys.bucket+"\x00"+name]
 	}
 	if ttl <= 0 {
-		a.status.info(a, "the store does not remember the TTL this key was given, so there is nothing to refresh to; t sets one")
+		a.status.info(a, "the store does not remember the TTL this key was given, so there is nothing to refresh to; "+a.keyName(a.km.TTL)+" sets one")
 		return nil
 	}
 	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(ttl))
@@ -264,7 +264,7 @@ func (a *App) openTypeFilterDialog() tea.Cmd {
 func (a *App) openPurge() tea.Cmd {
 	p, ok := a.store.(backend.Purger)
 	if !ok {
-		a.status.info(a, "purge: this store has no history to purge; d deletes")
+		a.status.info(a, "purge: this store has no history to purge; "+a.keyName(a.km.Delete)+" deletes")
 		return nil
 	}
 	name, ok := a.writableTarget()
@@ -274,9 +274,9 @@ func (a *App) openPurge() tea.Cmd {
 	bucket := a.keys.bucket
 	a.dialog = newConfirm("Purge key?", []string{
 		"Purge " + a.st.Danger.Render(format.Escape(name)) + "?",
-		"Delete (d) leaves a marker and keeps the key's history;",
+		"Delete (" + a.keyName(a.km.Delete) + ") leaves a marker and keeps the key's history;",
 		"purge removes the key and every kept revision.",
-		"u brings back the current value; the older revisions are gone for good.",
+		a.keyName(a.km.Undo) + " brings back the current value; the older revisions are gone for good.",
 	}, func(a *App) tea.Cmd {
 		s, timeout := a.store, a.opts.Timeout
 		return func() tea.Msg {

@@ -324,7 +324,7 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	} else {
 		text := msg.op
 		if msg.undo != nil {
-			text += " (u to undo)"
+			text += " (" + a.keyName(a.km.Undo) + " to undo)"
 		}
 		a.status.info(a, text)
 	}

@@ -271,7 +271,7 @@ func (a *App) valueActions() []action {
 		{binding: km.TTL, run: (*App).openTTLDialog, why: all(needsWrite, hasEntry)},
 		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: all(needsWrite, hasEntry)},
 		{binding: km.History, run: (*App).openHistory, why: all(needs[backend.Historian]("it keeps no revisions"), hasEntry)},
-		{binding: km.Purge, run: (*App).openPurge, why: all(needs[backend.Purger]("d deletes"), needsWrite, hasEntry)},
+		{binding: km.Purge, run: (*App).openPurge, why: all(needs[backend.Purger]("it keeps no history; delete instead"), needsWrite, hasEntry)},
 		{binding: km.Delete, run: (*App).openDelete, why: all(needsWrite, hasEntry)},
 		{binding: km.CopyKey, run: copyKey, why: hasEntry},
 	}
@@ -384,4 +384,13 @@ func (act action) usage() string {
 		return act.verb
 	}
 	return act.verb + " " + act.arg
+}
+
+// keyName is how hints name a binding: its first key as the keymap shows it
+// ("u", "ctrl+s"), so a rebound key shows as rebound.
+func (a *App) keyName(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return b.Help().Key
 }

@@ -40,9 +40,9 @@ func (a *App) bucketInfo(b backend.Bucket, w int) string {
 	}
 	var actions []string
 	if _, ok := a.store.(backend.BucketAdmin); ok && !a.info.ReadOnly {
-		actions = append(actions, "n new bucket", "e edit", "d delete")
+		actions = append(actions, a.keyName(a.km.NewBucket)+" new bucket", a.keyName(a.km.EditBucket)+" edit", a.keyName(a.km.DeleteBucket)+" delete")
 	}
-	actions = append(actions, "enter open")
+	actions = append(actions, a.keyName(a.km.Open)+" open")
 	out = append(out, "", a.st.Muted.Render(strings.Join(actions, " · ")))
 	return strings.Join(out, "\n")
 }

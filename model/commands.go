@@ -219,7 +219,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 			case errors.Is(err, backend.ErrConflict):
 				skipped++
 				if len(keys) == 1 {
-					failed = append(failed, fmt.Errorf("not deleted: %s changed since it was shown (r reloads): %w", format.Escape(k), err))
+					failed = append(failed, fmt.Errorf("not deleted: %s changed since it was shown: %w", format.Escape(k), err))
 				}
 				continue
 			case err != nil:

@@ -97,7 +97,7 @@ func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed str
 	case backend.KindSet:
 		title, prompt, current = "Member "+format.Escape(string(el.Value)), "member> ", string(el.Value)
 	default:
-		a.status.info(a, "stream entries cannot be changed; a adds an entry, x removes one")
+		a.status.info(a, "stream entries cannot be changed; "+a.keyName(a.km.AddElement)+" adds an entry, "+a.keyName(a.km.RemoveElement)+" removes one")
 		return nil
 	}
 	if typed != "" {
@@ -226,7 +226,7 @@ func (a *App) removeElement() tea.Cmd {
 	if kind == backend.KindHash || kind == backend.KindStream {
 		name = format.Escape(el.Field)
 	}
-	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?", "u undoes it in this session."}, func(a *App) tea.Cmd {
+	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?", a.keyName(a.km.Undo) + " undoes it in this session."}, func(a *App) tea.Cmd {
 		p := pendingElement{bucket: bucket, key: key, kind: kind, old: &el, remove: true}
 		return a.elementCmd("removed "+name+" from "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			return c.RemoveElement(ctx, bucket, key, kind, el)

@@ -91,7 +91,7 @@ func (a *App) openValueSearch() tea.Cmd {
 	}
 	a.dialog = newInput("Search in values", "find> ", "", []string{
 		"a text the value contains, or a JSON field: .status=failed",
-		"searches the listed keys (use s for a pattern first to narrow them)",
+		"searches the listed keys (use " + a.keyName(a.km.Pattern) + " for a pattern first to narrow them)",
 	}, func(a *App, q string) (tea.Cmd, error) {
 		vq, err := parseValueQuery(q)
 		if err != nil {
