@@ -62,7 +62,9 @@ type App struct {
 	// refresh works on stores that keep only the time left (Redis).
 	ttlGiven map[string]time.Duration
 
-	dialog   dialog
+	dialog dialog
+	// pages are the full-screen views open over the panes, top last.
+	pages    []page
 	showHelp bool
 	// helpTop is the help overlay's scroll position; helpLast the largest
 	// worth scrolling to, measured when a key scrolls it.
@@ -123,6 +125,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
 		a.layout()
+		a.layoutPages()
 		// Rows a larger window reveals get their type and TTL now, not
 		// when the cursor next moves.
 		return a, a.keys.describeVisible(a)
@@ -205,6 +208,9 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		a.helpKey(msg)
 		return nil
 	}
+	if a.topPage() != nil {
+		return a.updatePage(msg) // a page owns its input
+	}
 	if cmd, ok := dispatch(a, a.globalActions(), msg); ok {
 		return cmd
 	}
@@ -245,10 +251,14 @@ func (a *App) followFocus() tea.Cmd {
 	return nil
 }
 
-// routeToDialogOrPane gives messages that belong to a dialog to it.
+// routeToDialogOrPane gives messages that belong to a dialog or a page
+// (a history listing) to it.
 func (a *App) routeToDialogOrPane(msg tea.Msg) tea.Cmd {
 	if a.dialog != nil {
 		return a.updateDialog(msg)
+	}
+	if a.topPage() != nil {
+		return a.updatePage(msg)
 	}
 	return nil
 }

@@ -235,7 +235,7 @@ func (a *App) valueActions() []action {
 		}
 		return ""
 	}
-	return []action{
+	acts := []action{
 		{binding: km.Back, run: func(a *App) tea.Cmd { a.setFocus(paneKeys); return nil }},
 		{binding: km.Reload, run: func(a *App) tea.Cmd { return v.reload(a) }, why: hasEntry},
 		{binding: km.Format, run: func(a *App) tea.Cmd { return v.cycleFormat(a) }, why: all(hasEntry, notCollection)},
@@ -270,11 +270,11 @@ func (a *App) valueActions() []action {
 		{binding: km.MemoryUsage, run: (*App).memoryUsage, why: all(needs[backend.MemoryReporter]("no MEMORY USAGE"), hasEntry)},
 		{binding: km.TTL, run: (*App).openTTLDialog, why: all(needsWrite, hasEntry)},
 		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: all(needsWrite, hasEntry)},
-		{binding: km.History, run: (*App).openHistory, why: all(needs[backend.Historian]("it keeps no revisions"), hasEntry)},
 		{binding: km.Purge, run: (*App).openPurge, why: all(needs[backend.Purger]("it keeps no history; delete instead"), needsWrite, hasEntry)},
 		{binding: km.Delete, run: (*App).openDelete, why: all(needsWrite, hasEntry)},
 		{binding: km.CopyKey, run: copyKey, why: hasEntry},
 	}
+	return append(acts, pageActions(a, paneValue)...)
 }
 
 func copyKey(a *App) tea.Cmd {

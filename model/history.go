@@ -10,13 +10,22 @@ import (
 	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/ui"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
-// historyDialog lists a key's kept revisions (NATS, local): view one, diff
-// it against the current value, revert to it.
-type historyDialog struct {
+// historyPageSpec opens a key's history (H in the value pane).
+var historyPageSpec = pageSpec{
+	binding: func(km keymap.KeyMap) key.Binding { return km.History },
+	panes:   []pane{paneValue},
+	why:     all(needs[backend.Historian]("it keeps no revisions"), needsKey),
+	open:    (*App).openHistory,
+}
+
+// historyPage lists a key's kept revisions (NATS, local): view one, diff it
+// against the current value, revert to it.
+type historyPage struct {
 	bucket, key string
 	req         uint64
 	entries     []backend.Entry
@@ -26,28 +35,27 @@ type historyDialog struct {
 	detailWin   ui.Window
 }
 
-func (a *App) openHistory() tea.Cmd {
-	h, ok := a.store.(backend.Historian)
-	if !ok {
-		a.status.info(a, "history: this store keeps no revisions")
-		return nil
-	}
-	name, ok := a.targetKey()
-	if !ok {
-		return nil
-	}
-	d := &historyDialog{bucket: a.keys.bucket, key: name, req: a.nextReq()}
-	a.dialog = d
-	return historyCmd(h, d.req, a.opts.Timeout, d.bucket, name)
+func (a *App) openHistory() (page, tea.Cmd) {
+	h := a.store.(backend.Historian)
+	name, _ := a.targetKey()
+	d := &historyPage{bucket: a.keys.bucket, key: name, req: a.nextReq()}
+	return d, historyCmd(h, d.req, a.opts.Timeout, d.bucket, name)
 }
 
-func (d *historyDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
+func (d *historyPage) title(a *App) string { return "History of " + format.Escape(d.key) }
+
+func (d *historyPage) layout(a *App, w, h int) {
+	d.win.Height = max(h-2, 1)
+	d.detailWin.Height = max(h-2, 1)
+}
+
+func (d *historyPage) update(a *App, msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case historyMsg:
 		if msg.req == d.req {
 			d.entries, d.err = msg.entries, msg.err
 		}
-		return d, nil
+		return nil, false
 	case tea.KeyPressMsg:
 		if d.detail != nil {
 			switch {
@@ -62,12 +70,12 @@ func (d *historyDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 			case key.Matches(msg, a.km.PageUp):
 				d.detailWin.Page(-1, len(d.detail))
 			}
-			return d, nil
+			return nil, false
 		}
 		n := len(d.entries)
 		switch {
 		case key.Matches(msg, a.km.Back), msg.String() == "q":
-			return nil, nil
+			return nil, true
 		case key.Matches(msg, a.km.Up):
 			d.win.Move(-1, n)
 		case key.Matches(msg, a.km.Down):
@@ -86,16 +94,16 @@ func (d *historyDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 				p := pendingPut{bucket: d.bucket, key: d.key, value: old.Value,
 					opts: backend.PutOptions{IfVersion: cur.Version},
 					what: fmt.Sprintf("reverted %s to revision %d", format.Escape(d.key), old.Revision)}
-				return nil, putCmd(a.store, a.opts.Timeout, p)
+				return putCmd(a.store, a.opts.Timeout, p), true
 			}
 		}
 	}
-	return d, nil
+	return nil, false
 }
 
-func (d *historyDialog) show(lines []string) {
+func (d *historyPage) show(lines []string) {
 	d.detail = lines
-	d.detailWin = ui.Window{Height: 14}
+	d.detailWin = ui.Window{Height: d.detailWin.Height}
 }
 
 func revisionLines(e backend.Entry) []string {
@@ -140,21 +148,19 @@ func diffLines(a *App, cur, old backend.Entry) []string {
 	return out
 }
 
-func (d *historyDialog) view(a *App) string {
-	title := "History of " + format.Escape(d.key)
+func (d *historyPage) view(a *App, w, h int) string {
 	if d.err != nil {
-		return a.box(title, a.st.StatusError.Render(describeError(d.err)), "", a.st.Muted.Render("esc closes"))
+		return joinLines([]string{a.st.StatusError.Render(describeError(d.err)), "", a.st.Muted.Render("esc closes")})
 	}
 	if d.entries == nil {
-		return a.box(title, a.st.Muted.Render("loading…"))
+		return a.st.Muted.Render("loading…")
 	}
 	if d.detail != nil {
 		from, to := d.detailWin.Visible(len(d.detail))
 		lines := append([]string{}, d.detail[from:to]...)
 		lines = append(lines, "", a.st.Muted.Render("↑/↓ scroll · esc back"))
-		return a.box(title, lines...)
+		return joinLines(lines)
 	}
-	d.win.Height = 10
 	from, to := d.win.Visible(len(d.entries))
 	var lines []string
 	for i := from; i < to; i++ {
@@ -177,5 +183,5 @@ func (d *historyDialog) view(a *App) string {
 		lines = append(lines, l)
 	}
 	lines = append(lines, "", a.st.Muted.Render("enter view · d diff with current · r revert to this revision · esc close"))
-	return a.box(title, lines...)
+	return joinLines(lines)
 }

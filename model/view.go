@@ -77,6 +77,15 @@ func (a *App) Render() string {
 		}
 		valueBody = a.value.render(a, g.valW-2, inner)
 	}
+	if pg := a.topPage(); pg != nil {
+		w, h := a.pageSize()
+		body := ui.Frame(a.borderStyle(paneValue), a.st.PaneTitle.Render(" "+pg.title(a)+" "), pg.view(a, w, h), w+2, h+2)
+		screen := a.header() + "\n" + body + "\n" + a.statusBar()
+		if a.dialog != nil {
+			screen = ui.Overlay(screen, a.dialog.view(a), a.width, a.height)
+		}
+		return screen
+	}
 	panes := ui.JoinColumns(
 		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.render(a, g.bucketsW-2, inner), g.bucketsW, g.height),
 		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.render(a, g.keysW-2, inner), g.keysW, g.height),
