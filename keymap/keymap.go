@@ -20,7 +20,7 @@ type KeyMap struct {
 	// Keys pane
 	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, NewKey, Rename, Delete, CopyKey key.Binding
 	// Value pane and key actions
-	Edit, EditInline, TTL, RefreshTTL, Format, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
+	Edit, EditInline, TTL, RefreshTTL, Format, Wrap, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
 	// Collection elements (Redis hash, list, set, zset, stream) and memory
 	AddElement, RemoveElement, MemoryUsage key.Binding
 	// Buckets pane
@@ -74,6 +74,7 @@ func Default() KeyMap {
 		TTL:        b("t", "set TTL", "t"),
 		RefreshTTL: b("+", "refresh TTL", "+"),
 		Format:     b("f", "cycle format (auto/json/text/hex…)", "f"),
+		Wrap:       b("w", "wrap long lines / scroll sideways (←/→)", "w"),
 		LoadWhole:  b("L", "load the whole value", "L"),
 		CopyValue:  b("Y", "copy value", "Y"),
 		CopyPath:   b("c", "copy JSON path of line", "c"),
@@ -97,7 +98,7 @@ func (k KeyMap) Groups() []Group {
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Back}},
 		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
 		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
-		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
+		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 	}
 }
@@ -138,7 +139,7 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"home": &k.Home, "end": &k.End, "open": &k.Open, "back": &k.Back, "filter": &k.Filter, "pattern": &k.Pattern,
 		"typefilter": &k.TypeFilter, "valuesearch": &k.ValueSearch, "tree": &k.Tree, "sort": &k.Sort, "mark": &k.Mark,
 		"newkey": &k.NewKey, "rename": &k.Rename, "delete": &k.Delete, "copykey": &k.CopyKey, "edit": &k.Edit,
-		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format,
+		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format, "wrap": &k.Wrap,
 		"loadwhole": &k.LoadWhole, "copyvalue": &k.CopyValue, "copypath": &k.CopyPath, "history": &k.History,
 		"purge": &k.Purge, "addelement": &k.AddElement, "removeelement": &k.RemoveElement, "memoryusage": &k.MemoryUsage, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
 	}

@@ -239,6 +239,7 @@ func (a *App) valueActions() []action {
 		{binding: km.Back, run: func(a *App) tea.Cmd { a.setFocus(paneKeys); return nil }},
 		{binding: km.Reload, run: func(a *App) tea.Cmd { return v.reload(a) }, why: hasEntry},
 		{binding: km.Format, run: func(a *App) tea.Cmd { return v.cycleFormat(a) }, why: all(hasEntry, notCollection)},
+		{binding: km.Wrap, run: func(a *App) tea.Cmd { v.toggleWrap(a); return nil }, why: all(hasEntry, notCollection)},
 		{binding: km.LoadWhole, run: func(a *App) tea.Cmd { v.whole = true; return v.reload(a) }, why: all(hasEntry, func(a *App) string {
 			if !v.entry.Truncated {
 				return "the whole value is loaded"

@@ -2,10 +2,12 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -29,6 +31,16 @@ type valuePane struct {
 	hl          *format.Highlighter
 	win         ui.Window
 
+	// Long lines of a value (not of collection elements) are wrapped onto
+	// as many rows as they need, or, when sideways, cut at the pane's edge
+	// and scrolled shift cells to the right. sideways is the user's choice
+	// and outlives the key shown. While wrapping, top is where the first
+	// row on screen starts: a line (always win.Offset) and a byte offset
+	// into it, so a line taller than the pane is read a row at a time.
+	sideways bool
+	shift    int
+	top      format.Pos
+
 	// expiryReloaded is the expiry instant the pane already reloaded for,
 	// so a value whose TTL ran out is read again once.
 	expiryReloaded time.Time
@@ -41,7 +53,7 @@ type valuePane struct {
 }
 
 func (v *valuePane) clear() {
-	*v = valuePane{hl: v.hl, win: ui.Window{Height: v.win.Height}}
+	*v = valuePane{hl: v.hl, win: ui.Window{Height: v.win.Height}, sideways: v.sideways}
 }
 
 func (v *valuePane) restyle(a *App) {
@@ -62,7 +74,7 @@ func (v *valuePane) open(a *App, bucket, k string, row int) tea.Cmd {
 	if !same {
 		v.mode = format.Auto
 		v.whole = false
-		v.win = ui.Window{Height: v.win.Height}
+		v.win, v.top, v.shift = ui.Window{Height: v.win.Height}, format.Pos{}, 0
 		v.entry, v.doc, v.elements = nil, nil, nil
 	}
 	return v.reload(a)
@@ -110,7 +122,7 @@ func (v *valuePane) loaded(a *App, msg entryLoadedMsg) tea.Cmd {
 	}
 	e := msg.entry
 	v.entry = &e
-	v.doc, v.fmErr = msg.doc, msg.fmErr
+	v.doc, v.fmErr = msg.doc.Fit(v.bodyWidth(a)), msg.fmErr
 	if v.mode == format.Auto || msg.fmErr == nil {
 		v.mode = msg.mode
 	}
@@ -152,8 +164,45 @@ func (v *valuePane) docBuilt(a *App, msg docBuiltMsg) {
 		a.status.fail(a, fmt.Errorf("cannot show as %s: %w", msg.mode, msg.err))
 		return
 	}
-	v.doc, v.mode, v.fmErr = msg.doc, msg.mode, nil
-	v.win = ui.Window{Height: v.win.Height}
+	v.doc, v.mode, v.fmErr = msg.doc.Fit(v.bodyWidth(a)), msg.mode, nil
+	v.win, v.top, v.shift = ui.Window{Height: v.win.Height}, format.Pos{}, 0
+}
+
+// bodyWidth is the width the value is drawn at (the pane inside its
+// border), from the window size Update already has.
+func (v *valuePane) bodyWidth(a *App) int { return a.geometry().valW - 2 }
+
+// fit lays a hex dump out again when the pane's width asks for another
+// number of bytes per line, from the bytes the document holds, keeping the
+// same bytes at the cursor and at the top. Other documents are left alone.
+func (v *valuePane) fit(w int) {
+	if v.doc == nil {
+		return
+	}
+	f := v.doc.Fit(w)
+	if f == v.doc {
+		return
+	}
+	if old, per := v.doc.HexBytes(), f.HexBytes(); old > 0 && per > 0 {
+		v.win.Cursor = v.win.Cursor * old / per
+		v.win.Offset = v.win.Offset * old / per
+		v.top = format.Pos{Line: v.win.Offset}
+	}
+	v.doc = f
+}
+
+// wrapping reports whether the value's lines are wrapped: a document is
+// shown (not collection elements) and the user has not chosen sideways.
+func (v *valuePane) wrapping() bool {
+	return !v.sideways && v.doc != nil && v.entry != nil && !v.entry.Kind.IsCollection()
+}
+
+// syncTop follows a scroll made by line (the mouse wheel moves win.Offset):
+// the screen then starts at that line's first row.
+func (v *valuePane) syncTop() {
+	if v.top.Line != v.win.Offset {
+		v.top = format.Pos{Line: v.win.Offset}
+	}
 }
 
 // lines is the number of scrollable lines below the metadata.
@@ -168,11 +217,220 @@ func (v *valuePane) lines() int {
 }
 
 func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
-	if navigate(a.km, msg, &v.win, v.lines()) {
+	w := v.bodyWidth(a)
+	v.fit(w)
+	switch {
+	case v.wrapping() && v.wrapMove(a, msg, w), navigate(a.km, msg, &v.win, v.lines()):
 		return v.moreElements(a)
+	case v.sideways && key.Matches(msg, a.km.Open) && msg.String() != "enter":
+		v.scrollRight(w)
+		return nil
+	case v.sideways && v.shift > 0 && key.Matches(msg, a.km.Back) && msg.String() != "esc":
+		// Scrolled sideways, ←/h scroll back first; esc always leaves.
+		v.shift = max(v.shift-shiftStep(w), 0)
+		return nil
 	}
 	cmd, _ := dispatch(a, a.valueActions(), msg)
 	return tea.Batch(cmd, v.moreElements(a))
+}
+
+// shiftStep is how far ←/→ scroll sideways: half the pane, as less -S does.
+func shiftStep(w int) int { return max(w/2, 1) }
+
+// toggleWrap switches between wrapped lines and lines cut at the edge and
+// scrolled sideways, keeping the first line on screen.
+func (v *valuePane) toggleWrap(a *App) {
+	if v.entry == nil || v.entry.Kind.IsCollection() {
+		return
+	}
+	v.sideways, v.shift = !v.sideways, 0
+	v.top = format.Pos{Line: v.win.Offset}
+	if v.sideways {
+		a.status.info(a, "long lines cut at the edge: ←/→ scroll sideways")
+	} else {
+		a.status.info(a, "long lines wrapped")
+	}
+}
+
+// scrollRight scrolls sideways by a step while a line on screen goes on
+// past the right edge, so the view never scrolls into emptiness. It walks
+// the visible lines only as far as the edge.
+func (v *valuePane) scrollRight(w int) {
+	if v.doc == nil {
+		return
+	}
+	from, to := v.win.Visible(v.lines())
+	for i := from; i < to; i++ {
+		if v.doc.Wider(i, v.shift+w) {
+			v.shift += shiftStep(w)
+			return
+		}
+	}
+}
+
+// wrapMove moves through wrapped lines and reports whether msg was a
+// movement key. The cursor is a line, as without wrapping: the highlight,
+// c (the JSON path) and the element keys are about a line. But a line
+// taller than the pane must stay readable, so while the cursor's line goes
+// on below the bottom edge, down scrolls it a row at a time (as less does)
+// before the cursor moves on, and up does the same going back.
+func (v *valuePane) wrapMove(a *App, msg tea.KeyPressMsg, w int) bool {
+	d, h, n := v.doc, max(v.win.Height, 1), v.doc.Len()
+	if n == 0 {
+		return false
+	}
+	v.syncTop()
+	v.win.Cursor = min(max(v.win.Cursor, 0), n-1)
+	if !key.Matches(msg, a.km.Home, a.km.End) {
+		v.showCursor(w, h)
+	}
+	switch {
+	case key.Matches(msg, a.km.Down):
+		v.wrapDown(w, h)
+	case key.Matches(msg, a.km.Up):
+		v.wrapUp(w, h)
+	case key.Matches(msg, a.km.PageDown):
+		rows := d.Rows(v.top, h+1, w)
+		if len(rows) <= h { // the end is on screen
+			v.win.Cursor = n - 1
+			break
+		}
+		v.top = rows[max(h-1, 1)]
+		if len(d.Rows(v.top, h, w)) < h {
+			v.top = v.lastScreen(w, h)
+		}
+		if v.win.Cursor < v.top.Line {
+			v.win.Cursor = firstStart(d.Rows(v.top, h, w), v.top.Line, false)
+		}
+	case key.Matches(msg, a.km.PageUp):
+		back := d.RowsBack(v.top, max(h-1, 1), w)
+		if len(back) == 0 { // the start is on screen
+			v.win.Cursor = 0
+			break
+		}
+		v.top = back[0]
+		rows := d.Rows(v.top, h, w)
+		if !onScreen(rows, v.win.Cursor) {
+			v.win.Cursor = firstStart(rows, v.top.Line, true)
+		}
+	case key.Matches(msg, a.km.Home):
+		v.win.Cursor, v.top = 0, format.Pos{}
+	case key.Matches(msg, a.km.End):
+		v.win.Cursor, v.top = n-1, v.lastScreen(w, h)
+	default:
+		return false
+	}
+	v.win.Offset = v.top.Line
+	return true
+}
+
+// wrapDown scrolls the cursor's line a row when it goes on below the
+// screen, or moves the cursor to the next line and brings it in: all of it
+// when it fits, else from its first row.
+func (v *valuePane) wrapDown(w, h int) {
+	d, c := v.doc, v.win.Cursor
+	rows := d.Rows(v.top, h+1, w)
+	if len(rows) > h && rows[h].Line == c {
+		v.top = rows[1]
+		return
+	}
+	if c+1 >= d.Len() {
+		return
+	}
+	c++
+	v.win.Cursor = c
+	// The new line starts at most one row below the screen, so 2h+1 rows
+	// from the top hold its start and, when it fits, its end.
+	limit := 2*h + 1
+	rows = d.Rows(v.top, limit, w)
+	first, next := -1, len(rows)
+	if len(rows) == limit {
+		next = math.MaxInt // the line may go on past what was measured
+	}
+	for i, r := range rows {
+		if r.Line == c && first < 0 {
+			first = i
+		}
+		if r.Line > c {
+			next = i
+			break
+		}
+	}
+	if first < 0 {
+		v.top = format.Pos{Line: c}
+		return
+	}
+	v.top = rows[min(max(next-h, 0), first)]
+}
+
+// wrapUp scrolls back a row while the top of the cursor's line is above
+// the screen, or moves the cursor to the line before, showing as much of
+// its end as fits when it was above the screen.
+func (v *valuePane) wrapUp(w, h int) {
+	d, c := v.doc, v.win.Cursor
+	if v.top.Line == c && v.top.At > 0 {
+		if back := d.RowsBack(v.top, 1, w); len(back) > 0 {
+			v.top = back[0]
+		}
+		return
+	}
+	if c == 0 {
+		return
+	}
+	c--
+	v.win.Cursor = c
+	if c >= v.top.Line {
+		return
+	}
+	for _, r := range d.RowsBack(format.Pos{Line: c + 1}, h, w) {
+		if r.Line == c {
+			v.top = r
+			return
+		}
+	}
+	v.top = format.Pos{Line: c}
+}
+
+// showCursor brings the cursor's line to the top when none of its rows is
+// on screen (the mouse wheel scrolled it away, or the pane got narrower).
+func (v *valuePane) showCursor(w, h int) {
+	if !onScreen(v.doc.Rows(v.top, h, w), v.win.Cursor) {
+		v.top = format.Pos{Line: v.win.Cursor}
+	}
+}
+
+// lastScreen is where the screen starts when it ends with the value's last
+// row.
+func (v *valuePane) lastScreen(w, h int) format.Pos {
+	back := v.doc.RowsBack(format.Pos{Line: v.doc.Len()}, h, w)
+	if len(back) == 0 {
+		return format.Pos{}
+	}
+	return back[0]
+}
+
+func onScreen(rows []format.Pos, line int) bool {
+	for _, r := range rows {
+		if r.Line == line {
+			return true
+		}
+	}
+	return false
+}
+
+// firstStart is the first line (or with last, the last line) whose first
+// row is among rows, or dflt when none starts there.
+func firstStart(rows []format.Pos, dflt int, last bool) int {
+	found := dflt
+	for _, r := range rows {
+		if r.At == 0 {
+			found = r.Line
+			if !last {
+				break
+			}
+		}
+	}
+	return found
 }
 
 // moreElements fetches the next page of a collection when the cursor nears
@@ -232,6 +490,14 @@ func (v *valuePane) metaLines(a *App, w int) []string {
 	if !e.Kind.IsCollection() {
 		f := lbl("format") + val(v.mode.String()) + a.st.Muted.Render("  (f to change)")
 		out = append(out, f)
+		lines := "wrapped"
+		if v.sideways {
+			lines = "sideways"
+			if v.shift > 0 {
+				lines += fmt.Sprintf(", col %d", v.shift+1)
+			}
+		}
+		out = append(out, lbl("lines")+val(lines)+a.st.Muted.Render("  (w)"))
 	}
 	if v.doc != nil && v.doc.Notice() != "" {
 		out = append(out, a.st.Muted.Render(format.Escape(v.doc.Notice())))
@@ -274,6 +540,10 @@ func (v *valuePane) render(a *App, w, h int) string {
 	}
 	meta := v.metaLines(a, w)
 	v.win.Height = max(h-len(meta), 1)
+	v.fit(w)
+	if v.wrapping() {
+		return joinLines(append(meta, v.wrappedBody(a, w)...))
+	}
 	v.win.Clamp(v.lines())
 	from, to := v.win.Visible(v.lines())
 	var body []string
@@ -283,7 +553,7 @@ func (v *valuePane) render(a *App, w, h int) string {
 			body = append(body, a.st.Muted.Render("loading more…"))
 		}
 	} else if v.doc != nil {
-		body = v.doc.Render(from, to, w, v.hl)
+		body = v.doc.RenderShifted(from, to, w, v.shift, v.hl)
 	}
 	focused := a.focus == paneValue
 	for i := range body {
@@ -295,6 +565,33 @@ func (v *valuePane) render(a *App, w, h int) string {
 		body = []string{a.st.Muted.Render("(empty value)")}
 	}
 	return joinLines(append(meta, body...))
+}
+
+// wrappedBody draws the rows on screen of the wrapped value, the cursor's
+// line highlighted on all its rows. It measures only those rows.
+func (v *valuePane) wrappedBody(a *App, w int) []string {
+	n := v.doc.Len()
+	if n == 0 {
+		return []string{a.st.Muted.Render("(empty value)")}
+	}
+	v.win.Cursor = min(max(v.win.Cursor, 0), n-1)
+	v.syncTop()
+	rows, lines := v.doc.RenderRows(v.top, v.win.Height, w, v.hl)
+	if !slices.Contains(lines, v.win.Cursor) {
+		// The pane got narrower and the lines above the cursor took the
+		// rows it was on.
+		v.top = format.Pos{Line: v.win.Cursor}
+		rows, lines = v.doc.RenderRows(v.top, v.win.Height, w, v.hl)
+	}
+	v.win.Offset = v.top.Line
+	if a.focus == paneValue {
+		for i := range rows {
+			if lines[i] == v.win.Cursor {
+				rows[i] = a.st.RowCursorDim.Render(ui.Fit(ansiStrip(rows[i]), w))
+			}
+		}
+	}
+	return rows
 }
 
 func (v *valuePane) elementLines(a *App, from, to, w int) []string {

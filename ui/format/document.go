@@ -17,14 +17,14 @@ type Document struct {
 	starts []int  // JSON and Text: line i is buf[starts[i]:end(i)]
 	json   []jsonLine
 
-	hex      string // Hex: the bytes dumped
-	hexLines int
+	hex    string // Hex: the bytes dumped
+	hexPer int    // Hex: bytes on one line (see Fit)
 }
 
 // Len is the number of lines.
 func (d *Document) Len() int {
 	if d.shown == Hex {
-		return d.hexLines
+		return (len(d.hex) + d.hexPer - 1) / d.hexPer
 	}
 	return len(d.starts) - 1
 }

@@ -97,6 +97,13 @@ type span struct{ from, to int }
 
 // escapeLineSpans is EscapeLine that also reports where its escapes are.
 func escapeLineSpans(s string) (string, []span) {
+	return escapeSpansAt(s, 0)
+}
+
+// escapeSpansAt is escapeLineSpans for a piece of a line that starts at
+// column col (in appendEscaped's count), so its tabs stop where the whole
+// line's would.
+func escapeSpansAt(s string, col int) (string, []span) {
 	i := firstUnsafe(s, false)
 	if i == len(s) {
 		return s, nil
@@ -105,7 +112,7 @@ func escapeLineSpans(s string) (string, []span) {
 	b.Grow(len(s) + 16)
 	b.WriteString(s[:i])
 	var spans []span
-	appendEscaped(&b, s[i:], utf8.RuneCountInString(s[:i]), true, false, &spans)
+	appendEscaped(&b, s[i:], col+utf8.RuneCountInString(s[:i]), true, false, &spans)
 	return b.String(), spans
 }
 

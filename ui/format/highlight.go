@@ -99,10 +99,22 @@ func lexerState(l jsonLine, content string) string {
 
 // json colours one JSON line's content (its indent is written plain).
 func (h *Highlighter) json(b *strings.Builder, content, state string, cut bool) {
-	lexed := content
-	if cut && insideString(content) {
+	h.jsonPiece(b, content, state, "", cut)
+}
+
+// jsonPiece colours content, a piece of a JSON line that the lexer reads
+// after prefix: a row of a wrapped line or a line scrolled sideways may
+// start inside a string, and prefix (`"`, or `"\` after an escaping
+// backslash) puts the lexer there. The prefix is lexed, not written.
+func (h *Highlighter) jsonPiece(b *strings.Builder, content, state, prefix string, cut bool) {
+	lexed := prefix + content
+	if insideString(lexed) {
 		// Close the string cut at the edge so the lexer sees a token, not
-		// an error; the added quote is not written.
+		// an error; the added quote is not written. After an escaping
+		// backslash a quote would be escaped, so a second one closes.
+		if endsEscaping(lexed) {
+			lexed += `"`
+		}
 		lexed += `"`
 	}
 	it, err := h.lexer.Tokenise(&chroma.TokeniseOptions{State: state}, lexed)
@@ -110,9 +122,17 @@ func (h *Highlighter) json(b *strings.Builder, content, state string, cut bool) 
 		b.WriteString(content)
 		return
 	}
-	left := len(content)
+	skip, left := len(prefix), len(content)
 	for tok := it(); tok != chroma.EOF && left > 0; tok = it() {
-		v := tok.Value[:min(len(tok.Value), left)]
+		v := tok.Value
+		if skip > 0 {
+			n := min(skip, len(v))
+			v, skip = v[n:], skip-n
+		}
+		v = v[:min(len(v), left)]
+		if v == "" {
+			continue
+		}
 		left -= len(v)
 		tt := tok.Type
 		if tt == chroma.Error {
@@ -129,6 +149,16 @@ func (h *Highlighter) json(b *strings.Builder, content, state string, cut bool) 
 	if cut {
 		h.ellipsis(b)
 	}
+}
+
+// endsEscaping reports whether s ends in an odd run of backslashes, whose
+// last one escapes what would come next.
+func endsEscaping(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
 }
 
 // insideString reports whether a JSON line's content ends inside a string.
@@ -165,8 +195,8 @@ func (h *Highlighter) text(b *strings.Builder, line string, spans []span, cut bo
 }
 
 // hex writes a hex dump line: offset muted, bytes plain, ASCII as a string.
-func (h *Highlighter) hex(b *strings.Builder, line string, cut bool) {
-	bytesAt, asciiAt := hexColumns(line)
+func (h *Highlighter) hex(b *strings.Builder, line string, per int, cut bool) {
+	bytesAt, asciiAt := hexColumns(line, per)
 	bytesAt, asciiAt = min(bytesAt, len(line)), min(asciiAt, len(line))
 	h.paint(b, chroma.Comment, line[:bytesAt])
 	b.WriteString(line[bytesAt:asciiAt])

@@ -33,7 +33,7 @@ func (d *Document) renderLine(b *strings.Builder, i, width int, hl *Highlighter)
 			writePlain(b, line, cut)
 			return
 		}
-		hl.hex(b, line, cut)
+		hl.hex(b, line, d.hexPer, cut)
 		return
 	}
 	indent := d.indent(i)
