@@ -20,11 +20,14 @@ type KeyMap struct {
 	// Keys pane
 	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, NewKey, Rename, Delete, CopyKey key.Binding
 	// Value pane and key actions
-	Edit, EditInline, TTL, RefreshTTL, Format, Wrap, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
+	Edit, EditInline, TTL, RefreshTTL, Format, Wrap, Zoom, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
 	// Collection elements (Redis hash, list, set, zset, stream) and memory
 	AddElement, RemoveElement, MemoryUsage key.Binding
 	// Buckets pane
 	NewBucket, EditBucket, DeleteBucket key.Binding
+	// Dialogs: the only key that confirms a destructive action, and the
+	// keys that decline.
+	Confirm, Deny key.Binding
 }
 
 // Group is a titled set of bindings for the help overlay.
@@ -75,6 +78,7 @@ func Default() KeyMap {
 		RefreshTTL: b("+", "refresh TTL", "+"),
 		Format:     b("f", "cycle format (auto/json/text/hex…)", "f"),
 		Wrap:       b("w", "wrap long lines / scroll sideways (←/→)", "w"),
+		Zoom:       b("z", "maximise the value (z or esc returns)", "z"),
 		LoadWhole:  b("L", "load the whole value", "L"),
 		CopyValue:  b("Y", "copy value", "Y"),
 		CopyPath:   b("c", "copy JSON path of line", "c"),
@@ -88,6 +92,9 @@ func Default() KeyMap {
 		NewBucket:    b("n", "new bucket", "n"),
 		EditBucket:   b("e", "edit bucket", "e"),
 		DeleteBucket: b("d", "delete bucket", "d"),
+
+		Confirm: b("y", "yes: do it (nothing else confirms)", "y", "Y"),
+		Deny:    b("n/esc", "no", "n", "N", "esc"),
 	}
 }
 
@@ -98,8 +105,9 @@ func (k KeyMap) Groups() []Group {
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Back}},
 		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
 		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
-		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
+		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
+		{"Dialogs", []key.Binding{k.Confirm, k.Deny}},
 	}
 }
 
@@ -142,5 +150,6 @@ func (k *KeyMap) byName() map[string]*key.Binding {
 		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format, "wrap": &k.Wrap,
 		"loadwhole": &k.LoadWhole, "copyvalue": &k.CopyValue, "copypath": &k.CopyPath, "history": &k.History,
 		"purge": &k.Purge, "addelement": &k.AddElement, "removeelement": &k.RemoveElement, "memoryusage": &k.MemoryUsage, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
+		"zoom": &k.Zoom, "confirm": &k.Confirm, "deny": &k.Deny,
 	}
 }

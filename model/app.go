@@ -121,6 +121,13 @@ func tick() tea.Cmd {
 // Update routes a message: dialogs first, then global keys, then the focused
 // pane. It does no I/O: everything that talks to the store is a Cmd.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := a.update(msg)
+	// Layout after every change, so that View only reads.
+	a.value.layout(a)
+	return m, cmd
+}
+
+func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height

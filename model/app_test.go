@@ -242,3 +242,23 @@ func mustMatch(t *testing.T, s *modeltest.Sim, pattern string) {
 		s.Settle()
 	}
 }
+
+// The value maximised (z): a page over the panes that owns its input; the
+// value pane's keys work in it, and esc returns to the panes (issue 9).
+func TestZoomMaximisesTheValueAndEscReturns(t *testing.T) {
+	long := `{"note":"` + strings.Repeat("wide ", 30) + `end-of-line"}`
+	s := openStore(t, map[string]map[string]string{"b": {"k": long}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter")
+	mustSee(t, app, "Buckets")
+	app.Keys("z")
+	mustNotSee(t, app, "Buckets")
+	mustSee(t, app, "end-of-line")
+	// The value pane's keys work in the page: w cuts lines at the edge.
+	app.Keys("w")
+	mustSee(t, app, "sideways")
+	app.Keys("esc")
+	mustSee(t, app, "Buckets")
+	mustSee(t, app, "sideways") // the mode carried back to the pane
+}

@@ -3,6 +3,7 @@ package model
 import (
 	"strconv"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -146,13 +147,13 @@ func (d *undoConflictDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 	if !ok {
 		return d, nil
 	}
-	switch k.String() {
-	case "y", "Y":
+	switch {
+	case key.Matches(k, a.km.Confirm):
 		if f := d.forceable(); len(f.steps) > 0 {
 			return nil, undoCmd(a.store, a.opts.Timeout, f, true)
 		}
 		return nil, nil
-	case "n", "N", "esc", "q":
+	case key.Matches(k, a.km.Deny), key.Matches(k, a.km.Quit):
 		a.status.info(a, "undo left the changed keys as they are")
 		return nil, nil
 	}
@@ -164,9 +165,9 @@ func (d *undoConflictDialog) view(a *App) string {
 	lines = append(lines, conflictLines(d.conflicts, a.dialogWidth()-14)...)
 	lines = append(lines, "")
 	if n := len(d.forceable().steps); n > 0 {
-		lines = append(lines, a.st.HelpKey.Render("y")+" "+a.st.Danger.Render("overwrite")+" what they hold now with the undo ("+strconv.Itoa(n)+" keys)   "+a.st.HelpKey.Render("n/esc")+" leave them")
+		lines = append(lines, a.st.HelpKey.Render(a.km.Confirm.Help().Key)+" "+a.st.Danger.Render("overwrite")+" what they hold now with the undo ("+strconv.Itoa(n)+" keys)   "+a.st.HelpKey.Render(a.km.Deny.Help().Key)+" leave them")
 	} else {
-		lines = append(lines, a.st.HelpKey.Render("n/esc")+" close (changed elements cannot be undone over)")
+		lines = append(lines, a.st.HelpKey.Render(a.km.Deny.Help().Key)+" close (changed elements cannot be undone over)")
 	}
 	return a.box("Undo: changed since", lines...)
 }

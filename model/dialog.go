@@ -3,6 +3,7 @@ package model
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -69,11 +70,12 @@ func (d *confirmDialog) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 	if !ok {
 		return d, nil
 	}
-	// Only y confirms: a reflexive enter must never delete.
-	switch k.String() {
-	case "y", "Y":
+	// Only the confirm key (y) confirms: a reflexive enter must never
+	// delete, and any other key leaves the question open.
+	switch {
+	case key.Matches(k, a.km.Confirm):
 		return nil, d.onYes(a)
-	case "n", "N", "esc", "q":
+	case key.Matches(k, a.km.Deny), key.Matches(k, a.km.Quit):
 		if d.onNo != nil {
 			return nil, d.onNo(a)
 		}
@@ -87,7 +89,7 @@ func (d *confirmDialog) view(a *App) string {
 	if d.typed != "" {
 		lines = append(lines, "", "Type "+a.st.Danger.Render(format.Escape(d.typed))+" to confirm, esc to cancel:", d.input.View())
 	} else {
-		lines = append(lines, "", a.st.HelpKey.Render("y")+" yes   "+a.st.HelpKey.Render("n/esc")+" no")
+		lines = append(lines, "", a.st.HelpKey.Render(a.km.Confirm.Help().Key)+" yes   "+a.st.HelpKey.Render(a.km.Deny.Help().Key)+" no")
 	}
 	return a.box(d.title, lines...)
 }

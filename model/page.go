@@ -40,6 +40,7 @@ type pageSpec struct {
 func pageSpecs() []pageSpec {
 	return []pageSpec{
 		historyPageSpec,
+		zoomPageSpec,
 	}
 }
 

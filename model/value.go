@@ -169,8 +169,50 @@ func (v *valuePane) docBuilt(a *App, msg docBuiltMsg) {
 }
 
 // bodyWidth is the width the value is drawn at (the pane inside its
-// border), from the window size Update already has.
-func (v *valuePane) bodyWidth(a *App) int { return a.geometry().valW - 2 }
+// border, or the page when the value is maximised), from the window size
+// Update already has.
+func (v *valuePane) bodyWidth(a *App) int {
+	w, _ := v.bodySize(a)
+	return w
+}
+
+// bodySize is the room the value pane draws in: its pane, or the whole
+// page when the value is maximised.
+func (v *valuePane) bodySize(a *App) (w, h int) {
+	if _, ok := a.topPage().(*zoomPage); ok {
+		return a.pageSize()
+	}
+	g := a.geometry()
+	return g.valW - 2, g.height - 2
+}
+
+// layout sizes the value's window below its metadata and puts the cursor
+// and the first line in range. It runs in Update, after every message, so
+// that View only reads; it touches the metadata and the visible rows only.
+func (v *valuePane) layout(a *App) {
+	if v.entry == nil {
+		return
+	}
+	w, h := v.bodySize(a)
+	v.win.Height = max(h-len(v.metaLines(a, w)), 1)
+	v.fit(w)
+	if !v.wrapping() {
+		v.win.Clamp(v.lines())
+		return
+	}
+	n := v.doc.Len()
+	if n == 0 {
+		return
+	}
+	v.win.Cursor = min(max(v.win.Cursor, 0), n-1)
+	v.syncTop()
+	if _, lines := v.doc.RenderRows(v.top, v.win.Height, w, nil); !slices.Contains(lines, v.win.Cursor) {
+		// The pane got narrower and the lines above the cursor took the
+		// rows it was on.
+		v.top = format.Pos{Line: v.win.Cursor}
+	}
+	v.win.Offset = v.top.Line
+}
 
 // fit lays a hex dump out again when the pane's width asks for another
 // number of bytes per line, from the bytes the document holds, keeping the
@@ -488,7 +530,7 @@ func (v *valuePane) metaLines(a *App, w int) []string {
 		out = append(out, lbl(f.Name)+val(format.Escape(f.Value)))
 	}
 	if !e.Kind.IsCollection() {
-		f := lbl("format") + val(v.mode.String()) + a.st.Muted.Render("  (f to change)")
+		f := lbl("format") + val(v.mode.String()) + a.st.Muted.Render("  ("+a.keyName(a.km.Format)+" to change)")
 		out = append(out, f)
 		lines := "wrapped"
 		if v.sideways {
@@ -497,13 +539,13 @@ func (v *valuePane) metaLines(a *App, w int) []string {
 				lines += fmt.Sprintf(", col %d", v.shift+1)
 			}
 		}
-		out = append(out, lbl("lines")+val(lines)+a.st.Muted.Render("  (w)"))
+		out = append(out, lbl("lines")+val(lines)+a.st.Muted.Render("  ("+a.keyName(a.km.Wrap)+")"))
 	}
 	if v.doc != nil && v.doc.Notice() != "" {
 		out = append(out, a.st.Muted.Render(format.Escape(v.doc.Notice())))
 	}
 	if e.Truncated {
-		out = append(out, a.st.StatusWarn.Render(fmt.Sprintf("showing the first %s of %s · L loads the whole value",
+		out = append(out, a.st.StatusWarn.Render(fmt.Sprintf("showing the first %s of %s · "+a.keyName(a.km.LoadWhole)+" loads the whole value",
 			format.HumanBytes(int64(len(e.Value))), format.HumanBytes(e.Size))))
 	}
 	if v.fmErr != nil {
@@ -539,12 +581,9 @@ func (v *valuePane) render(a *App, w, h int) string {
 		return a.st.Muted.Render("loading…")
 	}
 	meta := v.metaLines(a, w)
-	v.win.Height = max(h-len(meta), 1)
-	v.fit(w)
 	if v.wrapping() {
 		return joinLines(append(meta, v.wrappedBody(a, w)...))
 	}
-	v.win.Clamp(v.lines())
 	from, to := v.win.Visible(v.lines())
 	var body []string
 	if v.entry.Kind.IsCollection() {
@@ -570,21 +609,11 @@ func (v *valuePane) render(a *App, w, h int) string {
 // wrappedBody draws the rows on screen of the wrapped value, the cursor's
 // line highlighted on all its rows. It measures only those rows.
 func (v *valuePane) wrappedBody(a *App, w int) []string {
-	n := v.doc.Len()
-	if n == 0 {
+	if v.doc.Len() == 0 {
 		return []string{a.st.Muted.Render("(empty value)")}
 	}
-	v.win.Cursor = min(max(v.win.Cursor, 0), n-1)
-	v.syncTop()
 	rows, lines := v.doc.RenderRows(v.top, v.win.Height, w, v.hl)
-	if !slices.Contains(lines, v.win.Cursor) {
-		// The pane got narrower and the lines above the cursor took the
-		// rows it was on.
-		v.top = format.Pos{Line: v.win.Cursor}
-		rows, lines = v.doc.RenderRows(v.top, v.win.Height, w, v.hl)
-	}
-	v.win.Offset = v.top.Line
-	if a.focus == paneValue {
+	if a.focus == paneValue || a.topPage() != nil {
 		for i := range rows {
 			if lines[i] == v.win.Cursor {
 				rows[i] = a.st.RowCursorDim.Render(ui.Fit(ansiStrip(rows[i]), w))
