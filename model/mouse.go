@@ -12,7 +12,7 @@ const doubleClick = 400 * time.Millisecond
 // mouse: a click focuses the pane under it and selects the row; a second
 // click on the same row opens it; the wheel scrolls the pane under it.
 func (a *App) mouse(msg tea.MouseMsg) tea.Cmd {
-	if a.dialog != nil || a.showHelp {
+	if a.dialog != nil || a.showHelp || a.topPage() != nil {
 		return nil
 	}
 	m := msg.Mouse()
