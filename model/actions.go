@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
+	dlg "github.com/kvdeck/kvdeck/model/dialog"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
@@ -340,7 +341,7 @@ func (a *App) openCommandLine() tea.Cmd {
 	d := newInput("Command", ":", "", []string{strings.Join(usages, " · "), "tab completes"}, func(a *App, line string) (tea.Cmd, error) {
 		return a.runCommand(line)
 	})
-	d.complete = func(v string) []string {
+	d.d.(*dlg.Input).Complete = func(v string) []string {
 		verb, arg, hasArg := strings.Cut(v, " ")
 		if !hasArg {
 			var out []string

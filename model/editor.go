@@ -152,7 +152,7 @@ func (a *App) saveEdit(t editTarget, value []byte, asText, inline bool) tea.Cmd 
 				"",
 				"y saves it as text anyway; n keeps your edit (" + keptWhere(inline) + ") without saving.",
 			}, func(a *App) tea.Cmd { return a.saveEdit(t, value, true, inline) })
-			a.dialog.(*confirmDialog).onNo = func(a *App) tea.Cmd {
+			a.dialog.(*hosted).onNo = func(a *App) tea.Cmd {
 				return a.recoverEdit(p, "invalid JSON: "+err.Error())
 			}
 			return nil

@@ -1,0 +1,60 @@
+// Package dialog holds kvdeck's modal dialogs. A dialog handles a message
+// and returns a typed Action (Confirmed, Declined, Submitted, Cancelled);
+// it never sees the application: the caller turns actions into store calls.
+// Everything a dialog draws with or reacts to comes in an Env: the styles,
+// the key bindings (the confirm key is the keymap's, not a letter written
+// here) and the screen size.
+package dialog
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/keymap"
+	"github.com/kvdeck/kvdeck/theme"
+)
+
+// Env is what a dialog may know of its surroundings.
+type Env struct {
+	Styles        theme.Styles
+	Keys          keymap.KeyMap
+	Width, Height int
+}
+
+// BoxWidth is the width dialogs take on a screen of this size.
+func (e Env) BoxWidth() int { return max(min(e.Width-6, 72), 24) }
+
+// Box draws a dialog: a title, then lines, in a bordered box.
+func (e Env) Box(title string, lines ...string) string {
+	body := e.Styles.DialogTitle.Render(title) + "\n\n" + strings.Join(lines, "\n")
+	return e.Styles.Dialog.Width(e.BoxWidth()).Render(body)
+}
+
+// Action is what a dialog answers a message with; nil means it stays open
+// with nothing to report.
+type Action interface{ action() }
+
+// Confirmed: the user pressed the confirm key.
+type Confirmed struct{}
+
+// Declined: the user said no (the deny key); the caller may give back what
+// the question was about (an unsaved edit).
+type Declined struct{}
+
+// Submitted: the user entered Value.
+type Submitted struct{ Value string }
+
+// Cancelled: the user closed the dialog without an answer.
+type Cancelled struct{}
+
+func (Confirmed) action() {}
+func (Declined) action()  {}
+func (Submitted) action() {}
+func (Cancelled) action() {}
+
+// Model is a dialog.
+type Model interface {
+	Update(env Env, msg tea.Msg) (Action, tea.Cmd)
+	View(env Env) string
+}
