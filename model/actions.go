@@ -186,7 +186,7 @@ func (a *App) openNewKey() tea.Cmd {
 }
 
 // newKeyTTL asks for the new key's TTL, then for its value.
-func (a *App) newKeyTTL(bucket, name string, kind backend.Kind) dialog {
+func (a *App) newKeyTTL(bucket, name string, kind backend.Kind) modal {
 	return newInput("TTL of the new key "+format.Escape(name), "ttl> ", "", []string{"empty for none (or the bucket's default): 90s 15m 36h 7d"}, func(a *App, v string) (tea.Cmd, error) {
 		ttl := time.Duration(0)
 		if strings.TrimSpace(v) != "" {

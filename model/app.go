@@ -62,7 +62,7 @@ type App struct {
 	// refresh works on stores that keep only the time left (Redis).
 	ttlGiven map[string]time.Duration
 
-	dialog dialog
+	dialog modal
 	// pages are the full-screen views open over the panes, top last.
 	pages    []page
 	showHelp bool
@@ -319,7 +319,7 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil && msg.element != nil && errors.Is(msg.err, backend.ErrConflict) {
-		a.dialog = newElementConflictDialog(msg)
+		a.dialog = newElementConflictDialog(a, msg)
 		return nil
 	}
 	var recovered tea.Cmd
@@ -328,7 +328,7 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 		recovered = a.recoverEdit(*msg.put, describeError(msg.err))
 	}
 	if msg.undoConflicts != nil {
-		a.dialog = newUndoConflictDialog(msg.undoConflicts, msg.undoConflictList)
+		a.dialog = newUndoConflictDialog(a, msg.undoConflicts, msg.undoConflictList)
 	}
 	if msg.undo != nil {
 		a.undo = append(a.undo, msg.undo)

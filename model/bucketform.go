@@ -168,7 +168,7 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-func (f *bucketForm) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
+func (f *bucketForm) update(a *App, msg tea.Msg) (modal, tea.Cmd) {
 	switch msg := msg.(type) {
 	case bucketFormLoadedMsg:
 		if !f.loading || msg.name != f.name {

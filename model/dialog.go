@@ -10,13 +10,13 @@ import (
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
-// dialog is a modal box over the panes. update returns the dialog to keep
+// modal is a dialog box over the panes. update returns the dialog to keep
 // showing (nil closes it). The generic dialogs (yes/no, one line) live in
 // package dialog and never see App; hosted turns their actions into the
 // caller's handlers. The dialogs still here (conflicts, the editor, the
 // bucket form) are bound to the edits they carry.
-type dialog interface {
-	update(a *App, msg tea.Msg) (dialog, tea.Cmd)
+type modal interface {
+	update(a *App, msg tea.Msg) (modal, tea.Cmd)
 	view(a *App) string
 }
 
@@ -33,14 +33,16 @@ func (a *App) box(title string, lines ...string) string {
 }
 
 // hosted shows a dialog of package dialog and turns its actions into the
-// caller's handlers: onYes on Confirmed, onNo on Declined (nil just
-// closes), onSubmit on Submitted, whose error keeps the dialog open with
-// the reason shown.
+// caller's handlers: onYes on Confirmed, onNo on Declined and onCancel on
+// Cancelled (nil just closes), onSubmit on Submitted, whose error keeps the
+// dialog open with the reason shown, and onChoose on Chosen.
 type hosted struct {
 	d        dlg.Model
 	onYes    func(a *App) tea.Cmd
 	onNo     func(a *App) tea.Cmd
+	onCancel func(a *App) tea.Cmd
 	onSubmit func(a *App, value string) (tea.Cmd, error)
+	onChoose func(a *App, id string) tea.Cmd
 }
 
 func newConfirm(title string, body []string, onYes func(a *App) tea.Cmd) *hosted {
@@ -55,7 +57,7 @@ func newInput(title, prompt, value string, hint []string, submit func(a *App, va
 	return &hosted{d: dlg.NewInput(title, prompt, value, hint), onSubmit: submit}
 }
 
-func (h *hosted) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
+func (h *hosted) update(a *App, msg tea.Msg) (modal, tea.Cmd) {
 	act, cmd := h.d.Update(a.dialogEnv(), msg)
 	switch act := act.(type) {
 	case dlg.Confirmed:
@@ -66,7 +68,12 @@ func (h *hosted) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
 		}
 		return nil, cmd
 	case dlg.Cancelled:
+		if h.onCancel != nil {
+			return nil, tea.Batch(cmd, h.onCancel(a))
+		}
 		return nil, cmd
+	case dlg.Chosen:
+		return nil, tea.Batch(cmd, h.onChoose(a, act.ID))
 	case dlg.Submitted:
 		next, err := h.onSubmit(a, act.Value)
 		if err != nil {

@@ -317,7 +317,7 @@ func (a *App) openInlineEdit() tea.Cmd {
 	return nil
 }
 
-func (d *valueEditor) update(a *App, msg tea.Msg) (dialog, tea.Cmd) {
+func (d *valueEditor) update(a *App, msg tea.Msg) (modal, tea.Cmd) {
 	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "esc":

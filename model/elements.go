@@ -190,7 +190,7 @@ func (a *App) addElement() tea.Cmd {
 
 // newCollectionKey asks for a new collection's first element and creates
 // it, with its TTL, in one atomic write that refuses an existing key.
-func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.Duration) dialog {
+func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.Duration) modal {
 	c := a.store.(backend.Collections)
 	return newInput("First element of the new "+kind.String()+" "+format.Escape(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
 		el, _, err := parseElement(kind, v)
