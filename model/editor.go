@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
+	dlg "github.com/kvdeck/kvdeck/model/dialog"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
@@ -192,7 +192,7 @@ func (a *App) recoverEdit(p pendingPut, why string) tea.Cmd {
 	}
 	if p.recover.inline {
 		d := reopenValueEditor(a, p.recover.target, p.value)
-		d.err = why
+		d.ed.SetError(why)
 		a.dialog = d
 		return nil
 	}
@@ -237,20 +237,17 @@ func looksJSON(old, value []byte) bool {
 // jsonError reports where JSON is broken, as line and column.
 func jsonError(b []byte) error { return format.CheckJSON(b) }
 
-// valueEditor is the inline editor (i), and the value step of "new key".
-// It edits the value as text in a textarea, which would drop control bytes
-// and turn tabs and CR into spaces and newlines; a value holding any of
-// those is shown escaped (see inlineText), so that every byte comes back
-// as it was unless the user changed it.
+// valueEditor is the inline editor (i), and the value step of "new key":
+// a dialog.Editor on the value's text form. The textarea would drop
+// control bytes and turn tabs and CR into spaces and newlines, so a value
+// holding any of those is shown escaped (see inlineText) and every byte
+// comes back as it was unless the user changed it. The checks and the save
+// are here; the editing is the dialog's.
 type valueEditor struct {
-	target editTarget
-	create bool
-	area   textarea.Model
-	// escaped says the text shows bytes as escapes (\t, \r, \x1b, \\).
-	escaped bool
-	// restarts says a save restarts the key's TTL (a NATS bucket TTL).
-	restarts bool
-	err      string
+	target  editTarget
+	create  bool
+	escaped bool // the text shows bytes as escapes (\t, \r, \x1b, \\)
+	ed      *dlg.Editor
 }
 
 // inlineLimit is the largest value edited inline; larger ones go to $EDITOR.
@@ -259,12 +256,13 @@ const inlineLimit = 64 << 10
 func newValueEditor(a *App, bucket, key string, e *backend.Entry, create bool, ttl time.Duration) *valueEditor {
 	d := &valueEditor{target: editTarget{bucket: bucket, key: key, ttl: ttl}, create: create}
 	var text string
+	restarts := false
 	if e != nil {
 		d.target.version, d.target.old = e.Version, e.Value
-		d.restarts = e.WriteRestartsTTL
+		restarts = e.WriteRestartsTTL
 		text, d.escaped = inlineText(e.Value)
 	}
-	d.area = newEditArea(a, text)
+	d.open(a, text, restarts)
 	return d
 }
 
@@ -283,19 +281,31 @@ func reopenValueEditor(a *App, t editTarget, value []byte) *valueEditor {
 			text = escapeInline(value)
 		}
 	}
-	d.area = newEditArea(a, text)
+	d.open(a, text, false)
 	return d
 }
 
-func newEditArea(a *App, text string) textarea.Model {
-	ta := textarea.New()
-	ta.SetWidth(a.dialogWidth() - 4)
-	ta.SetHeight(max(min(a.height-12, 16), 3))
-	ta.ShowLineNumbers = true
-	ta.CharLimit = 0
-	ta.SetValue(text)
-	ta.Focus()
-	return ta
+// open makes the dialog: its title, the note on escapes, and the footer
+// saying what happens to the TTL.
+func (d *valueEditor) open(a *App, text string, restarts bool) {
+	title := "Edit " + format.Escape(d.target.key)
+	if d.create {
+		title = "New key " + format.Escape(d.target.key)
+	}
+	d.ed = dlg.NewEditor(a.dialogEnv(), title, text)
+	if d.escaped {
+		d.ed.Notes = []string{`bytes shown as escapes stay as they are: \t tab, \r CR, \xNN a byte, \\ a backslash`}
+	}
+	d.ed.Help = "ctrl+s save · esc cancel · the key's TTL is kept"
+	if restarts {
+		d.ed.Help = "ctrl+s save · esc cancel · saving restarts this key's TTL (the bucket's TTL counts from the write)"
+	}
+	if d.create {
+		d.ed.Help = "ctrl+s create · esc cancel"
+		if d.target.ttl > 0 {
+			d.ed.Help += " · TTL " + backend.FormatTTL(d.target.ttl)
+		}
+	}
 }
 
 func (a *App) openInlineEdit() tea.Cmd {
@@ -318,57 +328,29 @@ func (a *App) openInlineEdit() tea.Cmd {
 }
 
 func (d *valueEditor) update(a *App, msg tea.Msg) (modal, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "esc":
-			return nil, nil
-		case "ctrl+s", "ctrl+t":
-			v, err := fromInline(d.area.Value(), d.escaped)
-			if err != nil {
-				d.err = err.Error()
-				return d, nil
-			}
-			if !d.create && string(v) == string(d.target.old) {
-				a.status.info(a, "value unchanged; nothing saved")
-				return nil, nil
-			}
-			asText := k.String() == "ctrl+t"
-			if !asText && looksJSON(d.target.old, v) {
-				if err := jsonError(v); err != nil {
-					d.err = err.Error() + " · ctrl+t saves it as text"
-					return d, nil
-				}
-			}
-			return nil, a.saveEdit(d.target, v, true, true)
+	act, cmd := d.ed.Update(a.dialogEnv(), msg)
+	switch act := act.(type) {
+	case dlg.Cancelled:
+		return nil, cmd
+	case dlg.Submitted:
+		v, err := fromInline(act.Value, d.escaped)
+		if err != nil {
+			d.ed.SetError(err.Error())
+			return d, cmd
 		}
+		if !d.create && string(v) == string(d.target.old) {
+			a.status.info(a, "value unchanged; nothing saved")
+			return nil, cmd
+		}
+		if !act.AsText && looksJSON(d.target.old, v) {
+			if err := jsonError(v); err != nil {
+				d.ed.SetError(err.Error() + " · ctrl+t saves it as text")
+				return d, cmd
+			}
+		}
+		return nil, tea.Batch(cmd, a.saveEdit(d.target, v, true, true))
 	}
-	var cmd tea.Cmd
-	d.area, cmd = d.area.Update(msg)
 	return d, cmd
 }
 
-func (d *valueEditor) view(a *App) string {
-	title := "Edit " + format.Escape(d.target.key)
-	if d.create {
-		title = "New key " + format.Escape(d.target.key)
-	}
-	lines := []string{d.area.View()}
-	if d.escaped {
-		lines = append(lines, a.st.Muted.Render(`bytes shown as escapes stay as they are: \t tab, \r CR, \xNN a byte, \\ a backslash`))
-	}
-	if d.err != "" {
-		lines = append(lines, a.st.StatusError.Render(format.Escape(d.err)))
-	}
-	help := "ctrl+s save · esc cancel · the key's TTL is kept"
-	if d.restarts {
-		help = "ctrl+s save · esc cancel · saving restarts this key's TTL (the bucket's TTL counts from the write)"
-	}
-	if d.create {
-		help = "ctrl+s create · esc cancel"
-		if d.target.ttl > 0 {
-			help += " · TTL " + backend.FormatTTL(d.target.ttl)
-		}
-	}
-	lines = append(lines, a.st.Muted.Render(help))
-	return a.box(title, lines...)
-}
+func (d *valueEditor) view(a *App) string { return d.ed.View(a.dialogEnv()) }

@@ -42,8 +42,12 @@ type Confirmed struct{}
 // the question was about (an unsaved edit).
 type Declined struct{}
 
-// Submitted: the user entered Value.
-type Submitted struct{ Value string }
+// Submitted: the user entered Value; AsText asks to save it as text even
+// where it looks like JSON that does not parse (the editor's ctrl+t).
+type Submitted struct {
+	Value  string
+	AsText bool
+}
 
 // Cancelled: the user closed the dialog without an answer.
 type Cancelled struct{}
