@@ -280,9 +280,7 @@ func (a *App) openPurge() tea.Cmd {
 		a.keyName(a.km.Undo) + " brings back the current value; the older revisions are gone for good.",
 	}, func(a *App) tea.Cmd {
 		s, timeout := a.store, a.opts.Timeout
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
+		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 			msg := writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}}
 			kept, _, err := snapshotFor(ctx, s, bucket, name)
 			if err != nil {
@@ -298,7 +296,7 @@ func (a *App) openPurge() tea.Cmd {
 					steps: []undoStep{{key: name, restore: kept, cond: backend.RestoreOptions{IfAbsent: true}}}}
 			}
 			return msg
-		}
+		})
 	})
 	return nil
 }
@@ -317,15 +315,13 @@ func (a *App) openDeleteBucket(name string) tea.Cmd {
 		"This cannot be undone.",
 	}, name, func(a *App) tea.Cmd {
 		timeout := a.opts.Timeout
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
+		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 			err := ad.DeleteBucket(ctx, name)
 			if err != nil {
 				return statusMsg{err: err}
 			}
 			return bucketChangedMsg{text: "deleted bucket " + format.Escape(name)}
-		}
+		})
 	})
 	return nil
 }

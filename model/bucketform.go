@@ -109,9 +109,7 @@ func (a *App) openBucketForm(b *backend.Bucket) tea.Cmd {
 
 // readBucketCmd reads the bucket's current configuration for the form.
 func readBucketCmd(s backend.Store, timeout time.Duration, name string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		buckets, err := s.Buckets(ctx)
 		if err != nil {
 			return bucketFormLoadedMsg{name: name, err: err}
@@ -122,7 +120,7 @@ func readBucketCmd(s backend.Store, timeout time.Duration, name string) tea.Cmd 
 			}
 		}
 		return bucketFormLoadedMsg{name: name, err: fmt.Errorf("bucket %s: %w (deleted elsewhere?)", name, backend.ErrNotFound)}
-	}
+	})
 }
 
 // fill sets every field from cfg and remembers the text, so that a field
@@ -281,9 +279,7 @@ func saveBucketCmd(ad backend.BucketAdmin, timeout time.Duration, seen *backend.
 	if edit {
 		was = *seen
 	}
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		if edit {
 			if err := ad.UpdateBucket(ctx, was, cfg); err != nil {
 				return bucketFormSavedMsg{err: err}
@@ -294,7 +290,7 @@ func saveBucketCmd(ad backend.BucketAdmin, timeout time.Duration, seen *backend.
 			return bucketFormSavedMsg{err: err}
 		}
 		return bucketFormSavedMsg{text: "created bucket " + cfg.Name}
-	}
+	})
 }
 
 // saveError says why a save failed. A conflict keeps the store's message,

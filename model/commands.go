@@ -20,29 +20,23 @@ import (
 // history.go and bucketform.go.
 
 func loadBucketsCmd(s backend.Store, req uint64, timeout time.Duration) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		bs, err := s.Buckets(ctx)
 		return bucketsLoadedMsg{req: req, buckets: bs, err: err}
-	}
+	})
 }
 
 func describeCmd(d backend.Describer, req uint64, timeout time.Duration, bucket string, rows []int, names []string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		infos, err := d.Describe(ctx, bucket, names)
 		return describedMsg{req: req, rows: rows, infos: infos, err: err}
-	}
+	})
 }
 
 // loadEntryCmd reads a key and formats it off the UI path: pretty-printing a
 // large JSON value takes real time.
 func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, key string, maxBytes int64, mode format.Mode) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		e, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: maxBytes})
 		if err != nil {
 			return entryLoadedMsg{req: req, key: key, err: err}
@@ -58,7 +52,7 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 			}
 		}
 		return msg
-	}
+	})
 }
 
 func buildDocCmd(req uint64, value []byte, partial bool, mode format.Mode) tea.Cmd {
@@ -69,21 +63,17 @@ func buildDocCmd(req uint64, value []byte, partial bool, mode format.Mode) tea.C
 }
 
 func collectionPageCmd(c backend.Collections, req uint64, timeout time.Duration, bucket, key, cursor string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		p, err := c.Elements(ctx, bucket, key, cursor, 200)
 		return collectionPageMsg{req: req, page: p, err: err}
-	}
+	})
 }
 
 func historyCmd(h backend.Historian, req uint64, timeout time.Duration, bucket, key string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		es, err := h.History(ctx, bucket, key)
 		return historyMsg{req: req, key: key, entries: es, err: err}
-	}
+	})
 }
 
 // pendingPut is a value write the user asked for, kept so that a conflict
@@ -125,9 +115,7 @@ func snapshotFor(ctx context.Context, s backend.Store, bucket, key string) (kept
 // what was written); on a conflict it returns the store's current entry so
 // the user can compare, and a retry conditional on that entry.
 func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		msg := writeDoneMsg{op: p.what, bucket: p.bucket, keys: []string{p.key}, put: &p}
 		var kept *backend.Snapshot
 		unkept := false
@@ -169,7 +157,7 @@ func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 			msg.op += " (too large to keep a copy: cannot be undone)"
 		}
 		return msg
-	}
+	})
 }
 
 // bulkBudget is the time a bulk action may take per key on top of the
@@ -183,9 +171,7 @@ const bulkBudget = 20 * time.Millisecond
 // exactly what undo can put back. It always ends with a count of what was
 // deleted, skipped and failed, even when cut short.
 func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []string, version string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(keys))*bulkBudget)
-		defer cancel()
+	return withTimeout(timeout+time.Duration(len(keys))*bulkBudget, func(ctx context.Context) tea.Msg {
 		u := &undoRecord{bucket: bucket}
 		msg := writeDoneMsg{bucket: bucket}
 		var skipped, unkept int
@@ -249,7 +235,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 			}
 		}
 		return msg
-	}
+	})
 }
 
 // deleteSummary is the status line of a delete: what was done, skipped and
@@ -279,9 +265,7 @@ func deleteSummary(keys []string, done, skipped, unkept int, failed []error) str
 // the status line says what the store applied, and keeps the old expiry
 // instant for undo.
 func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl time.Duration, what string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		msg := writeDoneMsg{op: what, bucket: bucket, keys: []string{key}}
 		old, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: 1})
 		if err != nil {
@@ -301,7 +285,7 @@ func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl t
 		msg.undo = &undoRecord{what: "TTL change of " + format.Escape(key), bucket: bucket,
 			steps: []undoStep{{key: key, expire: true, oldExpiry: old.ExpiresAt, setExpiry: now.ExpiresAt}}}
 		return msg
-	}
+	})
 }
 
 // appliedTTL says what the store did with a TTL when it differs from what
@@ -322,9 +306,7 @@ func appliedTTL(key string, asked time.Duration, expires time.Time, what string)
 }
 
 func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		err := r.Rename(ctx, bucket, from, to)
 		msg := writeDoneMsg{op: "renamed " + format.Escape(from) + " → " + format.Escape(to), bucket: bucket, keys: []string{from, to}, err: err}
 		if err == nil {
@@ -332,15 +314,13 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 			msg.undo = &undoRecord{what: msg.op, bucket: bucket, steps: []undoStep{{key: to, renameTo: from}}}
 		}
 		return msg
-	}
+	})
 }
 
 // undoCmd applies an undo record; force applies the steps the user agreed
 // to have overwrite what the keys hold now.
 func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+time.Duration(len(u.steps))*bulkBudget)
-		defer cancel()
+	return withTimeout(timeout+time.Duration(len(u.steps))*bulkBudget, func(ctx context.Context) tea.Msg {
 		r := u.apply(ctx, s, force)
 		msg := writeDoneMsg{op: r.describe(u.what, len(u.steps)), bucket: u.bucket, keys: u.keys()}
 		msg.removed, msg.added = r.removed, r.added
@@ -355,5 +335,15 @@ func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) 
 			}
 		}
 		return msg
+	})
+}
+
+// withTimeout is the Cmd of one store call: f runs off the UI path with a
+// context that ends after timeout, and its message is the answer.
+func withTimeout(timeout time.Duration, f func(ctx context.Context) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		return f(ctx)
 	}
 }

@@ -50,9 +50,7 @@ func (a *App) editInEditor() tea.Cmd {
 		return nil
 	}
 	s, bucket, timeout := a.store, a.keys.bucket, a.opts.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		e, err := s.Get(ctx, bucket, name, backend.GetOptions{MaxBytes: -1})
 		if err != nil {
 			return editorReadyMsg{err: err}
@@ -69,7 +67,7 @@ func (a *App) editInEditor() tea.Cmd {
 			return editorReadyMsg{err: fmt.Errorf("writing temp file: %v %v", werr, cerr)}
 		}
 		return editorReadyMsg{bucket: bucket, key: name, entry: e, path: f.Name()}
-	}
+	})
 }
 
 func editSuffix(v []byte) string {

@@ -45,9 +45,7 @@ type pendingElement struct {
 // and reports it like any other write, with its undo.
 func (a *App) elementCmd(what string, p pendingElement, write func(ctx context.Context) (backend.ElementWrite, error)) tea.Cmd {
 	timeout := a.opts.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		w, err := write(ctx)
 		msg := writeDoneMsg{op: what, bucket: p.bucket, keys: []string{p.key}, err: err}
 		if err != nil {
@@ -67,7 +65,7 @@ func (a *App) elementCmd(what string, p pendingElement, write func(ctx context.C
 		}
 		msg.undo = &undoRecord{what: what, bucket: p.bucket, steps: steps}
 		return msg
-	}
+	})
 }
 
 // editElement changes the element under the cursor: a hash field's value,
@@ -198,9 +196,7 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 			return nil, err
 		}
 		timeout := a.opts.Timeout
-		return func() tea.Msg {
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
+		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 			version, err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
 			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
 			if err == nil {
@@ -209,7 +205,7 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 					steps: []undoStep{{key: key, created: true, createdV: version}}}
 			}
 			return msg
-		}, nil
+		}), nil
 	})
 }
 
@@ -242,9 +238,7 @@ func (a *App) memoryUsage() tea.Cmd {
 		return nil
 	}
 	bucket, key, timeout := a.value.bucket, a.value.key, a.opts.Timeout
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		n, err := m.MemoryUsage(ctx, bucket, key)
 		if errors.Is(err, backend.ErrUnsupported) {
 			return statusMsg{text: "the server does not allow MEMORY USAGE"}
@@ -253,5 +247,5 @@ func (a *App) memoryUsage() tea.Cmd {
 			return statusMsg{err: err}
 		}
 		return statusMsg{text: fmt.Sprintf("%s uses %s in the store (MEMORY USAGE)", format.Escape(key), format.HumanBytes(n))}
-	}
+	})
 }
