@@ -47,11 +47,16 @@ func describeError(err error) string {
 	case errors.Is(err, backend.ErrReadOnly):
 		msg = err.Error() // a read-only bucket says why (a NATS mirror)
 	case errors.Is(err, backend.ErrConflict):
-		// The store says which conflict: changed since read, already
-		// exists, re-created since...
-		msg = err.Error()
+		msg = conflictText(err)
 	default:
 		msg = err.Error()
 	}
 	return format.Escape(strings.ReplaceAll(msg, "\n", " "))
+}
+
+// conflictText is a store's conflict message without the trailing kind
+// (": conflict"): the store says which conflict (changed since read,
+// already exists, exists again).
+func conflictText(err error) string {
+	return strings.TrimSuffix(err.Error(), ": "+backend.ErrConflict.Error())
 }

@@ -115,7 +115,7 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) und
 				r.removed, r.added = append(r.removed, st.key), append(r.added, st.renameTo)
 			}
 		case errors.Is(err, backend.ErrConflict):
-			c := undoConflict{step: st, why: err.Error()}
+			c := undoConflict{step: st, why: conflictText(err)}
 			if e, gerr := s.Get(ctx, u.bucket, st.key, backend.GetOptions{MaxBytes: 4 << 10}); gerr == nil {
 				c.now = &e
 			}
