@@ -38,7 +38,10 @@ func (*zoomPage) update(a *App, msg tea.Msg) (tea.Cmd, bool) {
 	if !ok {
 		return nil, false
 	}
-	if key.Matches(k, a.km.Zoom) || k.String() == "esc" {
+	// The back keys return to the panes, except ←/h while the value is
+	// scrolled sideways, which scroll back first (as in the pane).
+	scrolled := a.value.sideways && a.value.shift > 0 && k.String() != "esc"
+	if key.Matches(k, a.km.Zoom) || key.Matches(k, a.km.Back) && !scrolled {
 		return nil, true
 	}
 	if key.Matches(k, a.km.Quit) {
