@@ -195,11 +195,7 @@ func TestTTLCountsDownInValuePane(t *testing.T) {
 func mustMatch(t *testing.T, s *modeltest.Sim, pattern string) {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(5 * time.Second)
-	for !re.MatchString(plain(s)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the screen never matched %s:\n%s", pattern, plain(s))
-		}
-		s.Settle()
+	if !s.WaitUntil(re.MatchString, 5*time.Second) {
+		t.Fatalf("the screen never matched %s:\n%s", pattern, plain(s))
 	}
 }
