@@ -57,7 +57,7 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	mustSee(t, app, "4 keys")
 	app.Keys("/")
 	app.Type("prof")
-	mustSee(t, app, `2 of 4 keys match "prof"`)
+	mustSeeDone(t, app, `2 of 4 keys match "prof"`)
 	mustNotSee(t, app, "session:9")
 	app.Keys("enter", "esc")
 	mustSee(t, app, "session:9")
@@ -65,7 +65,7 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	// Keys that are bindings elsewhere are text in the filter.
 	app.Keys("/")
 	app.Type("q:u?")
-	mustSee(t, app, `0 of 4 keys match "q:u?"`)
+	mustSeeDone(t, app, `0 of 4 keys match "q:u?"`)
 	mustNotSee(t, app, "Command")
 }
 
@@ -289,7 +289,7 @@ func TestValueSearchFindsTextAndJSONFields(t *testing.T) {
 	app.Keys("S")
 	app.Type(".status=failed")
 	app.Keys("enter")
-	mustSee(t, app, "2 matches")
+	mustSeeDone(t, app, "2 matches")
 	mustNotSee(t, app, "job:2")
 	mustNotSee(t, app, "note")
 	app.Keys("esc")
@@ -436,7 +436,7 @@ func TestFilterNarrowsTheTreeToo(t *testing.T) {
 	mustSee(t, app, "▸ session:")
 	app.Keys("/")
 	app.Type("user")
-	mustSee(t, app, `2 of 3 keys match "user"`)
+	mustSeeDone(t, app, `2 of 3 keys match "user"`)
 	mustNotSee(t, app, "session:")
 	app.Keys("enter", "esc")
 	mustSee(t, app, "▸ session:")
