@@ -298,8 +298,9 @@ func origin(cmd tea.Cmd) string {
 // half a second and, while the input has the focus, starts the next one for
 // ever. The Sim drops it (the cursor stays shown), like the model's clock.
 // This goes by function name because the Cmd is all the library returns;
-// should the name change, the blink is counted again and Settle fails
-// naming it.
+// should the name change, the blink is counted again: each Settle then
+// waits half a second for it, and while an input has the focus it never
+// ends, so Settle fails naming it.
 func isForeignTimer(origin string) bool {
 	return strings.HasPrefix(origin, "charm.land/bubbles/v2/cursor.(*Model).Blink.")
 }
