@@ -115,7 +115,7 @@ func (a *App) Init() tea.Cmd {
 }
 
 func tick() tea.Cmd {
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return awaitClock(tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) }))
 }
 
 // Update routes a message: dialogs first, then global keys, then the focused
@@ -129,6 +129,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case outsideWait:
+		return a, msg.wait
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
 		a.layout()

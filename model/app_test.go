@@ -60,6 +60,32 @@ func mustSee(t *testing.T, s *modeltest.Sim, text string) {
 	}
 }
 
+// inProgress marks work the screen shows as still running: a listing, a
+// filter, a search in values. Their counts are substrings of the final ones
+// ("20000 keys… listing" contains "20000 keys"), so a check that must read
+// the finished screen waits for them to be gone.
+var inProgress = []string{"keys… listing", "listing…", "(filtering…)", "read…"}
+
+// mustSeeDone is mustSee for the finished state: text, and no work shown as
+// running. A negative check that follows it reads the final screen.
+func mustSeeDone(t *testing.T, s *modeltest.Sim, text string) {
+	t.Helper()
+	done := func(screen string) bool {
+		if !strings.Contains(screen, text) {
+			return false
+		}
+		for _, p := range inProgress {
+			if strings.Contains(screen, p) {
+				return false
+			}
+		}
+		return true
+	}
+	if !s.WaitUntil(done, 5*time.Second) {
+		t.Fatalf("the screen never showed %q with nothing in progress:\n%s", text, plain(s))
+	}
+}
+
 func mustNotSee(t *testing.T, s *modeltest.Sim, text string) {
 	t.Helper()
 	if strings.Contains(plain(s), text) {
@@ -91,7 +117,7 @@ func TestBucketFlagOpensStraightIntoBucketWithPattern(t *testing.T) {
 		"b": {"session:1": "s", "session:2": "s", "user:1": "u"},
 	}, nil)
 	app := newApp(t, s, model.Options{Bucket: "b", Match: "session:*"})
-	mustSee(t, app, "2 keys")
+	mustSeeDone(t, app, "2 keys")
 	mustSee(t, app, "session:2")
 	mustNotSee(t, app, "user:1")
 	mustSee(t, app, "pattern session:*")
@@ -113,7 +139,7 @@ func TestListingStreamsToACompleteExactCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := newApp(t, s, model.Options{Bucket: "big"})
-	mustSee(t, app, "20000 keys")
+	mustSeeDone(t, app, "20000 keys")
 	mustNotSee(t, app, "listing")
 	// End jumps to the last key; the list draws it.
 	app.Keys("end")
@@ -165,7 +191,7 @@ func TestChangingBucketDropsTheOldListing(t *testing.T) {
 	// at once.
 	app.Send(modeltest.Key("down"))
 	app.Settle()
-	mustSee(t, app, "1 keys")
+	mustSeeDone(t, app, "1 keys")
 	mustNotSee(t, app, "k000")
 }
 
@@ -234,12 +260,8 @@ func TestTTLCountsDownInValuePane(t *testing.T) {
 func mustMatch(t *testing.T, s *modeltest.Sim, pattern string) {
 	t.Helper()
 	re := regexp.MustCompile(pattern)
-	deadline := time.Now().Add(5 * time.Second)
-	for !re.MatchString(plain(s)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the screen never matched %s:\n%s", pattern, plain(s))
-		}
-		s.Settle()
+	if !s.WaitUntil(re.MatchString, 5*time.Second) {
+		t.Fatalf("the screen never matched %s:\n%s", pattern, plain(s))
 	}
 }
 

@@ -81,7 +81,7 @@ func TestURLDatabaseIsOpenedAndNewKeysLandThere(t *testing.T) {
 	c3.Set(f.ctx, "only-in-3", "v", 0)
 	f.c.Set(f.ctx, "only-in-0", "v", 0)
 	app := f.app(t, f.srv.URL()+"/3", model.Options{})
-	mustSee(t, app, "only-in-3")
+	mustSeeDone(t, app, "only-in-3")
 	mustNotSee(t, app, "only-in-0")
 	app.Keys("n")
 	app.Type("made-here")

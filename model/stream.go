@@ -60,7 +60,9 @@ func (ks *keyStream) signal() {
 	}
 }
 
-// wait is the Cmd that delivers the next chunk.
+// wait is the Cmd that delivers the next chunk. It is not an outside wait:
+// the listing goroutine signals within listingIdleTimeout, with keys, its
+// end or its cancellation (stop), so the chunk always comes soon.
 func (ks *keyStream) wait(req uint64) tea.Cmd {
 	return func() tea.Msg {
 		<-ks.notify
@@ -116,8 +118,10 @@ func (ws *watchStream) signal() {
 	}
 }
 
+// wait is the Cmd that delivers the next changes. It blocks until another
+// client changes the bucket, which may be never, so it is an outside wait.
 func (ws *watchStream) wait(req uint64) tea.Cmd {
-	return func() tea.Msg {
+	return awaitOutside(func() tea.Msg {
 		<-ws.notify
 		ws.mu.Lock()
 		ch := ws.pending
@@ -131,11 +135,39 @@ func (ws *watchStream) wait(req uint64) tea.Cmd {
 			err = nil
 		}
 		return watchMsg{req: req, changes: ch, err: err, stream: ws}
-	}
+	})
 }
 
 func (ws *watchStream) stop() {
 	if ws != nil {
 		ws.cancel()
 	}
+}
+
+// outsideWait stands for a Cmd that blocks until something outside kvdeck
+// happens: another client changes the watched bucket, or a second passes.
+// Such a wait may never end, so it is not returned as a Cmd directly:
+// awaitOutside returns a Cmd that answers at once with this message, and
+// Update answers the message with the wait. The detour costs one message
+// and lets a driver tell these waits from store calls and listing chunks,
+// which answer soon: modeltest.Sim settles without waiting for them
+// (through the OutsideWait method) yet delivers what they produce. A
+// blocking wait returned without it makes the Sim's Settle fail, naming it.
+type outsideWait struct {
+	wait  tea.Cmd
+	clock bool
+}
+
+// OutsideWait says whether the event waited for is the clock's next tick
+// (modeltest.OutsideWait).
+func (w outsideWait) OutsideWait() (clock bool) { return w.clock }
+
+// awaitOutside marks wait as a wait on another client's change.
+func awaitOutside(wait tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return outsideWait{wait: wait} }
+}
+
+// awaitClock marks wait as a wait on the clock.
+func awaitClock(wait tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return outsideWait{wait: wait, clock: true} }
 }

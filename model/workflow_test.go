@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,11 +13,40 @@ import (
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/model/modeltest"
 )
 
 func get(t *testing.T, s backend.Store, bucket, key string) (backend.Entry, error) {
 	t.Helper()
 	return s.Get(context.Background(), bucket, key, backend.GetOptions{MaxBytes: -1})
+}
+
+// putUntilWatched writes key through s, as another client would, and
+// waits until the screen shows want (mustSee). A watch reports only the
+// changes made after it started, and no store says when that is
+// (backend.Watcher has no "started" signal), so a write made right after
+// the bucket opened can come before it. The Sim settles as soon as the
+// listing is done, with no quiet period to let the watch start, so the
+// write is repeated until the watch shows it; each try writes a new value,
+// since writing the value a key holds changes nothing and reports nothing.
+func putUntilWatched(t *testing.T, app *modeltest.Sim, s backend.Store, bucket, key, value, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for try := 0; ; try++ {
+		v := value
+		if try > 0 {
+			v = fmt.Sprintf("%s (try %d)", value, try)
+		}
+		if _, err := s.Put(context.Background(), bucket, key, []byte(v), backend.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if app.WaitFor(want, 100*time.Millisecond) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen never showed %q:\n%s", want, plain(app))
+		}
+	}
 }
 
 func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
@@ -27,7 +57,7 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	mustSee(t, app, "4 keys")
 	app.Keys("/")
 	app.Type("prof")
-	mustSee(t, app, `2 of 4 keys match "prof"`)
+	mustSeeDone(t, app, `2 of 4 keys match "prof"`)
 	mustNotSee(t, app, "session:9")
 	app.Keys("enter", "esc")
 	mustSee(t, app, "session:9")
@@ -35,7 +65,7 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	// Keys that are bindings elsewhere are text in the filter.
 	app.Keys("/")
 	app.Type("q:u?")
-	mustSee(t, app, `0 of 4 keys match "q:u?"`)
+	mustSeeDone(t, app, `0 of 4 keys match "q:u?"`)
 	mustNotSee(t, app, "Command")
 }
 
@@ -273,7 +303,7 @@ func TestValueSearchFindsTextAndJSONFields(t *testing.T) {
 	app.Keys("S")
 	app.Type(".status=failed")
 	app.Keys("enter")
-	mustSee(t, app, "2 matches")
+	mustSeeDone(t, app, "2 matches")
 	mustNotSee(t, app, "job:2")
 	mustNotSee(t, app, "note")
 	app.Keys("esc")
@@ -405,10 +435,7 @@ func TestTreeCursorStaysOnItsRowWhenKeysArriveAbove(t *testing.T) {
 	mustSee(t, app, "zeta")
 	// A key written through the store arrives by the watch, in a new
 	// folder that sorts above the cursor.
-	if _, err := s.Put(context.Background(), "b", "alpha:1", []byte("x"), backend.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	mustSee(t, app, "▸ alpha:")
+	putUntilWatched(t, app, s, "b", "alpha:1", "x", "▸ alpha:")
 	mustMatch(t, app, `─ zeta ─`) // the value pane still shows zeta
 	// y copies the key under the cursor and names it.
 	app.Keys("y")
@@ -423,7 +450,7 @@ func TestFilterNarrowsTheTreeToo(t *testing.T) {
 	mustSee(t, app, "▸ session:")
 	app.Keys("/")
 	app.Type("user")
-	mustSee(t, app, `2 of 3 keys match "user"`)
+	mustSeeDone(t, app, `2 of 3 keys match "user"`)
 	mustNotSee(t, app, "session:")
 	app.Keys("enter", "esc")
 	mustSee(t, app, "▸ session:")
@@ -436,10 +463,7 @@ func TestSortHoldsForKeysThatArriveLater(t *testing.T) {
 	app.Keys("o") // by name
 	mustSee(t, app, "sorted by name")
 	// A key arrives (through the watch) that sorts first.
-	if _, err := s.Put(context.Background(), "b", "a", []byte("0"), backend.PutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	mustSee(t, app, "3 keys")
+	putUntilWatched(t, app, s, "b", "a", "0", "3 keys")
 	app.Settle()
 	screen := plain(app)
 	if !(strings.Index(screen, "│  a ") < strings.Index(screen, "│  c ") && strings.Index(screen, "│  c ") < strings.Index(screen, "│  m ")) {

@@ -1,11 +1,22 @@
 // Package modeltest drives a kvdeck model without a terminal: it feeds key
 // presses to Update, runs the returned commands (concurrently, as Bubble Tea
-// does) and feeds their messages back until the model is quiet. Tests and
-// the screenshot generator use it to reach a state and read the screen.
+// does) and feeds their messages back until no command is left running.
+// Tests and the screenshot generator use it to reach a state and read the
+// screen.
+//
+// Settling is by bookkeeping, not by timing: the Sim counts the commands in
+// flight and Settle returns when every one has answered and its message was
+// applied. A command that waits for something outside the program (another
+// client changing the store, time passing) may never answer; the model marks
+// those with OutsideWait, and the Sim does not wait for them.
 package modeltest
 
 import (
+	"fmt"
+	"path/filepath"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,14 +33,53 @@ type Model interface {
 	Render() string
 }
 
+// OutsideWait is implemented by a message that stands for a wait on an
+// event from outside the program: the next change a watch reports, or the
+// next second of a clock. Such a wait may block for ever, so the model does
+// not return it as a Cmd: it returns a Cmd that answers at once with this
+// message, and Update answers the message with the wait itself.
+//
+// The Sim runs the Cmd Update answers an OutsideWait with without counting
+// it as in flight, so Settle does not wait for it; what it produces later is
+// still delivered (by the next Settle, or by WaitFor while it waits). When
+// the event is the clock (OutsideWait returns true) the Cmd is not run at
+// all: time in a test passes only through the model's clock option and the
+// ticks a test sends itself, so screens do not change under it.
+type OutsideWait interface {
+	OutsideWait() (clock bool)
+}
+
+// DefaultTimeout bounds how long Settle waits for the commands in flight.
+// Store calls carry their own, shorter, timeouts, so reaching it means a
+// command that waits for an outside event is not marked as one, or a store
+// call hangs despite its timeout.
+const DefaultTimeout = 30 * time.Second
+
 // Sim runs a model.
 type Sim struct {
 	m    Model
 	msgs chan tea.Msg
-	wg   sync.WaitGroup
-	// Quiet is how long no message may arrive before the model counts as
-	// settled.
-	Quiet time.Duration
+	// wake is signalled whenever a command in flight finishes.
+	wake chan struct{}
+
+	mu       sync.Mutex
+	inFlight map[uint64]string // id → where the command comes from
+	lastID   uint64
+
+	// Timeout is how long Settle waits before it gives up (DefaultTimeout).
+	Timeout time.Duration
+}
+
+// StuckError is what Settle panics with when commands are still in flight
+// after Timeout. Origins names each one's function and where it is defined.
+type StuckError struct {
+	Timeout time.Duration
+	Origins []string
+}
+
+func (e *StuckError) Error() string {
+	return fmt.Sprintf("modeltest: %d command(s) still running after %v (a wait on an outside event not marked with OutsideWait, or a hung store call):\n\t%s",
+		len(e.Origins), e.Timeout, strings.Join(e.Origins, "\n\t"))
 }
 
 // New starts m at the given size, runs Init's commands and settles.
@@ -42,7 +92,13 @@ func New(m Model, width, height int) *Sim {
 // Start is New without settling: the caller drives the messages (through
 // Messages) from the very first one.
 func Start(m Model, width, height int) *Sim {
-	s := &Sim{m: m, msgs: make(chan tea.Msg, 1024), Quiet: 150 * time.Millisecond}
+	s := &Sim{
+		m:        m,
+		msgs:     make(chan tea.Msg, 1024),
+		wake:     make(chan struct{}, 1),
+		inFlight: map[uint64]string{},
+		Timeout:  DefaultTimeout,
+	}
 	s.Send(tea.WindowSizeMsg{Width: width, Height: height})
 	s.run(m.Init())
 	return s
@@ -58,11 +114,17 @@ func (s *Sim) Screen() string { return s.m.Render() }
 func (s *Sim) Send(msg tea.Msg) {
 	next, cmd := s.m.Update(msg)
 	s.m = next.(Model)
+	if w, ok := msg.(OutsideWait); ok {
+		if !w.OutsideWait() {
+			s.runOutside(cmd)
+		}
+		return
+	}
 	s.run(cmd)
 }
 
-// Keys presses keys by name ("down", "enter", "ctrl+c", "q", "/"), waiting
-// for the model to settle after each.
+// Keys presses keys by name ("down", "enter", "ctrl+c", "q", "/"), settling
+// after each.
 func (s *Sim) Keys(keys ...string) {
 	for _, k := range keys {
 		s.Send(Key(k))
@@ -70,7 +132,7 @@ func (s *Sim) Keys(keys ...string) {
 	}
 }
 
-// Type types text one rune at a time.
+// Type types text one rune at a time, as fast as a paste, and settles.
 func (s *Sim) Type(text string) {
 	for _, r := range text {
 		s.Send(tea.KeyPressMsg{Code: r, Text: string(r)})
@@ -82,14 +144,36 @@ func (s *Sim) Type(text string) {
 // own event loop (the benchmarks measure key latency behind a listing).
 func (s *Sim) Messages() <-chan tea.Msg { return s.msgs }
 
-// Settle processes messages until none arrives for Quiet.
+// Settle applies messages until no command is in flight and none of their
+// messages is waiting. It panics with a *StuckError if that takes longer
+// than Timeout: a test must not go on from a state it did not reach.
 func (s *Sim) Settle() {
+	if err := s.settle(); err != nil {
+		panic(err)
+	}
+}
+
+func (s *Sim) settle() error {
+	deadline := time.NewTimer(s.Timeout)
+	defer deadline.Stop()
 	for {
 		select {
 		case msg := <-s.msgs:
 			s.Send(msg)
-		case <-time.After(s.Quiet):
-			return
+			continue
+		default:
+		}
+		// A command sends its message before it leaves the in-flight set,
+		// so once the set is empty every message is in the channel.
+		if s.idle() && len(s.msgs) == 0 {
+			return nil
+		}
+		select {
+		case msg := <-s.msgs:
+			s.Send(msg)
+		case <-s.wake:
+		case <-deadline.C:
+			return &StuckError{Timeout: s.Timeout, Origins: s.origins()}
 		}
 	}
 }
@@ -97,51 +181,128 @@ func (s *Sim) Settle() {
 // Plain is the screen without styling, as a user reads it.
 func (s *Sim) Plain() string { return ansi.Strip(s.Screen()) }
 
-// WaitFor settles until the screen, read without styling, contains text or
-// the timeout passes; it returns whether the text appeared.
+// WaitFor settles and reports whether the screen, read without styling,
+// contains text; if not, it waits up to timeout for events from outside
+// (a watch's changes), settling after each.
 func (s *Sim) WaitFor(text string, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if strings.Contains(s.Plain(), text) {
+	return s.WaitUntil(func(plain string) bool { return strings.Contains(plain, text) }, timeout)
+}
+
+// WaitUntil is WaitFor with a condition on the screen without styling.
+func (s *Sim) WaitUntil(ok func(plain string) bool, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.Settle()
+		if ok(s.Plain()) {
 			return true
 		}
 		select {
 		case msg := <-s.msgs:
 			s.Send(msg)
-		case <-time.After(20 * time.Millisecond):
+		case <-deadline.C:
+			s.Settle()
+			return ok(s.Plain())
 		}
 	}
-	return strings.Contains(s.Plain(), text)
 }
 
-// run executes cmd in the background; batches fan out. Ticks are dropped
-// so a clock does not keep the model busy forever; tests that need time to
-// pass send their own tick messages.
+// run executes cmd in the background, counted as in flight until it has
+// answered and its message (or its batch's commands) is queued.
 func (s *Sim) run(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
+	from := origin(cmd)
+	if isForeignTimer(from) {
+		return
+	}
+	id := s.begin(from)
 	go func() {
-		msg := cmd()
-		switch m := msg.(type) {
-		case nil:
-		case tea.BatchMsg:
-			for _, c := range m {
-				s.run(c)
-			}
-		default:
-			if isTick(msg) {
-				return
-			}
-			s.msgs <- msg
-		}
+		defer s.end(id)
+		s.deliver(cmd(), s.run)
 	}()
 }
 
-// isTick recognises the model's once-a-second clock by its type name so the
-// simulator needs no access to unexported types.
-func isTick(msg tea.Msg) bool {
-	return reflect.TypeOf(msg).Name() == "tickMsg"
+// runOutside executes a wait on an outside event: not counted, so Settle
+// does not wait for it, but its message is delivered when it comes.
+func (s *Sim) runOutside(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() { s.deliver(cmd(), s.runOutside) }()
+}
+
+// deliver queues msg, or runs a batch's commands with run.
+func (s *Sim) deliver(msg tea.Msg, run func(tea.Cmd)) {
+	switch m := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range m {
+			run(c)
+		}
+	default:
+		s.msgs <- msg
+	}
+}
+
+func (s *Sim) begin(from string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastID++
+	s.inFlight[s.lastID] = from
+	return s.lastID
+}
+
+func (s *Sim) end(id uint64) {
+	s.mu.Lock()
+	delete(s.inFlight, id)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Sim) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.inFlight) == 0
+}
+
+func (s *Sim) origins() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, from := range s.inFlight {
+		out = append(out, from)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// origin names the function a Cmd runs and where it is written, for the
+// list of commands a stuck Settle reports.
+func origin(cmd tea.Cmd) string {
+	pc := reflect.ValueOf(cmd).Pointer()
+	f := runtime.FuncForPC(pc)
+	if f == nil {
+		return fmt.Sprintf("Cmd at %#x", pc)
+	}
+	file, line := f.FileLine(pc)
+	return fmt.Sprintf("%s (%s:%d)", f.Name(), filepath.Base(file), line)
+}
+
+// isForeignTimer recognises the timers of libraries the model embeds, which
+// it cannot mark with OutsideWait: the blink of a text input's cursor waits
+// half a second and, while the input has the focus, starts the next one for
+// ever. The Sim drops it (the cursor stays shown), like the model's clock.
+// This goes by function name because the Cmd is all the library returns;
+// should the name change, the blink is counted again: each Settle then
+// waits half a second for it, and while an input has the focus it never
+// ends, so Settle fails naming it.
+func isForeignTimer(origin string) bool {
+	return strings.HasPrefix(origin, "charm.land/bubbles/v2/cursor.(*Model).Blink.")
 }
 
 // Key builds a key press from a name as the keymap writes it.

@@ -54,11 +54,12 @@ func render(sc scene, path string) error {
 	}
 	defer cleanup()
 	defer s.Close()
+	// New settles: the listing of the bucket is complete (no "listing…"
+	// in the picture), so the count shows.
 	app := modeltest.New(model.New(s, model.Options{Bucket: sc.bucket, Dark: true}), cols, rows)
 	if !app.WaitFor("keys", 10*time.Second) {
 		return fmt.Errorf("bucket %s never listed", sc.bucket)
 	}
-	app.WaitFor(" keys ", 10*time.Second)
 	app.Keys(sc.keys...)
 	if !app.WaitFor(sc.wait, 10*time.Second) {
 		return fmt.Errorf("screen never showed %q", sc.wait)
