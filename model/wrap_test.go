@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -70,9 +69,6 @@ func openValue(t *testing.T, value string, w, h int) *modeltest.Sim {
 	app := modeltest.New(model.New(s, model.Options{Bucket: "b", NoColor: true}), w, h)
 	app.Keys("enter")
 	mustSee(t, app, "lines ")
-	// Moving through a loaded value does no I/O: a short quiet time keeps
-	// the many key presses below quick.
-	app.Quiet = 20 * time.Millisecond
 	return app
 }
 
