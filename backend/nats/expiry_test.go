@@ -31,8 +31,18 @@ func TestWatchReportsOlderRevisionAfterExpiry(t *testing.T) {
 		eventually(t, expiryWait, "watch reports the older revision of "+key, func() bool {
 			w.mu.Lock()
 			defer w.mu.Unlock()
+			// The older revision counts once it comes back after the newer
+			// one: "during"'s first write reported rev itself too. "before"
+			// was written, twice, before the watch started.
+			newerSeen := key == "before"
 			for _, c := range w.changes {
-				if c.Key == key && c.Op == backend.ChangePut && c.Revision == rev {
+				if c.Key != key {
+					continue
+				}
+				if c.Revision > rev {
+					newerSeen = true
+				}
+				if newerSeen && c.Op == backend.ChangePut && c.Revision == rev {
 					return true
 				}
 			}

@@ -86,7 +86,7 @@ end
 local kept, payload, expires = '0', '', 0
 local structural = (kind == 'list' and op ~= 'set') or (kind == 'stream' and op == 'remove') or (op == 'remove' and n == 1)
 if structural then
-  if n > limit then
+  if n > keepFor(kind, limit) then
     kept = 'unkept'
   else
     kept, payload = '1', redis.call('DUMP', key)

@@ -384,3 +384,26 @@ func TestTheURLsDatabaseIsTheBucketToOpen(t *testing.T) {
 		t.Fatalf("Info().Bucket without a database = %q, want none", b)
 	}
 }
+
+// Copies for undo stop where DUMP would hold the server past the SLOWLOG
+// threshold: 10,000 elements for a hash, set or sorted set (a hash table
+// walk), 50,000 for a list.
+func TestCollectionsTooLargeToCopyAreSaidSo(t *testing.T) {
+	s, c, ctx := secondWriter(t)
+	p := c.Pipeline()
+	for i := range keepLimit/5 + 1 {
+		p.HSet(ctx, "big-hash", strconv.Itoa(i), "v")
+	}
+	for i := range keepLimit / 5 {
+		p.HSet(ctx, "hash", strconv.Itoa(i), "v")
+		p.RPush(ctx, "list", "v")
+	}
+	_, err := p.Exec(ctx)
+	must(t, err)
+	if _, err := s.Snapshot(ctx, "0", "big-hash"); !errors.Is(err, backend.ErrUnsupported) {
+		t.Fatalf("a copy of a %d-field hash: %v, want ErrUnsupported", keepLimit/5+1, err)
+	}
+	for _, k := range []string{"hash", "list"} {
+		ok(t)(s.Snapshot(ctx, "0", k))
+	}
+}
