@@ -115,7 +115,7 @@ func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {
 		}
 		return tea.Batch(k.afterChange(a), k.resortIfDirty(a))
 	}
-	return tea.Batch(msg.stream.wait(msg.req), k.afterChange(a))
+	return tea.Batch(keysWait(msg.stream, msg.req), k.afterChange(a))
 }
 
 // rowsAdded folds rows [first, Len) into the derived views: the filter
@@ -461,7 +461,7 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 		// Once per burst of events: an expiry sweep may remove thousands.
 		k.removeRows(gone)
 	}
-	cmds := []tea.Cmd{msg.stream.wait(msg.req), k.afterChange(a)}
+	cmds := []tea.Cmd{watchWait(msg.stream, msg.req), k.afterChange(a)}
 	if len(k.view) < resortOnWatchLimit {
 		// Keys created elsewhere take their place in a sorted list; past
 		// this size they wait at the end for the next reload rather than

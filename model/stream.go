@@ -15,119 +15,124 @@ import (
 // timeout is on silence, not on the total.
 const listingIdleTimeout = 30 * time.Second
 
-// keyStream couples a running Store.Keys goroutine with the model: the
-// goroutine appends to pending and signals; a re-armed Cmd takes everything
-// pending in one message, so a fast store produces few, large messages and
-// the UI never falls behind one message per batch.
-type keyStream struct {
+// feed couples a producer goroutine (a listing, a watch, a value search)
+// with the model: the producer pushes items and signals; a re-armed Cmd
+// takes everything pending as one message, so a fast producer makes few,
+// large messages and the UI never falls behind one message per batch. The
+// producer starts from a Cmd (started), never in Update.
+type feed[T any] struct {
 	mu      sync.Mutex
-	pending []backend.KeyInfo
+	pending []T
 	done    bool
 	err     error
 	notify  chan struct{}
 	cancel  context.CancelFunc
 }
 
-// startListing begins a listing and returns its stream and the first wait.
-func startListing(s backend.Store, req uint64, bucket string, q backend.Query) (*keyStream, tea.Cmd) {
+// newFeed makes a feed and the context its producer runs under; stop
+// cancels it.
+func newFeed[T any]() (*feed[T], context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
-	ks := &keyStream{notify: make(chan struct{}, 1), cancel: cancel}
-	go ks.run(ctx, s, bucket, q)
-	return ks, ks.wait(req)
+	return &feed[T]{notify: make(chan struct{}, 1), cancel: cancel}, ctx
 }
 
-func (ks *keyStream) run(ctx context.Context, s backend.Store, bucket string, q backend.Query) {
-	idle := time.AfterFunc(listingIdleTimeout, ks.cancel)
-	err := s.Keys(ctx, bucket, q, func(batch []backend.KeyInfo) error {
-		idle.Reset(listingIdleTimeout)
-		ks.mu.Lock()
-		ks.pending = append(ks.pending, batch...)
-		ks.mu.Unlock()
-		ks.signal()
-		return nil
-	})
-	idle.Stop()
-	ks.mu.Lock()
-	ks.done, ks.err = true, err
-	ks.mu.Unlock()
-	ks.signal()
+// push adds items for the next message.
+func (f *feed[T]) push(items ...T) {
+	f.mu.Lock()
+	f.pending = append(f.pending, items...)
+	f.mu.Unlock()
+	f.signal()
 }
 
-func (ks *keyStream) signal() {
+// finish ends the feed with the producer's error (nil: complete).
+func (f *feed[T]) finish(err error) {
+	f.mu.Lock()
+	f.done, f.err = true, err
+	f.mu.Unlock()
+	f.signal()
+}
+
+func (f *feed[T]) signal() {
 	select {
-	case ks.notify <- struct{}{}:
+	case f.notify <- struct{}{}:
 	default:
 	}
 }
 
-// wait is the Cmd that delivers the next chunk. It is not an outside wait:
-// the listing goroutine signals within listingIdleTimeout, with keys, its
-// end or its cancellation (stop), so the chunk always comes soon.
-func (ks *keyStream) wait(req uint64) tea.Cmd {
+// next is the Cmd that waits for the producer's signal and makes one
+// message of everything pending.
+func (f *feed[T]) next(msg func(items []T, done bool, err error) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
-		<-ks.notify
-		ks.mu.Lock()
-		keys := ks.pending
-		ks.pending = nil
-		done, err := ks.done, ks.err
-		ks.mu.Unlock()
-		return keysChunkMsg{req: req, keys: keys, done: done, err: err, stream: ks}
+		<-f.notify
+		f.mu.Lock()
+		items, done, err := f.pending, f.done, f.err
+		f.pending = nil
+		f.mu.Unlock()
+		return msg(items, done, err)
 	}
 }
 
-// stop cancels the listing; its goroutine ends and its last message is
+// stop cancels the producer; its goroutine ends and its last message is
 // dropped as stale.
-func (ks *keyStream) stop() {
-	if ks != nil {
-		ks.cancel()
+func (f *feed[T]) stop() {
+	if f != nil {
+		f.cancel()
 	}
 }
 
-// watchStream is the same coupling for a Watcher.
-type watchStream struct {
-	mu      sync.Mutex
-	pending []backend.Change
-	err     error
-	done    bool
-	notify  chan struct{}
-	cancel  context.CancelFunc
+// started is a Cmd that starts produce in its own goroutine and then runs
+// first (the first wait): goroutines start from Cmds, not in Update.
+func started(produce func(), first tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		go produce()
+		return first()
+	}
 }
+
+// keyStream is a listing's feed.
+type keyStream = feed[backend.KeyInfo]
+
+// startListing begins a listing and returns its stream and the Cmd that
+// starts it and waits for its first keys.
+func startListing(s backend.Store, req uint64, bucket string, q backend.Query) (*keyStream, tea.Cmd) {
+	ks, ctx := newFeed[backend.KeyInfo]()
+	produce := func() {
+		idle := time.AfterFunc(listingIdleTimeout, ks.cancel)
+		err := s.Keys(ctx, bucket, q, func(batch []backend.KeyInfo) error {
+			idle.Reset(listingIdleTimeout)
+			ks.push(batch...)
+			return nil
+		})
+		idle.Stop()
+		ks.finish(err)
+	}
+	return ks, started(produce, keysWait(ks, req))
+}
+
+// keysWait delivers the listing's next chunk. It is not an outside wait:
+// the listing signals within listingIdleTimeout, with keys, its end or its
+// cancellation (stop), so the chunk always comes soon.
+func keysWait(ks *keyStream, req uint64) tea.Cmd {
+	return ks.next(func(keys []backend.KeyInfo, done bool, err error) tea.Msg {
+		return keysChunkMsg{req: req, keys: keys, done: done, err: err, stream: ks}
+	})
+}
+
+// watchStream is a watch's feed.
+type watchStream = feed[backend.Change]
 
 func startWatch(w backend.Watcher, req uint64, bucket string) (*watchStream, tea.Cmd) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ws := &watchStream{notify: make(chan struct{}, 1), cancel: cancel}
-	go func() {
-		err := w.Watch(ctx, bucket, "", func(c backend.Change) {
-			ws.mu.Lock()
-			ws.pending = append(ws.pending, c)
-			ws.mu.Unlock()
-			ws.signal()
-		})
-		ws.mu.Lock()
-		ws.done, ws.err = true, err
-		ws.mu.Unlock()
-		ws.signal()
-	}()
-	return ws, ws.wait(req)
-}
-
-func (ws *watchStream) signal() {
-	select {
-	case ws.notify <- struct{}{}:
-	default:
+	ws, ctx := newFeed[backend.Change]()
+	produce := func() {
+		ws.finish(w.Watch(ctx, bucket, "", func(c backend.Change) { ws.push(c) }))
 	}
+	return ws, started(produce, watchWait(ws, req))
 }
 
-// wait is the Cmd that delivers the next changes. It blocks until another
-// client changes the bucket, which may be never, so it is an outside wait.
-func (ws *watchStream) wait(req uint64) tea.Cmd {
-	return awaitOutside(func() tea.Msg {
-		<-ws.notify
-		ws.mu.Lock()
-		ch := ws.pending
-		ws.pending = nil
-		done, err := ws.done, ws.err
-		ws.mu.Unlock()
+// watchWait delivers the next changes. It blocks until another client
+// changes the bucket, which may be never, so it is an outside wait.
+func watchWait(ws *watchStream, req uint64) tea.Cmd {
+	return awaitOutside(ws.next(func(ch []backend.Change, done bool, err error) tea.Msg {
 		if done && err == nil {
 			err = context.Canceled
 		}
@@ -135,13 +140,7 @@ func (ws *watchStream) wait(req uint64) tea.Cmd {
 			err = nil
 		}
 		return watchMsg{req: req, changes: ch, err: err, stream: ws}
-	})
-}
-
-func (ws *watchStream) stop() {
-	if ws != nil {
-		ws.cancel()
-	}
+	}))
 }
 
 // outsideWait stands for a Cmd that blocks until something outside kvdeck

@@ -26,15 +26,8 @@ const valueSearchBytes = 256 << 10
 // valueSearchParallel is how many values are read at once.
 const valueSearchParallel = 8
 
-type searchStream struct {
-	mu      sync.Mutex
-	matches []string
-	scanned atomic.Int64
-	done    bool
-	err     error
-	notify  chan struct{}
-	cancel  context.CancelFunc
-}
+// searchStream is a value search's feed of matching names.
+type searchStream = feed[string]
 
 // valueQuery is a parsed search: text, or a JSON field path and value.
 type valueQuery struct {
@@ -110,13 +103,13 @@ func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
 			names = append(names, k.set.Name(i))
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ss := &searchStream{notify: make(chan struct{}, 1), cancel: cancel}
-	k.search = valueSearchState{query: q, stream: ss, req: a.nextReq(), total: len(names)}
+	ss, ctx := newFeed[string]()
+	scanned := new(atomic.Int64)
+	k.search = valueSearchState{query: q, stream: ss, scannedBy: scanned, req: a.nextReq(), total: len(names)}
 	k.view = []uint32{}
 	k.win.Home(0)
 	s, bucket, timeout := a.store, k.bucket, a.opts.Timeout
-	go func() {
+	produce := func() {
 		jobs := make(chan string)
 		var wg sync.WaitGroup
 		for range valueSearchParallel {
@@ -127,13 +120,12 @@ func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
 					gctx, gcancel := context.WithTimeout(ctx, timeout)
 					e, err := s.Get(gctx, bucket, name, backend.GetOptions{MaxBytes: valueSearchBytes})
 					gcancel()
-					ss.scanned.Add(1)
+					scanned.Add(1)
 					if err == nil && vq.match(e.Value) {
-						ss.mu.Lock()
-						ss.matches = append(ss.matches, name)
-						ss.mu.Unlock()
+						ss.push(name)
+					} else {
+						ss.signal() // progress: scanned moved
 					}
-					ss.signal()
 				}
 			}()
 		}
@@ -148,42 +140,29 @@ func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
 		}
 		close(jobs)
 		wg.Wait()
-		ss.mu.Lock()
-		ss.done, ss.err = true, ctx.Err()
-		ss.mu.Unlock()
-		ss.signal()
-	}()
-	return ss.wait(k.search.req)
+		ss.finish(ctx.Err())
+	}
+	return started(produce, searchWait(ss, scanned, k.search.req))
 }
 
-func (ss *searchStream) signal() {
-	select {
-	case ss.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (ss *searchStream) wait(req uint64) tea.Cmd {
-	return func() tea.Msg {
-		<-ss.notify
-		ss.mu.Lock()
-		m := ss.matches
-		ss.matches = nil
-		done, err := ss.done, ss.err
-		ss.mu.Unlock()
-		return valueSearchMsg{req: req, matches: m, scanned: int(ss.scanned.Load()), done: done, err: err, stream: ss}
-	}
+// searchWait delivers the next matches and how many values were read.
+func searchWait(ss *searchStream, scanned *atomic.Int64, req uint64) tea.Cmd {
+	return ss.next(func(m []string, done bool, err error) tea.Msg {
+		return valueSearchMsg{req: req, matches: m, scanned: int(scanned.Load()), done: done, err: err, stream: ss}
+	})
 }
 
 // valueSearchState is the running or finished search in values.
 type valueSearchState struct {
-	query   string
-	req     uint64
-	stream  *searchStream
-	total   int
-	scanned int
-	found   int
-	done    bool
+	query  string
+	req    uint64
+	stream *searchStream
+	// scannedBy counts the values the running search has read.
+	scannedBy *atomic.Int64
+	total     int
+	scanned   int
+	found     int
+	done      bool
 }
 
 func (k *keysPane) stopValueSearch() {
@@ -210,7 +189,7 @@ func (k *keysPane) valueSearched(a *App, msg valueSearchMsg) tea.Cmd {
 		a.status.info(a, fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
 		return k.afterChange(a)
 	}
-	return tea.Batch(msg.stream.wait(msg.req), k.afterChange(a))
+	return tea.Batch(searchWait(msg.stream, k.search.scannedBy, msg.req), k.afterChange(a))
 }
 
 func (k *keysPane) searchStatus() string {
