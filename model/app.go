@@ -122,7 +122,12 @@ func tick() tea.Cmd {
 // pane. It does no I/O: everything that talks to the store is a Cmd.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := a.update(msg)
-	// Layout after every change, so that View only reads.
+	// Layout after every change, so that View only reads: the lists'
+	// cursors in range, the value pane sized below its metadata.
+	a.buckets.win.Clamp(len(a.buckets.list))
+	if a.keys.set != nil {
+		a.keys.win.Clamp(a.keys.count())
+	}
 	a.value.layout(a)
 	return m, cmd
 }

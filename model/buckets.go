@@ -98,7 +98,6 @@ func (b *bucketsPane) openSelected(a *App) tea.Cmd {
 }
 
 func (b *bucketsPane) render(a *App, w, h int) string {
-	b.win.Clamp(len(b.list))
 	if !b.ready {
 		return a.st.Muted.Render("loading…")
 	}

@@ -181,7 +181,6 @@ func (k *keysPane) render(a *App, w, h int) string {
 		return a.st.Muted.Render("no bucket open")
 	}
 	n := k.count()
-	k.win.Clamp(n)
 	if n == 0 {
 		switch {
 		case k.listing:
