@@ -5,6 +5,7 @@ package keymap
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -25,6 +26,8 @@ type KeyMap struct {
 	AddElement, RemoveElement, MemoryUsage key.Binding
 	// Buckets pane
 	NewBucket, EditBucket, DeleteBucket key.Binding
+	// History page
+	Diff, Revert key.Binding
 	// Dialogs: the only key that confirms a destructive action, and the
 	// keys that decline.
 	Confirm, Deny key.Binding
@@ -93,6 +96,9 @@ func Default() KeyMap {
 		EditBucket:   b("e", "edit bucket", "e"),
 		DeleteBucket: b("d", "delete bucket", "d"),
 
+		Diff:   b("d", "diff the revision with the current value", "d"),
+		Revert: b("r", "revert the key to the revision", "r"),
+
 		Confirm: b("y", "yes: do it (nothing else confirms)", "y", "Y"),
 		Deny:    b("n/esc", "no", "n", "N", "esc"),
 	}
@@ -107,6 +113,7 @@ func (k KeyMap) Groups() []Group {
 		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
+		{"History", []key.Binding{relabel(k.Open, "view the revision"), k.Diff, k.Revert}},
 		{"Dialogs", []key.Binding{k.Confirm, k.Deny}},
 	}
 }
@@ -140,16 +147,15 @@ func (k *KeyMap) Apply(overrides map[string][]string) error {
 	return nil
 }
 
+// byName maps every binding's field name, lower-cased, to the binding, so
+// that a binding added to KeyMap can be overridden with no other change.
 func (k *KeyMap) byName() map[string]*key.Binding {
-	return map[string]*key.Binding{
-		"quit": &k.Quit, "help": &k.Help, "nextpane": &k.NextPane, "prevpane": &k.PrevPane, "command": &k.Command,
-		"undo": &k.Undo, "reload": &k.Reload, "up": &k.Up, "down": &k.Down, "pageup": &k.PageUp, "pagedown": &k.PageDown,
-		"home": &k.Home, "end": &k.End, "open": &k.Open, "back": &k.Back, "filter": &k.Filter, "pattern": &k.Pattern,
-		"typefilter": &k.TypeFilter, "valuesearch": &k.ValueSearch, "tree": &k.Tree, "sort": &k.Sort, "mark": &k.Mark,
-		"newkey": &k.NewKey, "rename": &k.Rename, "delete": &k.Delete, "copykey": &k.CopyKey, "edit": &k.Edit,
-		"editinline": &k.EditInline, "ttl": &k.TTL, "refreshttl": &k.RefreshTTL, "format": &k.Format, "wrap": &k.Wrap,
-		"loadwhole": &k.LoadWhole, "copyvalue": &k.CopyValue, "copypath": &k.CopyPath, "history": &k.History,
-		"purge": &k.Purge, "addelement": &k.AddElement, "removeelement": &k.RemoveElement, "memoryusage": &k.MemoryUsage, "newbucket": &k.NewBucket, "editbucket": &k.EditBucket, "deletebucket": &k.DeleteBucket,
-		"zoom": &k.Zoom, "confirm": &k.Confirm, "deny": &k.Deny,
+	v := reflect.ValueOf(k).Elem()
+	out := make(map[string]*key.Binding, v.NumField())
+	for i := range v.NumField() {
+		if b, ok := v.Field(i).Addr().Interface().(*key.Binding); ok {
+			out[strings.ToLower(v.Type().Field(i).Name)] = b
+		}
 	}
+	return out
 }

@@ -135,7 +135,7 @@ func (a *App) refreshTTL() tea.Cmd {
 	}
 	e := a.value.entry
 	if a.value.key != name || e == nil || e.ExpiresAt.IsZero() {
-		a.status.info(a, "this key has no TTL to refresh; "+a.keyName(a.km.TTL)+" sets one")
+		a.inform("this key has no TTL to refresh; " + a.keyName(a.km.TTL) + " sets one")
 		return nil
 	}
 	ttl := e.TTL
@@ -145,7 +145,7 @@ func (a *App) refreshTTL() tea.Cmd {
 		ttl = a.ttlGiven[a.keys.bucket+"\x00"+name]
 	}
 	if ttl <= 0 {
-		a.status.info(a, "the store does not remember the TTL this key was given, so there is nothing to refresh to; "+a.keyName(a.km.TTL)+" sets one")
+		a.inform("the store does not remember the TTL this key was given, so there is nothing to refresh to; " + a.keyName(a.km.TTL) + " sets one")
 		return nil
 	}
 	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(ttl))
@@ -210,7 +210,7 @@ func (a *App) openRename() tea.Cmd {
 	}
 	r, ok := a.store.(backend.Renamer)
 	if !ok {
-		a.status.fail(a, fmt.Errorf("rename: %w", backend.ErrUnsupported))
+		a.fail(fmt.Errorf("rename: %w", backend.ErrUnsupported))
 		return nil
 	}
 	name, ok := a.targetKey()
@@ -238,14 +238,14 @@ func (a *App) openPatternDialog() tea.Cmd {
 	a.dialog = newInput("Server-side pattern search", "pattern> ", a.keys.pattern, []string{help, "empty lists every key"}, func(a *App, p string) (tea.Cmd, error) {
 		a.keys.pattern = p
 		a.setFocus(paneKeys)
-		return a.keys.open(a, a.keys.bucket), nil
+		return a.keys.open(&a.env, a.keys.bucket), nil
 	})
 	return nil
 }
 
 func (a *App) openTypeFilterDialog() tea.Cmd {
 	if !a.info.TypedKeys {
-		a.status.info(a, "type filter: every key in this store is a string")
+		a.inform("type filter: every key in this store is a string")
 		return nil
 	}
 	a.dialog = newInput("Filter by type", "type> ", a.keys.kind.String(), []string{"string hash list set zset stream json, or empty for all"}, func(a *App, t string) (tea.Cmd, error) {
@@ -257,7 +257,7 @@ func (a *App) openTypeFilterDialog() tea.Cmd {
 			}
 		}
 		a.keys.kind = k
-		return a.keys.open(a, a.keys.bucket), nil
+		return a.keys.open(&a.env, a.keys.bucket), nil
 	})
 	return nil
 }
@@ -265,7 +265,7 @@ func (a *App) openTypeFilterDialog() tea.Cmd {
 func (a *App) openPurge() tea.Cmd {
 	p, ok := a.store.(backend.Purger)
 	if !ok {
-		a.status.info(a, "purge: this store has no history to purge; "+a.keyName(a.km.Delete)+" deletes")
+		a.inform("purge: this store has no history to purge; " + a.keyName(a.km.Delete) + " deletes")
 		return nil
 	}
 	name, ok := a.writableTarget()
@@ -281,7 +281,7 @@ func (a *App) openPurge() tea.Cmd {
 	}, func(a *App) tea.Cmd {
 		s, timeout := a.store, a.opts.Timeout
 		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
-			msg := writeDoneMsg{op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}}
+			msg := writeDoneMsg{from: s, op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}}
 			kept, _, err := snapshotFor(ctx, s, bucket, name)
 			if err != nil {
 				msg.err = err
@@ -304,7 +304,7 @@ func (a *App) openPurge() tea.Cmd {
 func (a *App) openDeleteBucket(name string) tea.Cmd {
 	ad, ok := a.store.(backend.BucketAdmin)
 	if !ok {
-		a.status.fail(a, fmt.Errorf("delete bucket: %w", backend.ErrUnsupported))
+		a.fail(fmt.Errorf("delete bucket: %w", backend.ErrUnsupported))
 		return nil
 	}
 	if !a.writable() {
@@ -404,7 +404,7 @@ func (a *App) openBucketNamed(name string) (tea.Cmd, error) {
 			a.buckets.win.Cursor = i
 			a.buckets.win.Clamp(len(a.buckets.list))
 			a.setFocus(paneKeys)
-			return a.keys.open(a, name), nil
+			return a.keys.open(&a.env, name), nil
 		}
 	}
 	return nil, backend.Invalid("bucket", "%q does not exist", name)

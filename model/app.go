@@ -43,20 +43,14 @@ const (
 
 // App is the root model.
 type App struct {
-	store backend.Store
-	info  backend.Info
-	opts  Options
-	km    keymap.KeyMap
-	st    theme.Styles
+	env
 
 	width, height int
 	focus         pane
 
-	seq     uint64 // the last request id handed out
 	buckets bucketsPane
 	keys    keysPane
 	value   valuePane
-	status  statusLine
 	undo    []*undoRecord
 	// ttlGiven is the TTL last set on a key from here (bucket NUL key), so
 	// refresh works on stores that keep only the time left (Redis).
@@ -64,7 +58,7 @@ type App struct {
 
 	dialog modal
 	// pages are the full-screen views open over the panes, top last.
-	pages    []page
+	pages    []openPage
 	showHelp bool
 	// helpTop is the help overlay's scroll position; helpLast the largest
 	// worth scrolling to, measured when a key scrolls it.
@@ -88,7 +82,7 @@ func New(s backend.Store, opts Options) *App {
 	if len(opts.Keys.Quit.Keys()) == 0 {
 		opts.Keys = keymap.Default()
 	}
-	a := &App{store: s, info: s.Info(), opts: opts, km: opts.Keys, st: theme.New(opts.Dark, opts.NoColor)}
+	a := &App{env: env{store: s, info: s.Info(), opts: opts, km: opts.Keys, st: theme.New(opts.Dark, opts.NoColor)}}
 	a.buckets.req = a.nextReq()
 	a.buckets.want = opts.Bucket
 	if a.buckets.want == "" {
@@ -98,11 +92,6 @@ func New(s backend.Store, opts Options) *App {
 	a.keys.pattern = opts.Match
 	a.focus = paneBuckets
 	return a
-}
-
-func (a *App) nextReq() uint64 {
-	a.seq++
-	return a.seq
 }
 
 // Init loads the buckets and starts the clock that counts TTLs down.
@@ -122,13 +111,15 @@ func tick() tea.Cmd {
 // pane. It does no I/O: everything that talks to the store is a Cmd.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := a.update(msg)
+	cmd = tea.Batch(cmd, a.applyIntents())
 	// Layout after every change, so that View only reads: the lists'
 	// cursors in range, the value pane sized below its metadata.
 	a.buckets.win.Clamp(len(a.buckets.list))
 	if a.keys.set != nil {
 		a.keys.win.Clamp(a.keys.count())
 	}
-	a.value.layout(a)
+	a.value.resize(a.valueSize())
+	a.value.layout(&a.env)
 	return m, cmd
 }
 
@@ -142,55 +133,57 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.layoutPages()
 		// Rows a larger window reveals get their type and TTL now, not
 		// when the cursor next moves.
-		return a, a.keys.describeVisible(a)
+		return a, a.keys.describeVisible(&a.env)
+	case storeOpenedMsg:
+		return a, a.switchStore(msg.store)
 	case tea.BackgroundColorMsg:
 		a.st = theme.New(msg.IsDark(), a.opts.NoColor)
-		a.value.restyle(a)
+		a.value.restyle(&a.env)
 		return a, nil
 	case tickMsg:
 		now := a.opts.Now()
 		a.status.expire(now)
-		return a, tea.Batch(tick(), a.value.reloadIfExpired(a, now))
+		return a, tea.Batch(tick(), a.value.reloadIfExpired(&a.env, now))
 	case bucketsLoadedMsg:
-		return a, a.buckets.loaded(a, msg)
+		return a, a.buckets.loaded(&a.env, msg)
 	case keysChunkMsg:
-		return a, a.keys.chunk(a, msg)
+		return a, a.keys.chunk(&a.env, msg)
 	case describedMsg:
-		a.keys.described(a, msg)
+		a.keys.described(&a.env, msg)
 		return a, nil
 	case filterDoneMsg:
-		a.keys.filtered(a, msg)
-		return a, tea.Batch(a.keys.describeVisible(a), a.followCursor(), a.keys.resortIfDirty(a))
+		a.keys.filtered(&a.env, msg)
+		return a, tea.Batch(a.keys.describeVisible(&a.env), a.followCursor(), a.keys.resortIfDirty(&a.env))
 	case entryLoadedMsg:
-		return a, a.value.loaded(a, msg)
+		return a, a.value.loaded(&a.env, msg)
 	case docBuiltMsg:
-		a.value.docBuilt(a, msg)
+		a.value.docBuilt(&a.env, msg)
 		return a, nil
 	case collectionPageMsg:
-		a.value.page(a, msg)
+		a.value.page(&a.env, msg)
 		return a, nil
 	case writeDoneMsg:
 		return a, a.writeDone(msg)
 	case watchMsg:
-		return a, a.keys.watched(a, msg)
+		return a, a.keys.watched(&a.env, msg)
 	case valueSearchMsg:
-		return a, a.keys.valueSearched(a, msg)
+		return a, a.keys.valueSearched(&a.env, msg)
 	case sortDoneMsg:
-		return a, tea.Batch(a.keys.sorted(a, msg), a.followCursor())
+		return a, tea.Batch(a.keys.sorted(&a.env, msg), a.followCursor())
 	case editorReadyMsg:
 		return a, a.runEditor(msg)
 	case editedMsg:
 		return a, a.edited(msg)
 	case bucketChangedMsg:
-		a.status.info(a, msg.text)
-		return a, a.buckets.refreshCounts(a)
+		a.inform(msg.text)
+		return a, a.buckets.refreshCounts(&a.env)
 	case historyMsg:
 		return a, a.routeToDialogOrPane(msg)
 	case statusMsg:
 		if msg.err != nil {
-			a.status.fail(a, msg.err)
+			a.fail(msg.err)
 		} else {
-			a.status.info(a, msg.text)
+			a.inform(msg.text)
 		}
 		return a, nil
 	case tea.PasteMsg:
@@ -216,7 +209,7 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if a.keys.filter.editing {
 		// Every key is text while the filter is typed: "q" must not quit
 		// and ":" must not open the command line.
-		return a.keys.filterKey(a, msg)
+		return a.keys.filterKey(&a.env, msg)
 	}
 	if a.showHelp {
 		a.helpKey(msg)
@@ -228,14 +221,67 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := dispatch(a, a.globalActions(), msg); ok {
 		return cmd
 	}
-	switch a.focus {
+	return a.paneKey(a.focus, msg)
+}
+
+// paneKey gives a key to pane p: its own moves first, then its table.
+func (a *App) paneKey(p pane, msg tea.KeyPressMsg) tea.Cmd {
+	switch p {
 	case paneBuckets:
-		return a.buckets.handleKey(a, msg)
+		if a.buckets.handleKey(&a.env, msg) {
+			return nil
+		}
+		cmd, _ := dispatch(a, a.bucketActions(), msg)
+		return cmd
 	case paneKeys:
-		return a.keys.handleKey(a, msg)
+		if cmd, ok := a.keys.handleKey(&a.env, msg); ok {
+			return cmd
+		}
+		cmd, _ := dispatch(a, a.keyActions(), msg)
+		return cmd
 	default:
-		return a.value.handleKey(a, msg)
+		if cmd, ok := a.value.handleKey(&a.env, msg); ok {
+			return cmd
+		}
+		cmd, _ := dispatch(a, a.valueActions(), msg)
+		return tea.Batch(cmd, a.value.moreElements(&a.env))
 	}
+}
+
+// switchStore points kvdeck at another store (the connection picker
+// sends storeOpenedMsg). Nothing of the old store stays: its listing and
+// watch stop, every pane resets, pages and dialogs close, and the undo
+// stack goes, since its records would restore into the wrong store.
+// Request ids keep counting, so a late answer from the old store matches
+// no request, and a late write report is dropped by writeDone.
+func (a *App) switchStore(s backend.Store) tea.Cmd {
+	a.keys.reset()
+	a.buckets.reset()
+	a.value.reset()
+	a.undo, a.ttlGiven, a.pages, a.dialog, a.showHelp = nil, nil, nil, nil, false
+	a.intents = nil
+	a.store, a.info = s, s.Info()
+	a.status = statusLine{}
+	a.focus = paneBuckets
+	a.buckets.req = a.nextReq()
+	a.buckets.want = a.info.Bucket
+	return loadBucketsCmd(a.store, a.buckets.req, a.opts.Timeout)
+}
+
+// quit stops the listing and watch goroutines and ends the program.
+func (a *App) quit() tea.Cmd {
+	a.keys.stopStreams()
+	return tea.Quit
+}
+
+// valueSize is the room the value pane draws in: its pane inside the
+// border, or the whole page while the value is maximised.
+func (a *App) valueSize() (w, h int) {
+	if _, ok := a.topPage().(*zoomPage); ok {
+		return a.pageSize()
+	}
+	g := a.geometry()
+	return g.valW - 2, g.height - 2
 }
 
 func (a *App) setFocus(p pane) {
@@ -250,17 +296,17 @@ func (a *App) followCursor() tea.Cmd {
 	}
 	if _, _, ok := a.keys.selectedKey(); !ok {
 		// A folder or nothing under the cursor: show no stale value.
-		a.value.clear()
+		a.value.reset()
 		return nil
 	}
-	return a.keys.selectCursor(a)
+	return a.keys.selectCursor(&a.env)
 }
 
 // followFocus loads the key under the cursor when the user moves into the
 // keys or value pane and nothing is shown yet.
 func (a *App) followFocus() tea.Cmd {
 	if a.focus != paneBuckets && a.value.key == "" {
-		return a.keys.selectCursor(a)
+		return a.keys.selectCursor(&a.env)
 	}
 	return nil
 }
@@ -288,25 +334,33 @@ func (a *App) updateDialog(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// writable says whether a write may be offered; the backend refuses writes
-// on a read-only store anyway, this only spares the user a pointless dialog.
+// writable says whether a write may be offered, and says why not on the
+// status line; the backend refuses writes on a read-only store anyway, this
+// only spares the user a pointless dialog.
 func (a *App) writable() bool {
-	if a.info.ReadOnly {
-		a.status.fail(a, backend.ErrReadOnly)
+	if err := a.writeRefusal(); err != nil {
+		a.fail(err)
 		return false
-	}
-	for _, b := range a.buckets.list {
-		if b.Name == a.keys.bucket && b.ReadOnly != "" {
-			a.status.fail(a, fmt.Errorf("bucket %s is read-only: %s: %w", format.Escape(b.Name), b.ReadOnly, backend.ErrReadOnly))
-			return false
-		}
 	}
 	return true
 }
 
+// writeRefusal is why the open bucket cannot be written, or nil.
+func (a *App) writeRefusal() error {
+	if a.info.ReadOnly {
+		return backend.ErrReadOnly
+	}
+	for _, b := range a.buckets.list {
+		if b.Name == a.keys.bucket && b.ReadOnly != "" {
+			return fmt.Errorf("bucket %s is read-only: %s: %w", format.Escape(b.Name), b.ReadOnly, backend.ErrReadOnly)
+		}
+	}
+	return nil
+}
+
 func (a *App) undoLast() tea.Cmd {
 	if len(a.undo) == 0 {
-		a.status.info(a, "nothing to undo")
+		a.inform("nothing to undo")
 		return nil
 	}
 	if !a.writable() {
@@ -321,6 +375,9 @@ func (a *App) undoLast() tea.Cmd {
 const maxUndo = 20
 
 func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
+	if msg.from != any(a.store) {
+		return nil // written to the store the user switched away from
+	}
 	if msg.err != nil && msg.conflict != nil && msg.retry != nil {
 		a.dialog = newConflictDialog(a, msg)
 		return nil
@@ -344,22 +401,22 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 		}
 	}
 	if msg.err != nil {
-		a.status.fail(a, msg.err)
+		a.fail(msg.err)
 	} else {
 		text := msg.op
 		if msg.undo != nil {
 			text += " (" + a.keyName(a.km.Undo) + " to undo)"
 		}
-		a.status.info(a, text)
+		a.inform(text)
 	}
 	if msg.bucket != a.keys.bucket {
 		return recovered
 	}
-	cmds := []tea.Cmd{recovered, a.keys.applyWrite(a, msg), a.buckets.refreshCounts(a)}
+	cmds := []tea.Cmd{recovered, a.keys.applyWrite(&a.env, msg), a.buckets.refreshCounts(&a.env)}
 	if a.value.key != "" {
 		for _, k := range msg.keys {
 			if k == a.value.key {
-				cmds = append(cmds, a.value.reload(a))
+				cmds = append(cmds, a.value.reload(&a.env))
 				break
 			}
 		}

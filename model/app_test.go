@@ -13,6 +13,7 @@ import (
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local"
+	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/model/modeltest"
 )
@@ -283,4 +284,27 @@ func TestZoomMaximisesTheValueAndEscReturns(t *testing.T) {
 	app.Keys("esc")
 	mustSee(t, app, "Buckets")
 	mustSee(t, app, "sideways") // the mode carried back to the pane
+}
+
+// A binding rebound in the keymap (KeyMap.Apply, what a config file's key
+// overrides will call) changes the key that runs the action, the help
+// overlay and the hints: the tables hold bindings, not letters.
+func TestReboundKeyChangesActionHelpAndHints(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"x": "1"}}, nil)
+	km := keymap.Default()
+	if err := km.Apply(map[string][]string{"delete": {"D"}, "undo": {"U"}}); err != nil {
+		t.Fatal(err)
+	}
+	app := newApp(t, s, model.Options{Bucket: "a", Keys: km})
+	mustSee(t, app, "1 keys")
+	app.Keys("d")
+	mustSee(t, app, "1 keys")
+	mustNotSee(t, app, "Delete key?")
+	app.Keys("?")
+	mustSee(t, app, "D        delete key")
+	mustSee(t, app, "U          undo last")
+	app.Keys("esc", "D")
+	mustSee(t, app, "Delete key?")
+	app.Keys("y")
+	mustSee(t, app, "(U to undo)")
 }

@@ -48,7 +48,7 @@ func dispatch(a *App, table []action, msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool
 			continue
 		}
 		if why := act.disabled(a); why != "" {
-			a.status.info(a, act.binding.Help().Desc+": "+why)
+			a.inform(act.binding.Help().Desc + ": " + why)
 			return nil, true
 		}
 		return act.run(a), true
@@ -158,7 +158,7 @@ func (a *App) globalActions() []action {
 			}
 			return ""
 		})},
-		{binding: km.Quit, run: func(a *App) tea.Cmd { a.keys.stopStreams(); return tea.Quit }, verb: "quit"},
+		{binding: km.Quit, run: (*App).quit, verb: "quit"},
 		{verb: "bucket", arg: "NAME", desc: "open a bucket", runArg: (*App).openBucketNamed},
 	}
 }
@@ -168,8 +168,8 @@ func (a *App) bucketActions() []action {
 	km := a.km
 	admin := needs[backend.BucketAdmin]("its buckets are fixed by the server")
 	return []action{
-		{binding: km.Open, run: func(a *App) tea.Cmd { return a.buckets.openSelected(a) }, why: needsBucketSelected},
-		{binding: km.Reload, run: func(a *App) tea.Cmd { return a.buckets.refreshCounts(a) }},
+		{binding: km.Open, run: func(a *App) tea.Cmd { a.buckets.openSelected(&a.env); return nil }, why: needsBucketSelected},
+		{binding: km.Reload, run: func(a *App) tea.Cmd { return a.buckets.refreshCounts(&a.env) }},
 		{binding: km.NewBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(nil) }, why: all(admin, needsWrite)},
 		{binding: km.EditBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(&a.buckets.list[a.buckets.win.Cursor]) }, why: all(admin, needsWrite, needsBucketSelected)},
 		{binding: km.DeleteBucket, run: func(a *App) tea.Cmd { return a.openDeleteBucket(a.buckets.selected()) }, why: all(admin, needsWrite, needsBucketSelected)},
@@ -181,29 +181,29 @@ func (a *App) keyActions() []action {
 	km := a.km
 	k := &a.keys
 	return []action{
-		{binding: km.Open, run: func(a *App) tea.Cmd { return k.openSelected(a) }},
-		{binding: km.Back, run: func(a *App) tea.Cmd { return k.back(a) }},
-		{binding: km.Reload, run: func(a *App) tea.Cmd { return tea.Batch(k.reload(a), a.buckets.refreshCounts(a)) }, why: needsBucket, verb: "reload", alias: "r"},
+		{binding: km.Open, run: func(a *App) tea.Cmd { return k.openSelected(&a.env) }},
+		{binding: km.Back, run: func(a *App) tea.Cmd { return k.back(&a.env) }},
+		{binding: km.Reload, run: func(a *App) tea.Cmd { return tea.Batch(k.reload(&a.env), a.buckets.refreshCounts(&a.env)) }, why: needsBucket, verb: "reload", alias: "r"},
 		{binding: km.Filter, run: func(a *App) tea.Cmd { k.filter.begin(); return nil }, why: needsBucket,
 			verb: "filter", arg: "TEXT", runArg: func(a *App, arg string) (tea.Cmd, error) {
 				a.setFocus(paneKeys)
-				return k.setFilter(a, arg), nil
+				return k.setFilter(&a.env, arg), nil
 			}},
 		{binding: km.Pattern, run: (*App).openPatternDialog, why: needsBucket,
 			verb: "search", alias: "s", arg: "PATTERN", runArg: func(a *App, arg string) (tea.Cmd, error) {
 				k.pattern = arg
 				a.setFocus(paneKeys)
-				return k.open(a, k.bucket), nil
+				return k.open(&a.env, k.bucket), nil
 			}},
 		{binding: km.TypeFilter, run: (*App).openTypeFilterDialog, why: all(needsTypedKeys, needsBucket)},
 		{binding: km.ValueSearch, run: (*App).openValueSearch, why: needsBucket},
-		{binding: km.Tree, run: func(a *App) tea.Cmd { return k.toggleTree(a) }, why: needsBucket, verb: "tree"},
-		{binding: km.Sort, run: func(a *App) tea.Cmd { return k.cycleSort(a) }, why: needsBucket, verb: "sort"},
+		{binding: km.Tree, run: func(a *App) tea.Cmd { return k.toggleTree(&a.env) }, why: needsBucket, verb: "tree"},
+		{binding: km.Sort, run: func(a *App) tea.Cmd { return k.cycleSort(&a.env) }, why: needsBucket, verb: "sort"},
 		{binding: km.Mark, run: func(a *App) tea.Cmd {
-			k.toggleMark(a)
+			k.toggleMark(&a.env)
 			prev := k.win.Cursor
 			k.win.Move(1, k.count())
-			return k.afterMove(a, prev)
+			return k.afterMove(&a.env, prev)
 		}, why: func(a *App) string {
 			if k.count() == 0 {
 				return "nothing to mark"
@@ -237,10 +237,10 @@ func (a *App) valueActions() []action {
 	}
 	acts := []action{
 		{binding: km.Back, run: func(a *App) tea.Cmd { a.setFocus(paneKeys); return nil }},
-		{binding: km.Reload, run: func(a *App) tea.Cmd { return v.reload(a) }, why: hasEntry},
-		{binding: km.Format, run: func(a *App) tea.Cmd { return v.cycleFormat(a) }, why: all(hasEntry, notCollection)},
-		{binding: km.Wrap, run: func(a *App) tea.Cmd { v.toggleWrap(a); return nil }, why: all(hasEntry, notCollection)},
-		{binding: km.LoadWhole, run: func(a *App) tea.Cmd { v.whole = true; return v.reload(a) }, why: all(hasEntry, func(a *App) string {
+		{binding: km.Reload, run: func(a *App) tea.Cmd { return v.reload(&a.env) }, why: hasEntry},
+		{binding: km.Format, run: func(a *App) tea.Cmd { return v.cycleFormat(&a.env) }, why: all(hasEntry, notCollection)},
+		{binding: km.Wrap, run: func(a *App) tea.Cmd { v.toggleWrap(&a.env); return nil }, why: all(hasEntry, notCollection)},
+		{binding: km.LoadWhole, run: func(a *App) tea.Cmd { v.whole = true; return v.reload(&a.env) }, why: all(hasEntry, func(a *App) string {
 			if !v.entry.Truncated {
 				return "the whole value is loaded"
 			}
@@ -283,23 +283,23 @@ func copyKey(a *App) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	a.status.info(a, "copied key "+format.Escape(name))
+	a.inform("copied key " + format.Escape(name))
 	return tea.SetClipboard(name)
 }
 
 func copyValue(a *App) tea.Cmd {
 	e := a.value.entry
 	if e.Truncated {
-		a.status.fail(a, fmt.Errorf("only a preview is loaded; press %s to load the whole value before copying", a.km.LoadWhole.Help().Key))
+		a.fail(fmt.Errorf("only a preview is loaded; press %s to load the whole value before copying", a.km.LoadWhole.Help().Key))
 		return nil
 	}
-	a.status.info(a, "copied value ("+format.HumanBytes(int64(len(e.Value)))+")")
+	a.inform("copied value (" + format.HumanBytes(int64(len(e.Value))) + ")")
 	return tea.SetClipboard(string(e.Value))
 }
 
 func copyPath(a *App) tea.Cmd {
 	p := a.value.doc.Path(a.value.win.Cursor)
-	a.status.info(a, "copied path "+p)
+	a.inform("copied path " + p)
 	return tea.SetClipboard(p)
 }
 
@@ -385,13 +385,4 @@ func (act action) usage() string {
 		return act.verb
 	}
 	return act.verb + " " + act.arg
-}
-
-// keyName is how hints name a binding: its first key as the keymap shows it
-// ("u", "ctrl+s"), so a rebound key shows as rebound.
-func (a *App) keyName(b key.Binding) string {
-	if ks := b.Keys(); len(ks) > 0 {
-		return ks[0]
-	}
-	return b.Help().Key
 }

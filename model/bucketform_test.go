@@ -2,7 +2,8 @@ package model
 
 import (
 	"context"
-	"maps"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,36 +16,6 @@ import (
 	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/model/modeltest"
 )
-
-func TestMetadataTextRoundTrip(t *testing.T) {
-	for _, m := range []map[string]string{
-		nil,
-		{"owner": "team-a"},
-		{"owners": "a, b, c", "query": "x=1&y=2", "path": `C:\new\dir`, "multi": "line one\nline two", "k=ey": "v", " spaced ": " both "},
-	} {
-		text := formatMetadata(m)
-		got, err := parseMetadata(text)
-		if err != nil {
-			t.Fatalf("parseMetadata(%q): %v", text, err)
-		}
-		want := maps.Clone(m)
-		if v, ok := want[" spaced "]; ok { // space around a key is dropped
-			delete(want, " spaced ")
-			want["spaced"] = v
-		}
-		if !maps.Equal(got, want) {
-			t.Errorf("round trip of %v through %q = %v", m, text, got)
-		}
-	}
-	for _, bad := range []string{"novalue", "=v", "a=1\na=2"} {
-		if _, err := parseMetadata(bad); err == nil {
-			t.Errorf("parseMetadata(%q) accepted", bad)
-		}
-	}
-	if got, _ := parseMetadata("a=b=c, d\n\n  \nx="); !maps.Equal(got, map[string]string{"a": "b=c, d", "x": ""}) {
-		t.Errorf("parseMetadata = %v", got)
-	}
-}
 
 // formEnv is a NATS server with one bucket, kvdeck's model on it, and
 // nats.go as another client (natscli, another service).
@@ -110,17 +81,21 @@ func (e *formEnv) editStream(t *testing.T, edit func(*jetstream.StreamConfig)) {
 
 // open opens the edit form of the (only) bucket and waits for its fresh
 // read.
-func (e *formEnv) open(t *testing.T) *bucketForm {
+func (e *formEnv) open(t *testing.T) {
 	t.Helper()
 	e.sim.Keys("e")
-	f, ok := e.app.dialog.(*bucketForm)
-	if !ok {
+	if _, ok := e.app.dialog.(*bucketFormHost); !ok {
 		t.Fatalf("no bucket form open:\n%s", e.sim.Plain())
 	}
-	if f.loading || f.broken {
-		t.Fatalf("form loading %v broken %v: %s", f.loading, f.broken, f.err)
+	if !e.sim.WaitFor("tab move", 10*time.Second) {
+		t.Fatalf("the form did not fill:\n%s", e.sim.Plain())
 	}
-	return f
+}
+
+// isOpen reports whether the form still shows.
+func (e *formEnv) isOpen() bool {
+	_, ok := e.app.dialog.(*bucketFormHost)
+	return ok
 }
 
 // save presses enter and waits for the outcome.
@@ -129,8 +104,8 @@ func (e *formEnv) save(t *testing.T) {
 	e.sim.Keys("enter")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		f, open := e.app.dialog.(*bucketForm)
-		if !open || !f.saving {
+		h, open := e.app.dialog.(*bucketFormHost)
+		if !open || !h.form.Saving() {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -140,24 +115,41 @@ func (e *formEnv) save(t *testing.T) {
 	}
 }
 
-func fieldText(f *bucketForm, label string) string {
-	for _, fl := range f.fields {
-		if fl.label == label {
-			return fl.input.Value()
-		}
+// formFields are the form's rows in order, as it shows them.
+var formFields = []string{"name", "description", "ttl", "history", "max bytes", "max value size", "storage", "replicas", "compression", "per-key ttl"}
+
+// setField types value into a field, as a user does: from the first
+// editable row (an edit cannot rename, so it starts on description), tab
+// down to it, clear it and type.
+func (e *formEnv) setField(t *testing.T, label, value string) {
+	t.Helper()
+	i := slices.Index(formFields, label)
+	if i < 1 {
+		t.Fatalf("no editable field %q", label)
 	}
-	return ""
+	for range i - 1 {
+		e.sim.Keys("tab")
+	}
+	e.sim.Keys("end", "ctrl+u")
+	e.sim.Type(value)
+	for range len(formFields) - i {
+		e.sim.Keys("tab") // on to metadata, then round to description
+	}
+	e.sim.Keys("tab")
 }
 
-func setField(t *testing.T, f *bucketForm, label, value string) {
-	t.Helper()
-	for i := range f.fields {
-		if f.fields[i].label == label {
-			f.fields[i].input.SetValue(value)
-			return
-		}
-	}
-	t.Fatalf("no field %q", label)
+// typeMetadata types lines at the end of the metadata box (shift+tab from
+// description, the first row of an edit, reaches it).
+func (e *formEnv) typeMetadata(text string) {
+	e.sim.Keys("shift+tab")
+	e.sim.Type(text)
+	e.sim.Keys("tab")
+}
+
+// shows reports whether a form row shows label with value.
+func (e *formEnv) shows(label, value string) bool {
+	re := regexp.MustCompile(`(?m)^\W*` + regexp.QuoteMeta(label) + `\s+` + regexp.QuoteMeta(value) + `\s`)
+	return re.MatchString(e.sim.Plain())
 }
 
 // Defects 9 and 10: the form starts from the bucket as it is now, and a
@@ -169,17 +161,14 @@ func TestBucketFormEditStartsFreshAndKeepsTheRest(t *testing.T) {
 	// Edited elsewhere after kvdeck listed the buckets.
 	e.editStream(t, func(sc *jetstream.StreamConfig) { sc.Description = "set by natscli"; sc.MaxMsgSize = 4096 })
 
-	f := e.open(t)
-	if got := fieldText(f, "description"); got != "set by natscli" {
-		t.Errorf("description field %q, want the current one", got)
+	e.open(t)
+	if !e.shows("description", "set by natscli") || !e.shows("max value size", "4096") {
+		t.Errorf("the form does not start from the current settings:\n%s", e.sim.Plain())
 	}
-	if got := fieldText(f, "max value size"); got != "4096" {
-		t.Errorf("max value size field %q, want 4096", got)
-	}
-	setField(t, f, "history", "8")
+	e.setField(t, "history", "8")
 	e.save(t)
-	if _, open := e.app.dialog.(*bucketForm); open {
-		t.Fatalf("form still open after a good save: %s", f.err)
+	if e.isOpen() {
+		t.Fatalf("form still open after a good save:\n%s", e.sim.Plain())
 	}
 	sc := e.stream(t)
 	if sc.MaxMsgsPerSubject != 8 || sc.SubjectDeleteMarkerTTL != 30*time.Minute || sc.Description != "set by natscli" ||
@@ -188,8 +177,9 @@ func TestBucketFormEditStartsFreshAndKeepsTheRest(t *testing.T) {
 	}
 
 	// Metadata typed in the box, commas and = included, is saved as typed.
-	f = e.open(t)
-	f.meta.SetValue(f.meta.Value() + "\nnote=one, two=2")
+	e.open(t)
+	e.typeMetadata("\nnote=one, two=2")
+	e.sim.Keys("ctrl+s")
 	e.save(t)
 	if got := e.stream(t).Metadata; got["note"] != "one, two=2" || got["owners"] != "a, b" {
 		t.Errorf("metadata after edit: %v", got)
@@ -200,21 +190,20 @@ func TestBucketFormEditStartsFreshAndKeepsTheRest(t *testing.T) {
 // with every field as typed and shows what differs; nothing is saved.
 func TestBucketFormConflictKeepsFormOpen(t *testing.T) {
 	e := newFormEnv(t, backend.BucketConfig{Name: "cfg", History: 3})
-	f := e.open(t)
-	setField(t, f, "history", "9")
-	f.meta.SetValue("team=x, y")
+	e.open(t)
+	e.setField(t, "history", "9")
+	e.typeMetadata("team=x, y")
 	e.editStream(t, func(sc *jetstream.StreamConfig) { sc.Description = "elsewhere" })
 
 	e.save(t)
-	g, open := e.app.dialog.(*bucketForm)
-	if !open {
+	if !e.isOpen() {
 		t.Fatal("the form closed on a conflict")
 	}
-	if !strings.Contains(g.err, `description is "elsewhere"`) {
-		t.Errorf("conflict message %q does not show the difference", g.err)
+	if !strings.Contains(e.sim.Plain(), "description is") || !strings.Contains(e.sim.Plain(), `"elsewhere" (was "")`) {
+		t.Errorf("the conflict message does not show the difference:\n%s", e.sim.Plain())
 	}
-	if fieldText(g, "history") != "9" || g.meta.Value() != "team=x, y" {
-		t.Errorf("fields not kept as typed: history %q metadata %q", fieldText(g, "history"), g.meta.Value())
+	if !e.shows("history", "9") || !strings.Contains(e.sim.Plain(), "team=x, y") {
+		t.Errorf("fields not kept as typed:\n%s", e.sim.Plain())
 	}
 	if sc := e.stream(t); sc.MaxMsgsPerSubject != 3 || sc.Description != "elsewhere" || sc.Metadata["team"] != "" {
 		t.Errorf("a conflicting save changed the bucket: %+v", sc)
@@ -227,20 +216,18 @@ func TestBucketFormConflictKeepsFormOpen(t *testing.T) {
 // Invalid input and a server that is down keep the form open too.
 func TestBucketFormFailedSaveKeepsFields(t *testing.T) {
 	e := newFormEnv(t, backend.BucketConfig{Name: "cfg", History: 3})
-	f := e.open(t)
-	setField(t, f, "history", "99")
-	f.meta.SetValue("owner=a, b")
+	e.open(t)
+	e.setField(t, "history", "99")
+	e.typeMetadata("owner=a, b")
 	e.save(t)
-	g, open := e.app.dialog.(*bucketForm)
-	if !open || !strings.Contains(g.err, "history") || fieldText(g, "history") != "99" || g.meta.Value() != "owner=a, b" {
-		t.Fatalf("invalid input: open %v err %q history %q", open, g.err, fieldText(g, "history"))
+	if !e.isOpen() || !strings.Contains(e.sim.Plain(), "history: ") || !e.shows("history", "99") || !strings.Contains(e.sim.Plain(), "owner=a, b") {
+		t.Fatalf("invalid input: the form closed or lost what was typed:\n%s", e.sim.Plain())
 	}
 
-	setField(t, g, "history", "4")
+	e.setField(t, "history", "4")
 	e.srv.Shutdown()
 	e.save(t)
-	g, open = e.app.dialog.(*bucketForm)
-	if !open || g.err == "" || fieldText(g, "history") != "4" {
-		t.Fatalf("server down: open %v err %q history %q", open, g.err, fieldText(g, "history"))
+	if !e.isOpen() || !e.shows("history", "4") || e.app.dialog.(*bucketFormHost).form.Saving() {
+		t.Fatalf("server down: the form closed or lost the field:\n%s", e.sim.Plain())
 	}
 }

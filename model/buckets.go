@@ -21,14 +21,14 @@ type bucketsPane struct {
 	want string
 }
 
-func (b *bucketsPane) loaded(a *App, msg bucketsLoadedMsg) tea.Cmd {
+func (b *bucketsPane) loaded(e *env, msg bucketsLoadedMsg) tea.Cmd {
 	if msg.req != b.req {
 		return nil
 	}
 	b.ready = true
 	if msg.err != nil {
 		b.err = msg.err
-		a.status.fail(a, msg.err)
+		e.fail(msg.err)
 		return nil
 	}
 	b.err = nil
@@ -48,17 +48,22 @@ func (b *bucketsPane) loaded(a *App, msg bucketsLoadedMsg) tea.Cmd {
 			if bk.Name == want {
 				b.win.Cursor = i
 				b.win.Clamp(len(b.list))
-				a.setFocus(paneKeys)
-				return a.keys.open(a, want)
+				e.ask(enterBucketIntent{want})
+				return nil
 			}
 		}
-		a.status.fail(a, fmt.Errorf("bucket %q not found; pick one from the list", format.Escape(want)))
+		e.fail(fmt.Errorf("bucket %q not found; pick one from the list", format.Escape(want)))
 	}
-	if a.keys.bucket == "" && len(b.list) > 0 && a.focus == paneBuckets {
+	if len(b.list) > 0 {
 		// Show the first bucket's keys right away, as a file manager does.
-		return a.keys.open(a, b.list[b.win.Cursor].Name)
+		e.ask(previewBucketIntent{bucket: b.list[b.win.Cursor].Name, onlyFirst: true})
 	}
 	return nil
+}
+
+// reset forgets the store's buckets, keeping the window's height.
+func (b *bucketsPane) reset() {
+	*b = bucketsPane{win: ui.Window{Height: b.win.Height}}
 }
 
 func (b *bucketsPane) selected() string {
@@ -69,43 +74,40 @@ func (b *bucketsPane) selected() string {
 }
 
 // refreshCounts reloads the list so key counts follow writes.
-func (b *bucketsPane) refreshCounts(a *App) tea.Cmd {
-	b.req = a.nextReq()
-	return loadBucketsCmd(a.store, b.req, a.opts.Timeout)
+func (b *bucketsPane) refreshCounts(e *env) tea.Cmd {
+	b.req = e.nextReq()
+	return loadBucketsCmd(e.store, b.req, e.opts.Timeout)
 }
 
-func (b *bucketsPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
+// handleKey moves the cursor; ok is false for any other key, which the
+// App looks up in the pane's action table.
+func (b *bucketsPane) handleKey(e *env, msg tea.KeyPressMsg) (ok bool) {
 	prev := b.win.Cursor
-	if navigate(a.km, msg, &b.win, len(b.list)) {
-		if b.win.Cursor != prev {
-			// Moving through buckets previews their keys; the running
-			// listing of the previous bucket is cancelled.
-			return a.keys.open(a, b.selected())
-		}
-		return nil
+	if !navigate(e.km, msg, &b.win, len(b.list)) {
+		return false
 	}
-	cmd, _ := dispatch(a, a.bucketActions(), msg)
-	return cmd
+	if b.win.Cursor != prev {
+		// Moving through buckets previews their keys; the running listing
+		// of the previous bucket is cancelled.
+		e.ask(previewBucketIntent{bucket: b.selected()})
+	}
+	return true
 }
 
 // openSelected opens the bucket under the cursor in the keys pane.
-func (b *bucketsPane) openSelected(a *App) tea.Cmd {
-	a.setFocus(paneKeys)
-	if a.keys.bucket == b.selected() {
-		return a.keys.selectCursor(a)
-	}
-	return a.keys.open(a, b.selected())
+func (b *bucketsPane) openSelected(e *env) {
+	e.ask(enterBucketIntent{b.selected()})
 }
 
-func (b *bucketsPane) render(a *App, w, h int) string {
+func (b *bucketsPane) render(e *env, w, h int, focused bool) string {
 	if !b.ready {
-		return a.st.Muted.Render("loading…")
+		return e.st.Muted.Render("loading…")
 	}
 	if len(b.list) == 0 {
 		if b.err != nil {
-			return a.st.StatusError.Render("could not list buckets")
+			return e.st.StatusError.Render("could not list buckets")
 		}
-		return a.st.Muted.Render("no buckets")
+		return e.st.Muted.Render("no buckets")
 	}
 	from, to := b.win.Visible(len(b.list))
 	var out []string
@@ -116,9 +118,9 @@ func (b *bucketsPane) render(a *App, w, h int) string {
 			count = humanCount(bk.Keys)
 		}
 		name := format.Escape(bk.Name)
-		line := ui.Fit(name, max(w-len(count)-1, 1)) + " " + a.st.Muted.Render(count)
+		line := ui.Fit(name, max(w-len(count)-1, 1)) + " " + e.st.Muted.Render(count)
 		if i == b.win.Cursor {
-			line = a.cursorStyle(paneBuckets).Render(ui.Fit(name, max(w-len(count)-1, 1)) + " " + count)
+			line = e.cursorStyle(focused).Render(ui.Fit(name, max(w-len(count)-1, 1)) + " " + count)
 		}
 		out = append(out, line)
 	}

@@ -116,7 +116,7 @@ func snapshotFor(ctx context.Context, s backend.Store, bucket, key string) (kept
 // the user can compare, and a retry conditional on that entry.
 func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
-		msg := writeDoneMsg{op: p.what, bucket: p.bucket, keys: []string{p.key}, put: &p}
+		msg := writeDoneMsg{from: s, op: p.what, bucket: p.bucket, keys: []string{p.key}, put: &p}
 		var kept *backend.Snapshot
 		unkept := false
 		if !p.opts.IfAbsent {
@@ -173,7 +173,7 @@ const bulkBudget = 20 * time.Millisecond
 func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []string, version string) tea.Cmd {
 	return withTimeout(timeout+time.Duration(len(keys))*bulkBudget, func(ctx context.Context) tea.Msg {
 		u := &undoRecord{bucket: bucket}
-		msg := writeDoneMsg{bucket: bucket}
+		msg := writeDoneMsg{from: s, bucket: bucket}
 		var skipped, unkept int
 		var failed []error
 		for i, k := range keys {
@@ -266,7 +266,7 @@ func deleteSummary(keys []string, done, skipped, unkept int, failed []error) str
 // instant for undo.
 func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl time.Duration, what string) tea.Cmd {
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
-		msg := writeDoneMsg{op: what, bucket: bucket, keys: []string{key}}
+		msg := writeDoneMsg{from: s, op: what, bucket: bucket, keys: []string{key}}
 		old, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: 1})
 		if err != nil {
 			msg.err = err
@@ -308,7 +308,7 @@ func appliedTTL(key string, asked time.Duration, expires time.Time, what string)
 func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string) tea.Cmd {
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		err := r.Rename(ctx, bucket, from, to)
-		msg := writeDoneMsg{op: "renamed " + format.Escape(from) + " → " + format.Escape(to), bucket: bucket, keys: []string{from, to}, err: err}
+		msg := writeDoneMsg{from: r, op: "renamed " + format.Escape(from) + " → " + format.Escape(to), bucket: bucket, keys: []string{from, to}, err: err}
 		if err == nil {
 			msg.removed, msg.added = []string{from}, []string{to}
 			msg.undo = &undoRecord{what: msg.op, bucket: bucket, steps: []undoStep{{key: to, renameTo: from}}}
@@ -322,7 +322,7 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) tea.Cmd {
 	return withTimeout(timeout+time.Duration(len(u.steps))*bulkBudget, func(ctx context.Context) tea.Msg {
 		r := u.apply(ctx, s, force)
-		msg := writeDoneMsg{op: r.describe(u.what, len(u.steps)), bucket: u.bucket, keys: u.keys()}
+		msg := writeDoneMsg{from: s, op: r.describe(u.what, len(u.steps)), bucket: u.bucket, keys: u.keys()}
 		msg.removed, msg.added = r.removed, r.added
 		if len(r.failed) > 0 && r.done == 0 && len(r.conflicts) == 0 {
 			msg.err = fmt.Errorf("%s", msg.op)

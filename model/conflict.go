@@ -42,7 +42,7 @@ func newConflictDialog(a *App, msg writeDoneMsg) modal {
 		if retry.recover != nil {
 			return a.recoverEdit(retry, "not saved: the value changed since it was shown")
 		}
-		a.status.info(a, "save cancelled; your edit was not written")
+		a.inform("save cancelled; your edit was not written")
 		return nil
 	}
 	return &hosted{d: d, onCancel: cancel, onChoose: func(a *App, id string) tea.Cmd {
@@ -55,7 +55,7 @@ func newConflictDialog(a *App, msg writeDoneMsg) modal {
 			if kept.recover != nil {
 				kept.recover = &editRecovery{target: kept.recover.target}
 			}
-			return tea.Batch(a.value.reload(a), a.recoverEdit(kept, "reloaded the value in the store"))
+			return tea.Batch(a.value.reload(&a.env), a.recoverEdit(kept, "reloaded the value in the store"))
 		case "overwrite":
 			return putCmd(a.store, a.opts.Timeout, retry)
 		}
@@ -86,13 +86,13 @@ func newElementConflictDialog(a *App, msg writeDoneMsg) modal {
 	}
 	say := func(a *App, what string) {
 		if p.typed != "" {
-			a.status.info(a, what+"; your input was: "+format.Escape(p.typed))
+			a.inform(what + "; your input was: " + format.Escape(p.typed))
 		}
 	}
 	cancel := func(a *App) tea.Cmd { say(a, "not saved"); return nil }
 	return &hosted{d: d, onCancel: cancel, onChoose: func(a *App, id string) tea.Cmd {
 		if id == "reload" {
-			cmd := a.value.reload(a)
+			cmd := a.value.reload(&a.env)
 			say(a, "reloaded")
 			return cmd
 		}
@@ -134,7 +134,7 @@ func newUndoConflictDialog(a *App, u *undoRecord, cs []undoConflict) modal {
 		lines = append(lines, "", "(changed elements cannot be undone over)")
 	}
 	left := func(a *App) tea.Cmd {
-		a.status.info(a, "undo left the changed keys as they are")
+		a.inform("undo left the changed keys as they are")
 		return nil
 	}
 	return &hosted{d: &dlg.Choose{Title: "Undo: changed since", Lines: lines, Options: options}, onCancel: left,

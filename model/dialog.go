@@ -13,8 +13,9 @@ import (
 // modal is a dialog box over the panes. update returns the dialog to keep
 // showing (nil closes it). The generic dialogs (yes/no, one line) live in
 // package dialog and never see App; hosted turns their actions into the
-// caller's handlers. The dialogs still here (conflicts, the editor, the
-// bucket form) are bound to the edits they carry.
+// caller's handlers (bucketFormHost does the same for the bucket form).
+// The dialogs still here (conflicts, the editor) are bound to the edits
+// they carry.
 type modal interface {
 	update(a *App, msg tea.Msg) (modal, tea.Cmd)
 	view(a *App) string

@@ -46,7 +46,7 @@ func (a *App) editInEditor() tea.Cmd {
 		return nil
 	}
 	if a.value.entry != nil && a.value.key == name && a.value.entry.Kind.IsCollection() {
-		a.status.fail(a, fmt.Errorf("edit: %s values are edited element by element, not as text", a.value.entry.Kind))
+		a.fail(fmt.Errorf("edit: %s values are edited element by element, not as text", a.value.entry.Kind))
 		return nil
 	}
 	s, bucket, timeout := a.store, a.keys.bucket, a.opts.Timeout
@@ -88,7 +88,7 @@ func (a *App) editorCommand(path string) *exec.Cmd {
 
 func (a *App) runEditor(msg editorReadyMsg) tea.Cmd {
 	if msg.err != nil {
-		a.status.fail(a, msg.err)
+		a.fail(msg.err)
 		return nil
 	}
 	return tea.ExecProcess(a.editorCommand(msg.path), func(err error) tea.Msg {
@@ -104,12 +104,12 @@ func (a *App) runEditor(msg editorReadyMsg) tea.Cmd {
 
 func (a *App) edited(msg editedMsg) tea.Cmd {
 	if msg.err != nil {
-		a.status.fail(a, msg.err)
+		a.fail(msg.err)
 		return nil
 	}
 	value := fromEditor(msg.entry.Value, msg.value)
 	if string(value) == string(msg.entry.Value) {
-		a.status.info(a, "value unchanged; nothing saved")
+		a.inform("value unchanged; nothing saved")
 		return nil
 	}
 	t := editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}
@@ -148,7 +148,7 @@ func (a *App) saveEdit(t editTarget, value []byte, asText, inline bool) tea.Cmd 
 			a.dialog = newConfirm("Invalid JSON", []string{
 				format.Escape(err.Error()),
 				"",
-				"y saves it as text anyway; n keeps your edit (" + keptWhere(inline) + ") without saving.",
+				a.keyName(a.km.Confirm) + " saves it as text anyway; " + a.keyName(a.km.Deny) + " keeps your edit (" + keptWhere(inline) + ") without saving.",
 			}, func(a *App) tea.Cmd { return a.saveEdit(t, value, true, inline) })
 			a.dialog.(*hosted).onNo = func(a *App) tea.Cmd {
 				return a.recoverEdit(p, "invalid JSON: "+err.Error())
@@ -315,7 +315,7 @@ func (a *App) openInlineEdit() tea.Cmd {
 		return nil
 	}
 	if e.Kind.IsCollection() {
-		a.status.fail(a, fmt.Errorf("edit: %s values are edited element by element", e.Kind))
+		a.fail(fmt.Errorf("edit: %s values are edited element by element", e.Kind))
 		return nil
 	}
 	if e.Truncated || len(e.Value) > inlineLimit || format.Detect(e.Value) == format.Hex {
@@ -337,7 +337,7 @@ func (d *valueEditor) update(a *App, msg tea.Msg) (modal, tea.Cmd) {
 			return d, cmd
 		}
 		if !d.create && string(v) == string(d.target.old) {
-			a.status.info(a, "value unchanged; nothing saved")
+			a.inform("value unchanged; nothing saved")
 			return nil, cmd
 		}
 		if !act.AsText && looksJSON(d.target.old, v) {

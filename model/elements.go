@@ -44,10 +44,10 @@ type pendingElement struct {
 // elementCmd runs one element write, conditional on the element as shown,
 // and reports it like any other write, with its undo.
 func (a *App) elementCmd(what string, p pendingElement, write func(ctx context.Context) (backend.ElementWrite, error)) tea.Cmd {
-	timeout := a.opts.Timeout
+	s, timeout := a.store, a.opts.Timeout
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		w, err := write(ctx)
-		msg := writeDoneMsg{op: what, bucket: p.bucket, keys: []string{p.key}, err: err}
+		msg := writeDoneMsg{from: s, op: what, bucket: p.bucket, keys: []string{p.key}, err: err}
 		if err != nil {
 			msg.element = &p
 			return msg
@@ -95,7 +95,7 @@ func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed str
 	case backend.KindSet:
 		title, prompt, current = "Member "+format.Escape(string(el.Value)), "member> ", string(el.Value)
 	default:
-		a.status.info(a, "stream entries cannot be changed; "+a.keyName(a.km.AddElement)+" adds an entry, "+a.keyName(a.km.RemoveElement)+" removes one")
+		a.inform("stream entries cannot be changed; " + a.keyName(a.km.AddElement) + " adds an entry, " + a.keyName(a.km.RemoveElement) + " removes one")
 		return nil
 	}
 	if typed != "" {
@@ -114,7 +114,7 @@ func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed str
 			next.Value = []byte(v)
 		}
 		if kind != backend.KindZSet && v == string(el.Value) || kind == backend.KindZSet && next.Score == el.Score {
-			a.status.info(a, "unchanged; nothing saved")
+			a.inform("unchanged; nothing saved")
 			return nil, nil
 		}
 		p.el, p.typed = next, v
@@ -198,7 +198,7 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 		timeout := a.opts.Timeout
 		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 			version, err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
-			msg := writeDoneMsg{op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
+			msg := writeDoneMsg{from: c, op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
 			if err == nil {
 				msg.added = msg.keys
 				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket,
@@ -234,7 +234,7 @@ func (a *App) removeElement() tea.Cmd {
 func (a *App) memoryUsage() tea.Cmd {
 	m, ok := a.store.(backend.MemoryReporter)
 	if !ok || a.value.key == "" {
-		a.status.info(a, "memory usage: this store does not report it")
+		a.inform("memory usage: this store does not report it")
 		return nil
 	}
 	bucket, key, timeout := a.value.bucket, a.value.key, a.opts.Timeout

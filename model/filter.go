@@ -49,25 +49,25 @@ func (f *filterState) cancelRun() {
 	}
 }
 
-func (k *keysPane) filterKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
+func (k *keysPane) filterKey(e *env, msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "enter":
 		k.filter.editing = false
 		return nil
 	case "esc":
 		k.filter.editing = false
-		return k.clearFilter(a)
+		return k.clearFilter(e)
 	}
 	var cmd tea.Cmd
 	k.filter.input, cmd = k.filter.input.Update(msg)
 	if q := k.filter.input.Value(); q != k.filter.query {
-		return tea.Batch(cmd, k.setFilter(a, q))
+		return tea.Batch(cmd, k.setFilter(e, q))
 	}
 	return cmd
 }
 
 // setFilter starts filtering for q, cancelling the previous run.
-func (k *keysPane) setFilter(a *App, q string) tea.Cmd {
+func (k *keysPane) setFilter(e *env, q string) tea.Cmd {
 	f := &k.filter
 	f.cancelRun()
 	f.query, f.lower = q, strings.ToLower(q)
@@ -75,9 +75,9 @@ func (k *keysPane) setFilter(a *App, q string) tea.Cmd {
 	if q == "" {
 		k.view = nil
 		f.last, f.lastQuery = nil, ""
-		return k.afterFilter(a)
+		return k.afterFilter(e)
 	}
-	f.req = a.nextReq()
+	f.req = e.nextReq()
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	sn := k.set.Snapshot()
@@ -98,7 +98,7 @@ func (k *keysPane) setFilter(a *App, q string) tea.Cmd {
 	}
 }
 
-func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
+func (k *keysPane) filtered(e *env, msg filterDoneMsg) {
 	f := &k.filter
 	if msg.req != f.req {
 		return
@@ -125,18 +125,19 @@ func (k *keysPane) filtered(a *App, msg filterDoneMsg) {
 	}
 }
 
-func (k *keysPane) clearFilter(a *App) tea.Cmd {
+func (k *keysPane) clearFilter(e *env) tea.Cmd {
 	k.filter = filterState{}
 	k.view = nil
 	k.dropDeletedFromView()
 	k.tree.rebuild(k)
-	return tea.Batch(k.afterFilter(a), a.followCursor())
+	e.ask(followCursorIntent{})
+	return k.afterFilter(e)
 }
 
-func (k *keysPane) afterFilter(a *App) tea.Cmd {
+func (k *keysPane) afterFilter(e *env) tea.Cmd {
 	k.win.Clamp(k.count())
 	if k.sortBy.active() {
-		return k.startSort(a)
+		return k.startSort(e)
 	}
-	return k.describeVisible(a)
+	return k.describeVisible(e)
 }

@@ -33,72 +33,83 @@ type historyPage struct {
 	win         ui.Window
 	detail      []string // lines of a revision or a diff being shown
 	detailWin   ui.Window
+	// readOnly is why the key cannot be reverted (nil when it can), as
+	// known when the page opened.
+	readOnly error
 }
 
 func (a *App) openHistory() (page, tea.Cmd) {
 	h := a.store.(backend.Historian)
 	name, _ := a.targetKey()
-	d := &historyPage{bucket: a.keys.bucket, key: name, req: a.nextReq()}
+	d := &historyPage{bucket: a.keys.bucket, key: name, req: a.nextReq(), readOnly: a.writeRefusal()}
 	return d, historyCmd(h, d.req, a.opts.Timeout, d.bucket, name)
 }
 
-func (d *historyPage) title(a *App) string { return "History of " + format.Escape(d.key) }
+func (d *historyPage) title(e *env) string { return "History of " + format.Escape(d.key) }
 
-func (d *historyPage) layout(a *App, w, h int) {
+func (d *historyPage) layout(e *env, w, h int) {
 	d.win.Height = max(h-2, 1)
 	d.detailWin.Height = max(h-2, 1)
 }
 
-func (d *historyPage) update(a *App, msg tea.Msg) (tea.Cmd, bool) {
+func (d *historyPage) update(e *env, msg tea.Msg) (tea.Cmd, pageResult) {
 	switch msg := msg.(type) {
 	case historyMsg:
 		if msg.req == d.req {
 			d.entries, d.err = msg.entries, msg.err
 		}
-		return nil, false
+		return nil, pageKept
 	case tea.KeyPressMsg:
 		if d.detail != nil {
 			switch {
-			case key.Matches(msg, a.km.Back), msg.String() == "q":
+			case key.Matches(msg, e.km.Back):
 				d.detail = nil
-			case key.Matches(msg, a.km.Down):
+			case key.Matches(msg, e.km.Down):
 				d.detailWin.Move(1, len(d.detail))
-			case key.Matches(msg, a.km.Up):
+			case key.Matches(msg, e.km.Up):
 				d.detailWin.Move(-1, len(d.detail))
-			case key.Matches(msg, a.km.PageDown):
+			case key.Matches(msg, e.km.PageDown):
 				d.detailWin.Page(1, len(d.detail))
-			case key.Matches(msg, a.km.PageUp):
+			case key.Matches(msg, e.km.PageUp):
 				d.detailWin.Page(-1, len(d.detail))
+			case key.Matches(msg, e.km.Quit):
+				return nil, pagePassed
 			}
-			return nil, false
+			return nil, pageKept
 		}
 		n := len(d.entries)
 		switch {
-		case key.Matches(msg, a.km.Back), msg.String() == "q":
-			return nil, true
-		case key.Matches(msg, a.km.Up):
+		case key.Matches(msg, e.km.Back):
+			return nil, pagePopped
+		case key.Matches(msg, e.km.Quit):
+			return nil, pagePassed
+		case key.Matches(msg, e.km.Up):
 			d.win.Move(-1, n)
-		case key.Matches(msg, a.km.Down):
+		case key.Matches(msg, e.km.Down):
 			d.win.Move(1, n)
-		case key.Matches(msg, a.km.Open):
+		case key.Matches(msg, e.km.Open):
 			if n > 0 {
 				d.show(revisionLines(d.entries[d.win.Cursor]))
 			}
-		case msg.String() == "d":
+		case key.Matches(msg, e.km.Diff):
 			if n > 1 {
-				d.show(diffLines(a, d.entries[0], d.entries[d.win.Cursor]))
+				d.show(diffLines(e, d.entries[0], d.entries[d.win.Cursor]))
 			}
-		case msg.String() == "r":
-			if n > 1 && d.win.Cursor > 0 && a.writable() {
+		case key.Matches(msg, e.km.Revert):
+			if d.readOnly != nil {
+				e.fail(d.readOnly)
+				return nil, pageKept
+			}
+			if n > 1 && d.win.Cursor > 0 {
 				old, cur := d.entries[d.win.Cursor], d.entries[0]
 				p := pendingPut{bucket: d.bucket, key: d.key, value: old.Value,
 					opts: backend.PutOptions{IfVersion: cur.Version},
 					what: fmt.Sprintf("reverted %s to revision %d", format.Escape(d.key), old.Revision)}
-				return putCmd(a.store, a.opts.Timeout, p), true
+				return putCmd(e.store, e.opts.Timeout, p), pagePopped
 			}
 		}
 	}
-	return nil, false
+	return nil, pageKept
 }
 
 func (d *historyPage) show(lines []string) {
@@ -120,7 +131,7 @@ func revisionLines(e backend.Entry) []string {
 
 // diffLines is a unified diff from an old revision to the current one; JSON
 // is pretty-printed first so the diff is by field, not one long line.
-func diffLines(a *App, cur, old backend.Entry) []string {
+func diffLines(e *env, cur, old backend.Entry) []string {
 	pretty := func(b []byte) string {
 		var v any
 		if json.Unmarshal(b, &v) == nil {
@@ -136,52 +147,52 @@ func diffLines(a *App, cur, old backend.Entry) []string {
 	}
 	var out []string
 	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		e := format.EscapeLine(l)
+		line := format.EscapeLine(l)
 		switch {
 		case strings.HasPrefix(l, "+"):
-			e = a.st.DiffAdd.Render(e)
+			line = e.st.DiffAdd.Render(line)
 		case strings.HasPrefix(l, "-"):
-			e = a.st.DiffDel.Render(e)
+			line = e.st.DiffDel.Render(line)
 		}
-		out = append(out, e)
+		out = append(out, line)
 	}
 	return out
 }
 
-func (d *historyPage) view(a *App, w, h int) string {
+func (d *historyPage) view(e *env, w, h int) string {
 	if d.err != nil {
-		return joinLines([]string{a.st.StatusError.Render(describeError(d.err)), "", a.st.Muted.Render("esc closes")})
+		return joinLines([]string{e.st.StatusError.Render(describeError(d.err)), "", e.st.Muted.Render(e.keyName(e.km.Back) + " closes")})
 	}
 	if d.entries == nil {
-		return a.st.Muted.Render("loading…")
+		return e.st.Muted.Render("loading…")
 	}
 	if d.detail != nil {
 		from, to := d.detailWin.Visible(len(d.detail))
 		lines := append([]string{}, d.detail[from:to]...)
-		lines = append(lines, "", a.st.Muted.Render("↑/↓ scroll · esc back"))
+		lines = append(lines, "", e.st.Muted.Render("↑/↓ scroll · "+e.keyName(e.km.Back)+" back"))
 		return joinLines(lines)
 	}
 	from, to := d.win.Visible(len(d.entries))
 	var lines []string
 	for i := from; i < to; i++ {
-		e := d.entries[i]
+		rev := d.entries[i]
 		when := ""
-		if !e.Created.IsZero() {
-			when = e.Created.Local().Format("2006-01-02 15:04:05")
+		if !rev.Created.IsZero() {
+			when = rev.Created.Local().Format("2006-01-02 15:04:05")
 		}
-		op := e.Operation
+		op := rev.Operation
 		if op == "" {
 			op = "PUT"
 		}
-		l := fmt.Sprintf("rev %-6d %-19s %-6s %s", e.Revision, when, op, format.HumanBytes(int64(len(e.Value))))
+		l := fmt.Sprintf("rev %-6d %-19s %-6s %s", rev.Revision, when, op, format.HumanBytes(int64(len(rev.Value))))
 		if i == 0 {
 			l += "  (current)"
 		}
 		if i == d.win.Cursor {
-			l = a.st.RowSelected.Render(l)
+			l = e.st.RowSelected.Render(l)
 		}
 		lines = append(lines, l)
 	}
-	lines = append(lines, "", a.st.Muted.Render("enter view · d diff with current · r revert to this revision · esc close"))
+	lines = append(lines, "", e.st.Muted.Render(e.keyName(e.km.Open)+" view · "+e.keyName(e.km.Diff)+" diff with current · "+e.keyName(e.km.Revert)+" revert to this revision · "+e.keyName(e.km.Back)+" close"))
 	return joinLines(lines)
 }

@@ -42,20 +42,23 @@ type keysPane struct {
 
 // open starts listing bucket from the start, cancelling any listing, filter
 // or watch of the previous bucket.
-func (k *keysPane) open(a *App, bucket string) tea.Cmd {
-	return k.list(a, bucket, false)
+func (k *keysPane) open(e *env, bucket string) tea.Cmd {
+	return k.list(e, bucket, false)
 }
 
 // list starts a listing; a reload keeps the value pane, anything else (a
 // new bucket, pattern or type) shows the first key of the new list.
-func (k *keysPane) list(a *App, bucket string, reload bool) tea.Cmd {
-	k.stopStreams()
+func (k *keysPane) list(e *env, bucket string, reload bool) tea.Cmd {
 	if bucket != k.bucket {
-		k.filter = filterState{}
-		k.marked = nil
+		// Another bucket: nothing of this one stays but the user's view
+		// choices and the pattern and type they search with.
+		pattern, kind, tree, order := k.pattern, k.kind, k.tree.on, k.sortBy.order
+		k.reset()
+		k.pattern, k.kind, k.tree.on, k.sortBy.order = pattern, kind, tree, order
 	}
+	k.stopStreams()
 	if !reload {
-		a.value.clear()
+		e.ask(clearValueIntent{})
 	}
 	k.bucket = bucket
 	k.set = keyspace.New()
@@ -64,17 +67,25 @@ func (k *keysPane) list(a *App, bucket string, reload bool) tea.Cmd {
 	k.listing, k.complete, k.err = true, false, nil
 	k.describing = map[int]bool{}
 	k.tree.reset()
-	k.req = a.nextReq()
+	k.req = e.nextReq()
 	var first tea.Cmd
-	k.stream, first = startListing(a.store, k.req, bucket, backend.Query{Pattern: k.pattern, Type: k.kind})
+	k.stream, first = startListing(e.store, k.req, bucket, backend.Query{Pattern: k.pattern, Type: k.kind})
 	cmds := []tea.Cmd{first}
-	if w, ok := a.store.(backend.Watcher); ok {
-		k.watchReq = a.nextReq()
+	if w, ok := e.store.(backend.Watcher); ok {
+		k.watchReq = e.nextReq()
 		var wcmd tea.Cmd
 		k.watch, wcmd = startWatch(w, k.watchReq, bucket)
 		cmds = append(cmds, wcmd)
 	}
 	return tea.Batch(cmds...)
+}
+
+// reset forgets the bucket listed and everything derived from it (the
+// listing, its watch, filter, value search, marks, tree and sort), keeping
+// only the window's height. A store switch resets every pane.
+func (k *keysPane) reset() {
+	k.stopStreams()
+	*k = keysPane{win: ui.Window{Height: k.win.Height}}
 }
 
 func (k *keysPane) stopStreams() {
@@ -88,39 +99,39 @@ func (k *keysPane) stopStreams() {
 
 // reload lists the bucket again with the same pattern, keeping the cursor
 // on the same key when it still exists.
-func (k *keysPane) reload(a *App) tea.Cmd {
+func (k *keysPane) reload(e *env) tea.Cmd {
 	if k.bucket == "" {
 		return nil
 	}
-	return k.list(a, k.bucket, true)
+	return k.list(e, k.bucket, true)
 }
 
-func (k *keysPane) chunk(a *App, msg keysChunkMsg) tea.Cmd {
+func (k *keysPane) chunk(e *env, msg keysChunkMsg) tea.Cmd {
 	if msg.req != k.req {
 		return nil
 	}
 	if len(msg.keys) > 0 {
 		first := k.set.Len()
 		k.set.Append(msg.keys)
-		k.rowsAdded(a, first)
+		k.rowsAdded(e, first)
 	}
 	if msg.done {
 		k.listing = false
 		k.stream = nil
 		if msg.err != nil {
 			k.err = msg.err
-			a.status.fail(a, fmt.Errorf("listing stopped after %d keys: %w", k.set.Live(), msg.err))
+			e.fail(fmt.Errorf("listing stopped after %d keys: %w", k.set.Live(), msg.err))
 		} else {
 			k.complete = true
 		}
-		return tea.Batch(k.afterChange(a), k.resortIfDirty(a))
+		return tea.Batch(k.afterChange(e), k.resortIfDirty(e))
 	}
-	return tea.Batch(keysWait(msg.stream, msg.req), k.afterChange(a))
+	return tea.Batch(keysWait(msg.stream, msg.req), k.afterChange(e))
 }
 
 // rowsAdded folds rows [first, Len) into the derived views: the filter
 // matches them here, synchronously, since a batch is small.
-func (k *keysPane) rowsAdded(a *App, first int) {
+func (k *keysPane) rowsAdded(e *env, first int) {
 	if k.tree.on {
 		// Folders and keys may appear above the cursor: keep it on the
 		// same row of the tree.
@@ -165,13 +176,12 @@ func (k *keysPane) allRows(n int) []uint32 {
 
 // afterChange runs after the list changed: the cursor stays in range, the
 // visible rows get their metadata, the value pane follows the cursor.
-func (k *keysPane) afterChange(a *App) tea.Cmd {
+func (k *keysPane) afterChange(e *env) tea.Cmd {
 	k.win.Clamp(k.count())
-	cmds := []tea.Cmd{k.describeVisible(a)}
-	if a.value.key == "" && k.count() > 0 && a.focus != paneBuckets {
-		cmds = append(cmds, k.selectCursor(a))
+	if k.count() > 0 {
+		e.ask(followCursorIntent{ifEmpty: true})
 	}
-	return tea.Batch(cmds...)
+	return k.describeVisible(e)
 }
 
 // count is the number of rows shown.
@@ -213,19 +223,20 @@ func (k *keysPane) selectedKey() (string, int, bool) {
 	return k.set.Name(r), r, true
 }
 
-func (k *keysPane) selectCursor(a *App) tea.Cmd {
+func (k *keysPane) selectCursor(e *env) tea.Cmd {
 	name, row, ok := k.selectedKey()
 	if !ok {
 		return nil
 	}
-	return a.value.open(a, k.bucket, name, row)
+	e.ask(showKeyIntent{bucket: k.bucket, key: name, row: row})
+	return nil
 }
 
 // describeVisible asks a Describer (Redis) for type, TTL and size of the
 // rows on screen that do not have them yet: one pipelined call per screen,
 // never one per key, never for rows off screen.
-func (k *keysPane) describeVisible(a *App) tea.Cmd {
-	d, ok := a.store.(backend.Describer)
+func (k *keysPane) describeVisible(e *env) tea.Cmd {
+	d, ok := e.store.(backend.Describer)
 	if !ok || k.set == nil {
 		return nil
 	}
@@ -244,10 +255,10 @@ func (k *keysPane) describeVisible(a *App) tea.Cmd {
 	if len(rows) == 0 {
 		return nil
 	}
-	return describeCmd(d, k.req, a.opts.Timeout, k.bucket, rows, names)
+	return describeCmd(d, k.req, e.opts.Timeout, k.bucket, rows, names)
 }
 
-func (k *keysPane) described(a *App, msg describedMsg) {
+func (k *keysPane) described(e *env, msg describedMsg) {
 	if msg.req != k.req {
 		return
 	}
@@ -255,7 +266,7 @@ func (k *keysPane) described(a *App, msg describedMsg) {
 		delete(k.describing, r)
 	}
 	if msg.err != nil {
-		a.status.fail(a, msg.err)
+		e.fail(msg.err)
 		return
 	}
 	for i, info := range msg.infos {
@@ -265,67 +276,68 @@ func (k *keysPane) described(a *App, msg describedMsg) {
 	}
 }
 
-func (k *keysPane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
+// handleKey moves the cursor; ok is false for any other key, which the
+// App looks up in the pane's action table.
+func (k *keysPane) handleKey(e *env, msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	if k.filter.editing {
-		return k.filterKey(a, msg)
+		return k.filterKey(e, msg), true
 	}
 	prev := k.win.Cursor
-	if navigate(a.km, msg, &k.win, k.count()) {
-		return k.afterMove(a, prev)
+	if navigate(e.km, msg, &k.win, k.count()) {
+		return k.afterMove(e, prev), true
 	}
-	cmd, _ := dispatch(a, a.keyActions(), msg)
-	return cmd
+	return nil, false
 }
 
 // afterMove describes the rows now visible and shows the key under the
 // cursor, when the cursor moved from prev.
-func (k *keysPane) afterMove(a *App, prev int) tea.Cmd {
+func (k *keysPane) afterMove(e *env, prev int) tea.Cmd {
 	if k.win.Cursor == prev {
 		return nil
 	}
-	return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+	return tea.Batch(k.describeVisible(e), k.selectCursor(e))
 }
 
 // openSelected opens the folder under the cursor in the tree, or moves to
 // the value of the key under it.
-func (k *keysPane) openSelected(a *App) tea.Cmd {
+func (k *keysPane) openSelected(e *env) tea.Cmd {
 	if k.tree.on && k.tree.toggleAt(k, k.win.Cursor) {
 		k.win.Clamp(k.count())
-		return k.describeVisible(a)
+		return k.describeVisible(e)
 	}
 	if _, _, ok := k.selectedKey(); ok {
-		a.setFocus(paneValue)
+		e.ask(focusIntent{paneValue})
 	}
 	return nil
 }
 
 // back closes the folder under the cursor, then a value search or filter,
 // then returns to the buckets.
-func (k *keysPane) back(a *App) tea.Cmd {
+func (k *keysPane) back(e *env) tea.Cmd {
 	if k.tree.on && k.tree.collapseAt(k, k.win.Cursor, &k.win) {
 		return nil
 	}
 	if k.search.query != "" {
 		k.stopValueSearch()
-		return k.clearFilter(a)
+		return k.clearFilter(e)
 	}
 	if k.filter.active() {
-		return k.clearFilter(a)
+		return k.clearFilter(e)
 	}
-	a.setFocus(paneBuckets)
+	e.ask(focusIntent{paneBuckets})
 	return nil
 }
 
 // toggleTree switches between the flat list and the folder tree.
-func (k *keysPane) toggleTree(a *App) tea.Cmd {
-	k.tree.toggle(k, a.treeDelimiter())
+func (k *keysPane) toggleTree(e *env) tea.Cmd {
+	k.tree.toggle(k, e.treeDelimiter())
 	k.win = ui.Window{Height: k.win.Height}
-	return tea.Batch(k.describeVisible(a), k.selectCursor(a))
+	return tea.Batch(k.describeVisible(e), k.selectCursor(e))
 }
 
 // toggleMark marks the key (or, in the tree, every key of the folder) under
 // the cursor for a bulk delete.
-func (k *keysPane) toggleMark(a *App) {
+func (k *keysPane) toggleMark(e *env) {
 	if k.count() == 0 {
 		return
 	}
@@ -341,7 +353,7 @@ func (k *keysPane) toggleMark(a *App) {
 			delete(k.marked, r)
 		}
 	}
-	a.status.info(a, fmt.Sprintf("%d keys marked", len(k.marked)))
+	e.inform(fmt.Sprintf("%d keys marked", len(k.marked)))
 }
 
 // rowsUnderCursor is the key under the cursor, or all keys of the folder.
@@ -353,7 +365,7 @@ func (k *keysPane) rowsUnderCursor() []int {
 }
 
 // applyWrite updates the list after a write without listing again.
-func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
+func (k *keysPane) applyWrite(e *env, msg writeDoneMsg) tea.Cmd {
 	if k.set == nil {
 		return nil
 	}
@@ -366,13 +378,13 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 		}
 	}
 	for _, name := range msg.added {
-		if k.set.Find(name) < 0 && k.matchesPattern(a.info.Pattern, name) {
+		if k.set.Find(name) < 0 && k.matchesPattern(e.info.Pattern, name) {
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: name}})
-			k.rowsAdded(a, first)
+			k.rowsAdded(e, first)
 		}
 	}
-	if _, ok := a.store.(backend.Describer); ok {
+	if _, ok := e.store.(backend.Describer); ok {
 		// TTL and size may have changed: describe the rows again when drawn.
 		for _, name := range msg.keys {
 			if r := k.set.Find(name); r >= 0 {
@@ -383,7 +395,7 @@ func (k *keysPane) applyWrite(a *App, msg writeDoneMsg) tea.Cmd {
 	if len(gone) > 0 {
 		k.removeRows(gone)
 	}
-	return k.afterChange(a)
+	return k.afterChange(e)
 }
 
 // removeRows takes rows just deleted out of the derived views; the tree
@@ -422,7 +434,7 @@ func (k *keysPane) dropDeletedFromView() {
 const resortOnWatchLimit = 100_000
 
 // watched applies changes made elsewhere to the open bucket.
-func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
+func (k *keysPane) watched(e *env, msg watchMsg) tea.Cmd {
 	if msg.req != k.watchReq {
 		return nil
 	}
@@ -432,7 +444,6 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 		k.watch = nil
 		return nil
 	}
-	var reloadValue bool
 	names := make([]string, len(msg.changes))
 	for i, c := range msg.changes {
 		names[i] = c.Key
@@ -442,10 +453,10 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 	for _, c := range msg.changes {
 		r := rows[c.Key]
 		switch {
-		case c.Op == backend.ChangePut && r < 0 && k.matchesPattern(a.info.Pattern, c.Key):
+		case c.Op == backend.ChangePut && r < 0 && k.matchesPattern(e.info.Pattern, c.Key):
 			first := k.set.Len()
 			k.set.Append([]backend.KeyInfo{{Name: c.Key}})
-			k.rowsAdded(a, first)
+			k.rowsAdded(e, first)
 			rows[c.Key] = first
 		case c.Op != backend.ChangePut && r >= 0:
 			k.set.Delete(r)
@@ -453,25 +464,28 @@ func (k *keysPane) watched(a *App, msg watchMsg) tea.Cmd {
 			gone = append(gone, r)
 			rows[c.Key] = -1
 		}
-		if c.Key == a.value.key {
-			reloadValue = true
-		}
 	}
 	if len(gone) > 0 {
 		// Once per burst of events: an expiry sweep may remove thousands.
 		k.removeRows(gone)
 	}
-	cmds := []tea.Cmd{watchWait(msg.stream, msg.req), k.afterChange(a)}
+	cmds := []tea.Cmd{watchWait(msg.stream, msg.req), k.afterChange(e)}
 	if len(k.view) < resortOnWatchLimit {
 		// Keys created elsewhere take their place in a sorted list; past
 		// this size they wait at the end for the next reload rather than
 		// keeping a core busy re-sorting on every change.
-		cmds = append(cmds, k.resortIfDirty(a))
+		cmds = append(cmds, k.resortIfDirty(e))
 	}
-	if reloadValue {
-		cmds = append(cmds, a.value.reload(a))
-	}
+	e.ask(keysChangedIntent{names})
 	return tea.Batch(cmds...)
+}
+
+// known records what a read of the value learned of a key (type, expiry,
+// size), when the row still holds that key.
+func (k *keysPane) known(row int, name string, info backend.KeyInfo) {
+	if k.set != nil && row >= 0 && row < k.set.Len() && k.set.Name(row) == name {
+		k.set.SetMeta(row, info)
+	}
 }
 
 func (k *keysPane) statusCount() string {

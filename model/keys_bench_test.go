@@ -40,13 +40,13 @@ func (emptyStore) Close() error { return nil }
 func millionKeyApp(batches [][]backend.KeyInfo) *App {
 	a := New(emptyStore{}, Options{NoColor: false, Dark: true})
 	a.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
-	a.keys.open(a, "bench")
+	a.keys.open(&a.env, "bench")
 	a.keys.stream.stop()
 	a.focus = paneKeys
 	for _, batch := range batches {
-		a.keys.chunk(a, keysChunkMsg{req: a.keys.req, keys: batch, stream: &keyStream{notify: make(chan struct{}, 1)}})
+		a.keys.chunk(&a.env, keysChunkMsg{req: a.keys.req, keys: batch, stream: &keyStream{notify: make(chan struct{}, 1)}})
 	}
-	a.keys.chunk(a, keysChunkMsg{req: a.keys.req, done: true})
+	a.keys.chunk(&a.env, keysChunkMsg{req: a.keys.req, done: true})
 	return a
 }
 
@@ -89,7 +89,7 @@ func BenchmarkCursorMoveAndFrame(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		a.keys.win.Move(1, a.keys.count())
-		_ = a.keys.handleKey(a, down)
+		_, _ = a.keys.handleKey(&a.env, down)
 		_ = a.Render()
 	}
 }
@@ -105,7 +105,7 @@ func BenchmarkJumpToEndAndFrame(b *testing.B) {
 		if i%2 == 1 {
 			k = home
 		}
-		_ = a.keys.handleKey(a, k)
+		_, _ = a.keys.handleKey(&a.env, k)
 		_ = a.Render()
 	}
 }

@@ -50,7 +50,13 @@ type docBuiltMsg struct {
 }
 
 // writeDoneMsg reports any write: put, delete, expire, rename, bulk delete.
+// storeOpenedMsg: another store is connected and replaces the one shown.
+type storeOpenedMsg struct{ store backend.Store }
+
 type writeDoneMsg struct {
+	// from is the store written to: a report from a store the user has
+	// since switched away from must not reach the new store's undo stack.
+	from   any
 	op     string // what the status bar says was done
 	bucket string
 	keys   []string // keys whose value or TTL may have changed

@@ -33,10 +33,10 @@ func (a *App) mouse(msg tea.MouseMsg) tea.Cmd {
 			a.buckets.win.Scroll(d, len(a.buckets.list))
 		case paneKeys:
 			a.keys.win.Scroll(d, a.keys.count())
-			return a.keys.describeVisible(a)
+			return a.keys.describeVisible(&a.env)
 		case paneValue:
 			a.value.win.Scroll(d, a.value.lines())
-			return a.value.moreElements(a)
+			return a.value.moreElements(&a.env)
 		}
 	case tea.MouseClickMsg:
 		if msg.Button != tea.MouseLeft {
@@ -58,7 +58,7 @@ func (a *App) mouse(msg tea.MouseMsg) tea.Cmd {
 					if double {
 						a.setFocus(paneKeys)
 					}
-					return a.keys.open(a, a.buckets.selected())
+					return a.keys.open(&a.env, a.buckets.selected())
 				}
 			}
 		case paneKeys:
@@ -67,11 +67,11 @@ func (a *App) mouse(msg tea.MouseMsg) tea.Cmd {
 				a.keys.win.Cursor = i
 				if double {
 					if a.keys.tree.on && a.keys.tree.toggleAt(&a.keys, i) {
-						return a.keys.describeVisible(a)
+						return a.keys.describeVisible(&a.env)
 					}
 					a.setFocus(paneValue)
 				}
-				return a.keys.selectCursor(a)
+				return a.keys.selectCursor(&a.env)
 			}
 		case paneValue:
 			// The value pane's content starts below its metadata lines;

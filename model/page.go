@@ -11,20 +11,32 @@ import (
 // as k9s's page stack: a key's history, the maximised value, and later the
 // connection picker, the keyspace analysis and the console. Pages stack;
 // the back key pops the top one (unless the page uses it first, as the
-// history page does to close a diff).
+// history page does to close a diff). Like a pane, a page sees only the
+// env, never the App.
 type page interface {
 	// title is the page's frame title.
-	title(a *App) string
-	// update handles a key press or a message meant for the page; done
-	// pops it.
-	update(a *App, msg tea.Msg) (cmd tea.Cmd, done bool)
+	title(e *env) string
+	// update handles a key press or a message meant for the page.
+	update(e *env, msg tea.Msg) (tea.Cmd, pageResult)
 	// view draws the page's body in w columns and h rows; layout (in
 	// Update) has sized it already, so view only reads.
-	view(a *App, w, h int) string
+	view(e *env, w, h int) string
 	// layout sizes the page to w x h; it runs when the page opens and on
 	// every resize.
-	layout(a *App, w, h int)
+	layout(e *env, w, h int)
 }
+
+// pageResult says what became of a message given to a page.
+type pageResult int
+
+const (
+	pageKept   pageResult = iota // the page used it and stays
+	pagePopped                   // the page is done: the App pops it
+	// pagePassed: the page did not use the key; it goes to the pane the
+	// page was opened from (the maximised value passes its keys to the
+	// value pane, so every value key works maximised too).
+	pagePassed
+)
 
 // pageSpec registers a page: the key that opens it, in which panes, why it
 // cannot open now, and how it opens.
@@ -44,6 +56,12 @@ func pageSpecs() []pageSpec {
 	}
 }
 
+// openPage is a page on the stack and the pane it was opened from.
+type openPage struct {
+	page
+	from pane
+}
+
 // pageActions are the actions that open pages from pane p, for its table.
 func pageActions(a *App, p pane) []action {
 	var out []action
@@ -51,7 +69,10 @@ func pageActions(a *App, p pane) []action {
 		for _, in := range spec.panes {
 			if in == p {
 				spec := spec
-				out = append(out, action{binding: spec.binding(a.km), why: spec.why, run: func(a *App) tea.Cmd { return a.pushPage(spec.open(a)) }})
+				out = append(out, action{binding: spec.binding(a.km), why: spec.why, run: func(a *App) tea.Cmd {
+					pg, cmd := spec.open(a)
+					return a.pushPage(pg, p, cmd)
+				}})
 			}
 		}
 	}
@@ -59,13 +80,13 @@ func pageActions(a *App, p pane) []action {
 }
 
 // pushPage shows pg over the panes (and over any page already open).
-func (a *App) pushPage(pg page, cmd tea.Cmd) tea.Cmd {
+func (a *App) pushPage(pg page, from pane, cmd tea.Cmd) tea.Cmd {
 	if pg == nil {
 		return cmd
 	}
-	a.pages = append(a.pages, pg)
+	a.pages = append(a.pages, openPage{pg, from})
 	w, h := a.pageSize()
-	pg.layout(a, w, h)
+	pg.layout(&a.env, w, h)
 	return cmd
 }
 
@@ -74,15 +95,26 @@ func (a *App) topPage() page {
 	if len(a.pages) == 0 {
 		return nil
 	}
-	return a.pages[len(a.pages)-1]
+	return a.pages[len(a.pages)-1].page
 }
 
-// updatePage gives msg to the top page and pops it when it is done.
+// updatePage gives msg to the top page: pops it when it is done, and
+// gives a key it passes to the pane it was opened from.
 func (a *App) updatePage(msg tea.Msg) tea.Cmd {
-	pg := a.topPage()
-	cmd, done := pg.update(a, msg)
-	if done && a.topPage() == pg {
-		a.pages = a.pages[:len(a.pages)-1]
+	top := a.pages[len(a.pages)-1]
+	cmd, res := top.update(&a.env, msg)
+	switch res {
+	case pagePopped:
+		if a.topPage() == top.page {
+			a.pages = a.pages[:len(a.pages)-1]
+		}
+	case pagePassed:
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			if key.Matches(k, a.km.Quit) {
+				return a.quit()
+			}
+			return tea.Batch(cmd, a.paneKey(top.from, k))
+		}
 	}
 	return cmd
 }
@@ -97,6 +129,6 @@ func (a *App) pageSize() (w, h int) {
 func (a *App) layoutPages() {
 	w, h := a.pageSize()
 	for _, pg := range a.pages {
-		pg.layout(a, w, h)
+		pg.layout(&a.env, w, h)
 	}
 }

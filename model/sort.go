@@ -24,21 +24,21 @@ type sortDoneMsg struct {
 	rows []uint32
 }
 
-func (k *keysPane) cycleSort(a *App) tea.Cmd {
+func (k *keysPane) cycleSort(e *env) tea.Cmd {
 	k.sortBy.order = (k.sortBy.order + 1) % 4
-	a.status.info(a, fmt.Sprintf("sorted by %s", k.sortBy.order))
+	e.inform(fmt.Sprintf("sorted by %s", k.sortBy.order))
 	if !k.sortBy.active() {
 		if !k.filter.active() {
 			k.view = nil
 			k.win.Clamp(k.count())
 			return nil
 		}
-		return k.setFilter(a, k.filter.query)
+		return k.setFilter(e, k.filter.query)
 	}
-	return k.startSort(a)
+	return k.startSort(e)
 }
 
-func (k *keysPane) startSort(a *App) tea.Cmd {
+func (k *keysPane) startSort(e *env) tea.Cmd {
 	if k.set == nil {
 		return nil
 	}
@@ -47,7 +47,7 @@ func (k *keysPane) startSort(a *App) tea.Cmd {
 		rows = k.allRows(k.set.Len())
 	}
 	k.sortBy.dirty = false
-	k.sortBy.req = a.nextReq()
+	k.sortBy.req = e.nextReq()
 	req, order := k.sortBy.req, k.sortBy.order
 	sn := k.set.Snapshot()
 	var keys []keyspace.SortKey
@@ -65,14 +65,14 @@ func (k *keysPane) startSort(a *App) tea.Cmd {
 
 // resortIfDirty sorts again once rows arrived (or a filter changed the
 // rows) since the last sort; the listing calls it when it completes.
-func (k *keysPane) resortIfDirty(a *App) tea.Cmd {
+func (k *keysPane) resortIfDirty(e *env) tea.Cmd {
 	if !k.sortBy.active() || !k.sortBy.dirty {
 		return nil
 	}
-	return k.startSort(a)
+	return k.startSort(e)
 }
 
-func (k *keysPane) sorted(a *App, msg sortDoneMsg) tea.Cmd {
+func (k *keysPane) sorted(e *env, msg sortDoneMsg) tea.Cmd {
 	if msg.req != k.sortBy.req {
 		return nil
 	}
@@ -84,5 +84,5 @@ func (k *keysPane) sorted(a *App, msg sortDoneMsg) tea.Cmd {
 	}
 	k.view = view
 	k.win.Clamp(len(view))
-	return k.describeVisible(a)
+	return k.describeVisible(e)
 }

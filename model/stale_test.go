@@ -13,9 +13,9 @@ import (
 func TestStaleAnswersAreDropped(t *testing.T) {
 	a := New(emptyStore{}, Options{})
 	a.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-	a.keys.open(a, "first")
+	a.keys.open(&a.env, "first")
 	oldReq, oldStream := a.keys.req, a.keys.stream
-	a.keys.open(a, "second")
+	a.keys.open(&a.env, "second")
 	a.Update(keysChunkMsg{req: oldReq, keys: []backend.KeyInfo{{Name: "from-first"}}, stream: oldStream})
 	if a.keys.set.Len() != 0 {
 		t.Fatal("a chunk of the old listing was added to the new bucket's keys")
@@ -25,9 +25,9 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 		t.Fatal("the current listing's chunk was not applied")
 	}
 
-	a.value.open(a, "second", "k1", 0)
+	a.value.open(&a.env, "second", "k1", 0)
 	old := a.value.req
-	a.value.open(a, "second", "k2", 0)
+	a.value.open(&a.env, "second", "k2", 0)
 	a.Update(entryLoadedMsg{req: old, key: "k1", entry: backend.Entry{Key: "k1", Value: []byte("stale")}})
 	if a.value.entry != nil {
 		t.Fatal("the value of a key the user moved past was shown")

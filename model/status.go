@@ -21,14 +21,6 @@ type statusLine struct {
 	until   time.Time
 }
 
-func (s *statusLine) info(a *App, text string) {
-	s.text, s.isError, s.until = text, false, a.opts.Now().Add(statusLifetime)
-}
-
-func (s *statusLine) fail(a *App, err error) {
-	s.text, s.isError, s.until = describeError(err), true, a.opts.Now().Add(2*statusLifetime)
-}
-
 func (s *statusLine) expire(now time.Time) {
 	if s.text != "" && now.After(s.until) {
 		s.text = ""

@@ -150,13 +150,3 @@ func (t *treeState) rowsUnder(k *keysPane, i int) []int {
 	}
 	return out
 }
-
-func (a *App) treeDelimiter() string {
-	if a.opts.Delimiter != "" {
-		return a.opts.Delimiter
-	}
-	if a.info.Delimiter != "" {
-		return a.info.Delimiter
-	}
-	return ":"
-}

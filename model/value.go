@@ -45,6 +45,11 @@ type valuePane struct {
 	// so a value whose TTL ran out is read again once.
 	expiryReloaded time.Time
 
+	// width and height are the room the pane draws in (inside its border,
+	// or the whole page when the value is maximised), set by the App's
+	// layout in Update.
+	width, height int
+
 	// Collections (Redis hash, list, set, zset, stream).
 	elements []backend.Element
 	cursor   string
@@ -52,20 +57,22 @@ type valuePane struct {
 	paging   bool
 }
 
-func (v *valuePane) clear() {
-	*v = valuePane{hl: v.hl, win: ui.Window{Height: v.win.Height}, sideways: v.sideways}
+// reset empties the pane, keeping the user's wrap choice and the room the
+// layout gave it.
+func (v *valuePane) reset() {
+	*v = valuePane{hl: v.hl, win: ui.Window{Height: v.win.Height}, sideways: v.sideways, width: v.width, height: v.height}
 }
 
-func (v *valuePane) restyle(a *App) {
-	if a.st.NoColor {
+func (v *valuePane) restyle(e *env) {
+	if e.st.NoColor {
 		v.hl = nil
 		return
 	}
-	v.hl = format.NewHighlighter(a.st.Dark)
+	v.hl = format.NewHighlighter(e.st.Dark)
 }
 
 // open loads a key; an answer for a key no longer selected is dropped.
-func (v *valuePane) open(a *App, bucket, k string, row int) tea.Cmd {
+func (v *valuePane) open(e *env, bucket, k string, row int) tea.Cmd {
 	if v.bucket == bucket && v.key == k && v.entry != nil && !v.loading {
 		return nil
 	}
@@ -77,40 +84,40 @@ func (v *valuePane) open(a *App, bucket, k string, row int) tea.Cmd {
 		v.win, v.top, v.shift = ui.Window{Height: v.win.Height}, format.Pos{}, 0
 		v.entry, v.doc, v.elements = nil, nil, nil
 	}
-	return v.reload(a)
+	return v.reload(e)
 }
 
 // reloadIfExpired reads the value again once its expiry has passed: the
 // key is gone, or (NATS) an older revision without that TTL is the value
 // now. It does not wait for a watch event, which not every store sends.
-func (v *valuePane) reloadIfExpired(a *App, now time.Time) tea.Cmd {
-	e := v.entry
-	if e == nil || e.ExpiresAt.IsZero() || v.loading || now.Before(e.ExpiresAt.Add(expiryGrace)) || v.expiryReloaded.Equal(e.ExpiresAt) {
+func (v *valuePane) reloadIfExpired(e *env, now time.Time) tea.Cmd {
+	ent := v.entry
+	if ent == nil || ent.ExpiresAt.IsZero() || v.loading || now.Before(ent.ExpiresAt.Add(expiryGrace)) || v.expiryReloaded.Equal(ent.ExpiresAt) {
 		return nil
 	}
-	v.expiryReloaded = e.ExpiresAt
-	return v.reload(a)
+	v.expiryReloaded = ent.ExpiresAt
+	return v.reload(e)
 }
 
 // expiryGrace lets the store remove an expired key before the pane asks
 // (Redis expires lazily or within its cycle; NATS within a second).
 const expiryGrace = 1500 * time.Millisecond
 
-func (v *valuePane) reload(a *App) tea.Cmd {
+func (v *valuePane) reload(e *env) tea.Cmd {
 	if v.key == "" {
 		return nil
 	}
-	v.req = a.nextReq()
+	v.req = e.nextReq()
 	v.loading = true
 	v.err = nil
 	limit := int64(0)
 	if v.whole {
 		limit = -1
 	}
-	return loadEntryCmd(a.store, v.req, a.opts.Timeout, v.bucket, v.key, limit, v.mode)
+	return loadEntryCmd(e.store, v.req, e.opts.Timeout, v.bucket, v.key, limit, v.mode)
 }
 
-func (v *valuePane) loaded(a *App, msg entryLoadedMsg) tea.Cmd {
+func (v *valuePane) loaded(e *env, msg entryLoadedMsg) tea.Cmd {
 	if msg.req != v.req {
 		return nil
 	}
@@ -120,30 +127,28 @@ func (v *valuePane) loaded(a *App, msg entryLoadedMsg) tea.Cmd {
 		v.entry, v.doc = nil, nil
 		return nil
 	}
-	e := msg.entry
-	v.entry = &e
-	v.doc, v.fmErr = msg.doc.Fit(v.bodyWidth(a)), msg.fmErr
+	ent := msg.entry
+	v.entry = &ent
+	v.doc, v.fmErr = msg.doc.Fit(v.bodyWidth()), msg.fmErr
 	if v.mode == format.Auto || msg.fmErr == nil {
 		v.mode = msg.mode
 	}
-	if v.hl == nil && !a.st.NoColor {
-		v.hl = format.NewHighlighter(a.st.Dark)
+	if v.hl == nil && !e.st.NoColor {
+		v.hl = format.NewHighlighter(e.st.Dark)
 	}
 	v.win.Clamp(v.lines())
 	// What the list shows for this key is now known exactly.
-	if ks := a.keys.set; ks != nil && v.row >= 0 && v.row < ks.Len() && ks.Name(v.row) == v.key {
-		ks.SetMeta(v.row, backend.KeyInfo{Kind: e.Kind, ExpiresAt: e.ExpiresAt, Size: e.Size})
-	}
-	if e.Kind.IsCollection() {
-		if c, ok := a.store.(backend.Collections); ok {
+	e.ask(keyKnownIntent{row: v.row, key: v.key, info: backend.KeyInfo{Kind: ent.Kind, ExpiresAt: ent.ExpiresAt, Size: ent.Size}})
+	if ent.Kind.IsCollection() {
+		if c, ok := e.store.(backend.Collections); ok {
 			v.elements, v.cursor, v.done, v.paging = nil, "", false, true
-			return collectionPageCmd(c, v.req, a.opts.Timeout, v.bucket, v.key, "")
+			return collectionPageCmd(c, v.req, e.opts.Timeout, v.bucket, v.key, "")
 		}
 	}
 	return nil
 }
 
-func (v *valuePane) page(a *App, msg collectionPageMsg) {
+func (v *valuePane) page(e *env, msg collectionPageMsg) {
 	if msg.req != v.req {
 		return
 	}
@@ -156,45 +161,33 @@ func (v *valuePane) page(a *App, msg collectionPageMsg) {
 	v.cursor, v.done = msg.page.Cursor, msg.page.Done
 }
 
-func (v *valuePane) docBuilt(a *App, msg docBuiltMsg) {
+func (v *valuePane) docBuilt(e *env, msg docBuiltMsg) {
 	if msg.req != v.req {
 		return
 	}
 	if msg.err != nil {
-		a.status.fail(a, fmt.Errorf("cannot show as %s: %w", msg.mode, msg.err))
+		e.fail(fmt.Errorf("cannot show as %s: %w", msg.mode, msg.err))
 		return
 	}
-	v.doc, v.mode, v.fmErr = msg.doc.Fit(v.bodyWidth(a)), msg.mode, nil
+	v.doc, v.mode, v.fmErr = msg.doc.Fit(v.bodyWidth()), msg.mode, nil
 	v.win, v.top, v.shift = ui.Window{Height: v.win.Height}, format.Pos{}, 0
 }
 
-// bodyWidth is the width the value is drawn at (the pane inside its
-// border, or the page when the value is maximised), from the window size
-// Update already has.
-func (v *valuePane) bodyWidth(a *App) int {
-	w, _ := v.bodySize(a)
-	return w
-}
+// bodyWidth is the width the value is drawn at.
+func (v *valuePane) bodyWidth() int { return v.width }
 
-// bodySize is the room the value pane draws in: its pane, or the whole
-// page when the value is maximised.
-func (v *valuePane) bodySize(a *App) (w, h int) {
-	if _, ok := a.topPage().(*zoomPage); ok {
-		return a.pageSize()
-	}
-	g := a.geometry()
-	return g.valW - 2, g.height - 2
-}
+// resize gives the pane its room (layout, in Update).
+func (v *valuePane) resize(w, h int) { v.width, v.height = w, h }
 
 // layout sizes the value's window below its metadata and puts the cursor
 // and the first line in range. It runs in Update, after every message, so
 // that View only reads; it touches the metadata and the visible rows only.
-func (v *valuePane) layout(a *App) {
+func (v *valuePane) layout(e *env) {
 	if v.entry == nil {
 		return
 	}
-	w, h := v.bodySize(a)
-	v.win.Height = max(h-len(v.metaLines(a, w)), 1)
+	w, h := v.width, v.height
+	v.win.Height = max(h-len(v.metaLines(e, w)), 1)
 	v.fit(w)
 	if !v.wrapping() {
 		v.win.Clamp(v.lines())
@@ -258,22 +251,23 @@ func (v *valuePane) lines() int {
 	return v.doc.Len()
 }
 
-func (v *valuePane) handleKey(a *App, msg tea.KeyPressMsg) tea.Cmd {
-	w := v.bodyWidth(a)
+// handleKey moves through the value; ok is false for any other key, which
+// the App looks up in the pane's action table.
+func (v *valuePane) handleKey(e *env, msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
+	w := v.width
 	v.fit(w)
 	switch {
-	case v.wrapping() && v.wrapMove(a, msg, w), navigate(a.km, msg, &v.win, v.lines()):
-		return v.moreElements(a)
-	case v.sideways && key.Matches(msg, a.km.Open) && msg.String() != "enter":
+	case v.wrapping() && v.wrapMove(e, msg, w), navigate(e.km, msg, &v.win, v.lines()):
+		return v.moreElements(e), true
+	case v.sideways && key.Matches(msg, e.km.Open) && msg.String() != "enter":
 		v.scrollRight(w)
-		return nil
-	case v.sideways && v.shift > 0 && key.Matches(msg, a.km.Back) && msg.String() != "esc":
+		return nil, true
+	case v.sideways && v.shift > 0 && key.Matches(msg, e.km.Back) && msg.String() != "esc":
 		// Scrolled sideways, ←/h scroll back first; esc always leaves.
 		v.shift = max(v.shift-shiftStep(w), 0)
-		return nil
+		return nil, true
 	}
-	cmd, _ := dispatch(a, a.valueActions(), msg)
-	return tea.Batch(cmd, v.moreElements(a))
+	return nil, false
 }
 
 // shiftStep is how far ←/→ scroll sideways: half the pane, as less -S does.
@@ -281,16 +275,16 @@ func shiftStep(w int) int { return max(w/2, 1) }
 
 // toggleWrap switches between wrapped lines and lines cut at the edge and
 // scrolled sideways, keeping the first line on screen.
-func (v *valuePane) toggleWrap(a *App) {
+func (v *valuePane) toggleWrap(e *env) {
 	if v.entry == nil || v.entry.Kind.IsCollection() {
 		return
 	}
 	v.sideways, v.shift = !v.sideways, 0
 	v.top = format.Pos{Line: v.win.Offset}
 	if v.sideways {
-		a.status.info(a, "long lines cut at the edge: ←/→ scroll sideways")
+		e.inform("long lines cut at the edge: ←/→ scroll sideways")
 	} else {
-		a.status.info(a, "long lines wrapped")
+		e.inform("long lines wrapped")
 	}
 }
 
@@ -316,22 +310,22 @@ func (v *valuePane) scrollRight(w int) {
 // taller than the pane must stay readable, so while the cursor's line goes
 // on below the bottom edge, down scrolls it a row at a time (as less does)
 // before the cursor moves on, and up does the same going back.
-func (v *valuePane) wrapMove(a *App, msg tea.KeyPressMsg, w int) bool {
+func (v *valuePane) wrapMove(e *env, msg tea.KeyPressMsg, w int) bool {
 	d, h, n := v.doc, max(v.win.Height, 1), v.doc.Len()
 	if n == 0 {
 		return false
 	}
 	v.syncTop()
 	v.win.Cursor = min(max(v.win.Cursor, 0), n-1)
-	if !key.Matches(msg, a.km.Home, a.km.End) {
+	if !key.Matches(msg, e.km.Home, e.km.End) {
 		v.showCursor(w, h)
 	}
 	switch {
-	case key.Matches(msg, a.km.Down):
+	case key.Matches(msg, e.km.Down):
 		v.wrapDown(w, h)
-	case key.Matches(msg, a.km.Up):
+	case key.Matches(msg, e.km.Up):
 		v.wrapUp(w, h)
-	case key.Matches(msg, a.km.PageDown):
+	case key.Matches(msg, e.km.PageDown):
 		rows := d.Rows(v.top, h+1, w)
 		if len(rows) <= h { // the end is on screen
 			v.win.Cursor = n - 1
@@ -344,7 +338,7 @@ func (v *valuePane) wrapMove(a *App, msg tea.KeyPressMsg, w int) bool {
 		if v.win.Cursor < v.top.Line {
 			v.win.Cursor = firstStart(d.Rows(v.top, h, w), v.top.Line, false)
 		}
-	case key.Matches(msg, a.km.PageUp):
+	case key.Matches(msg, e.km.PageUp):
 		back := d.RowsBack(v.top, max(h-1, 1), w)
 		if len(back) == 0 { // the start is on screen
 			v.win.Cursor = 0
@@ -355,9 +349,9 @@ func (v *valuePane) wrapMove(a *App, msg tea.KeyPressMsg, w int) bool {
 		if !onScreen(rows, v.win.Cursor) {
 			v.win.Cursor = firstStart(rows, v.top.Line, true)
 		}
-	case key.Matches(msg, a.km.Home):
+	case key.Matches(msg, e.km.Home):
 		v.win.Cursor, v.top = 0, format.Pos{}
-	case key.Matches(msg, a.km.End):
+	case key.Matches(msg, e.km.End):
 		v.win.Cursor, v.top = n-1, v.lastScreen(w, h)
 	default:
 		return false
@@ -477,60 +471,60 @@ func firstStart(rows []format.Pos, dflt int, last bool) int {
 
 // moreElements fetches the next page of a collection when the cursor nears
 // the end of what is loaded.
-func (v *valuePane) moreElements(a *App) tea.Cmd {
+func (v *valuePane) moreElements(e *env) tea.Cmd {
 	if v.entry == nil || !v.entry.Kind.IsCollection() || v.done || v.paging || v.win.Cursor < len(v.elements)-v.win.Height {
 		return nil
 	}
-	c, ok := a.store.(backend.Collections)
+	c, ok := e.store.(backend.Collections)
 	if !ok {
 		return nil
 	}
 	v.paging = true
-	return collectionPageCmd(c, v.req, a.opts.Timeout, v.bucket, v.key, v.cursor)
+	return collectionPageCmd(c, v.req, e.opts.Timeout, v.bucket, v.key, v.cursor)
 }
 
-func (v *valuePane) cycleFormat(a *App) tea.Cmd {
+func (v *valuePane) cycleFormat(e *env) tea.Cmd {
 	if v.entry == nil || v.entry.Kind.IsCollection() {
 		return nil
 	}
 	modes := format.Available(v.entry.Value)
 	i := slices.Index(modes, v.mode)
 	next := modes[(i+1)%len(modes)]
-	a.status.info(a, "format: "+next.String())
+	e.inform("format: " + next.String())
 	return buildDocCmd(v.req, v.entry.Value, v.entry.Truncated, next)
 }
 
 // metaLines describes the entry above its value.
-func (v *valuePane) metaLines(a *App, w int) []string {
-	e := v.entry
-	lbl := func(s string) string { return a.st.MetaLabel.Render(fmt.Sprintf("%-8s ", s)) }
-	val := a.st.MetaValue.Render
+func (v *valuePane) metaLines(e *env, w int) []string {
+	ent := v.entry
+	lbl := func(s string) string { return e.st.MetaLabel.Render(fmt.Sprintf("%-8s ", s)) }
+	val := e.st.MetaValue.Render
 	var out []string
-	kind := e.Kind.String()
+	kind := ent.Kind.String()
 	if kind == "" {
 		kind = "value"
 	}
-	size := format.HumanBytes(e.Size)
-	if e.Kind.IsCollection() {
-		size = fmt.Sprintf("%d elements", e.Size)
+	size := format.HumanBytes(ent.Size)
+	if ent.Kind.IsCollection() {
+		size = fmt.Sprintf("%d elements", ent.Size)
 	}
-	line := lbl("kind") + a.st.Kind.Render(kind) + val(" · "+size)
-	if e.Revision > 0 {
-		line += val(fmt.Sprintf(" · rev %d", e.Revision))
+	line := lbl("kind") + e.st.Kind.Render(kind) + val(" · "+size)
+	if ent.Revision > 0 {
+		line += val(fmt.Sprintf(" · rev %d", ent.Revision))
 	}
 	out = append(out, line)
-	out = append(out, lbl("ttl")+v.ttlText(a))
-	if !e.Created.IsZero() {
-		out = append(out, lbl("created")+val(e.Created.Local().Format("2006-01-02 15:04:05")))
+	out = append(out, lbl("ttl")+v.ttlText(e))
+	if !ent.Created.IsZero() {
+		out = append(out, lbl("created")+val(ent.Created.Local().Format("2006-01-02 15:04:05")))
 	}
-	if e.Operation != "" && e.Operation != "PUT" {
-		out = append(out, lbl("op")+val(e.Operation))
+	if ent.Operation != "" && ent.Operation != "PUT" {
+		out = append(out, lbl("op")+val(ent.Operation))
 	}
-	for _, f := range e.Meta {
+	for _, f := range ent.Meta {
 		out = append(out, lbl(f.Name)+val(format.Escape(f.Value)))
 	}
-	if !e.Kind.IsCollection() {
-		f := lbl("format") + val(v.mode.String()) + a.st.Muted.Render("  ("+a.keyName(a.km.Format)+" to change)")
+	if !ent.Kind.IsCollection() {
+		f := lbl("format") + val(v.mode.String()) + e.st.Muted.Render("  ("+e.keyName(e.km.Format)+" to change)")
 		out = append(out, f)
 		lines := "wrapped"
 		if v.sideways {
@@ -539,106 +533,105 @@ func (v *valuePane) metaLines(a *App, w int) []string {
 				lines += fmt.Sprintf(", col %d", v.shift+1)
 			}
 		}
-		out = append(out, lbl("lines")+val(lines)+a.st.Muted.Render("  ("+a.keyName(a.km.Wrap)+")"))
+		out = append(out, lbl("lines")+val(lines)+e.st.Muted.Render("  ("+e.keyName(e.km.Wrap)+")"))
 	}
 	if v.doc != nil && v.doc.Notice() != "" {
-		out = append(out, a.st.Muted.Render(format.Escape(v.doc.Notice())))
+		out = append(out, e.st.Muted.Render(format.Escape(v.doc.Notice())))
 	}
-	if e.Truncated {
-		out = append(out, a.st.StatusWarn.Render(fmt.Sprintf("showing the first %s of %s · "+a.keyName(a.km.LoadWhole)+" loads the whole value",
-			format.HumanBytes(int64(len(e.Value))), format.HumanBytes(e.Size))))
+	if ent.Truncated {
+		out = append(out, e.st.StatusWarn.Render(fmt.Sprintf("showing the first %s of %s · "+e.keyName(e.km.LoadWhole)+" loads the whole value",
+			format.HumanBytes(int64(len(ent.Value))), format.HumanBytes(ent.Size))))
 	}
 	if v.fmErr != nil {
-		out = append(out, a.st.StatusWarn.Render(format.Escape(v.fmErr.Error())))
+		out = append(out, e.st.StatusWarn.Render(format.Escape(v.fmErr.Error())))
 	}
-	out = append(out, a.st.Muted.Render(strings.Repeat("─", max(w, 0))))
+	out = append(out, e.st.Muted.Render(strings.Repeat("─", max(w, 0))))
 	return out
 }
 
 // ttlText counts down from the entry's expiry on every tick.
-func (v *valuePane) ttlText(a *App) string {
-	e := v.entry
-	if e.ExpiresAt.IsZero() {
-		return a.st.Muted.Render("no TTL (persistent)")
+func (v *valuePane) ttlText(e *env) string {
+	ent := v.entry
+	if ent.ExpiresAt.IsZero() {
+		return e.st.Muted.Render("no TTL (persistent)")
 	}
-	left := e.ExpiresAt.Sub(a.opts.Now())
-	style := a.st.TTL
+	left := ent.ExpiresAt.Sub(e.opts.Now())
+	style := e.st.TTL
 	if left < time.Minute {
-		style = a.st.TTLSoon
+		style = e.st.TTLSoon
 	}
 	s := style.Render(backend.FormatTTL(left))
-	s += a.st.Muted.Render(" · expires " + e.ExpiresAt.Local().Format("2006-01-02 15:04:05"))
+	s += e.st.Muted.Render(" · expires " + ent.ExpiresAt.Local().Format("2006-01-02 15:04:05"))
 	return s
 }
 
-func (v *valuePane) render(a *App, w, h int) string {
+func (v *valuePane) render(e *env, w, h int, focused bool) string {
 	switch {
 	case v.key == "":
-		return a.st.Muted.Render("select a key")
+		return e.st.Muted.Render("select a key")
 	case v.err != nil:
-		return a.st.StatusError.Render(describeError(v.err))
+		return e.st.StatusError.Render(describeError(v.err))
 	case v.entry == nil:
-		return a.st.Muted.Render("loading…")
+		return e.st.Muted.Render("loading…")
 	}
-	meta := v.metaLines(a, w)
+	meta := v.metaLines(e, w)
 	if v.wrapping() {
-		return joinLines(append(meta, v.wrappedBody(a, w)...))
+		return joinLines(append(meta, v.wrappedBody(e, w, focused)...))
 	}
 	from, to := v.win.Visible(v.lines())
 	var body []string
 	if v.entry.Kind.IsCollection() {
-		body = v.elementLines(a, from, to, w)
+		body = v.elementLines(e, from, to, w)
 		if v.paging {
-			body = append(body, a.st.Muted.Render("loading more…"))
+			body = append(body, e.st.Muted.Render("loading more…"))
 		}
 	} else if v.doc != nil {
 		body = v.doc.RenderShifted(from, to, w, v.shift, v.hl)
 	}
-	focused := a.focus == paneValue
 	for i := range body {
 		if focused && from+i == v.win.Cursor {
-			body[i] = a.st.RowCursorDim.Render(ui.Fit(ansiStrip(body[i]), w))
+			body[i] = e.st.RowCursorDim.Render(ui.Fit(ansiStrip(body[i]), w))
 		}
 	}
 	if len(body) == 0 && !v.entry.Kind.IsCollection() {
-		body = []string{a.st.Muted.Render("(empty value)")}
+		body = []string{e.st.Muted.Render("(empty value)")}
 	}
 	return joinLines(append(meta, body...))
 }
 
 // wrappedBody draws the rows on screen of the wrapped value, the cursor's
 // line highlighted on all its rows. It measures only those rows.
-func (v *valuePane) wrappedBody(a *App, w int) []string {
+func (v *valuePane) wrappedBody(e *env, w int, focused bool) []string {
 	if v.doc.Len() == 0 {
-		return []string{a.st.Muted.Render("(empty value)")}
+		return []string{e.st.Muted.Render("(empty value)")}
 	}
 	rows, lines := v.doc.RenderRows(v.top, v.win.Height, w, v.hl)
-	if a.focus == paneValue || a.topPage() != nil {
+	if focused {
 		for i := range rows {
 			if lines[i] == v.win.Cursor {
-				rows[i] = a.st.RowCursorDim.Render(ui.Fit(ansiStrip(rows[i]), w))
+				rows[i] = e.st.RowCursorDim.Render(ui.Fit(ansiStrip(rows[i]), w))
 			}
 		}
 	}
 	return rows
 }
 
-func (v *valuePane) elementLines(a *App, from, to, w int) []string {
+func (v *valuePane) elementLines(e *env, from, to, w int) []string {
 	var out []string
 	for i := from; i < to && i < len(v.elements); i++ {
 		el := v.elements[i]
 		var s string
 		switch v.entry.Kind {
 		case backend.KindHash:
-			s = a.st.Kind.Render(format.Escape(el.Field)) + " = " + format.Escape(string(el.Value))
+			s = e.st.Kind.Render(format.Escape(el.Field)) + " = " + format.Escape(string(el.Value))
 		case backend.KindZSet:
-			s = a.st.Kind.Render(fmt.Sprintf("%12s", formatScore(el.Score))) + "  " + format.Escape(string(el.Value))
+			s = e.st.Kind.Render(fmt.Sprintf("%12s", formatScore(el.Score))) + "  " + format.Escape(string(el.Value))
 		case backend.KindList:
-			s = a.st.Muted.Render(fmt.Sprintf("%6d  ", el.Index)) + format.Escape(string(el.Value))
+			s = e.st.Muted.Render(fmt.Sprintf("%6d  ", el.Index)) + format.Escape(string(el.Value))
 		case backend.KindStream:
 			// Fields in the order they were written, repeats included, in
 			// the form the add dialog reads back.
-			s = a.st.Kind.Render(format.Escape(el.Field)) + "  " + streamFieldsText(el.Fields)
+			s = e.st.Kind.Render(format.Escape(el.Field)) + "  " + streamFieldsText(el.Fields)
 		default:
 			s = format.Escape(string(el.Value))
 		}

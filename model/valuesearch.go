@@ -90,12 +90,12 @@ func (a *App) openValueSearch() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return a.keys.startValueSearch(a, q, vq), nil
+		return a.keys.startValueSearch(&a.env, q, vq), nil
 	})
 	return nil
 }
 
-func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
+func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 	k.stopValueSearch()
 	var names []string
 	for i := range k.set.Len() {
@@ -105,10 +105,10 @@ func (k *keysPane) startValueSearch(a *App, q string, vq valueQuery) tea.Cmd {
 	}
 	ss, ctx := newFeed[string]()
 	scanned := new(atomic.Int64)
-	k.search = valueSearchState{query: q, stream: ss, scannedBy: scanned, req: a.nextReq(), total: len(names)}
+	k.search = valueSearchState{query: q, stream: ss, scannedBy: scanned, req: e.nextReq(), total: len(names)}
 	k.view = []uint32{}
 	k.win.Home(0)
-	s, bucket, timeout := a.store, k.bucket, a.opts.Timeout
+	s, bucket, timeout := e.store, k.bucket, e.opts.Timeout
 	produce := func() {
 		jobs := make(chan string)
 		var wg sync.WaitGroup
@@ -172,7 +172,7 @@ func (k *keysPane) stopValueSearch() {
 	k.search = valueSearchState{}
 }
 
-func (k *keysPane) valueSearched(a *App, msg valueSearchMsg) tea.Cmd {
+func (k *keysPane) valueSearched(e *env, msg valueSearchMsg) tea.Cmd {
 	if msg.req != k.search.req {
 		return nil
 	}
@@ -186,10 +186,10 @@ func (k *keysPane) valueSearched(a *App, msg valueSearchMsg) tea.Cmd {
 	if msg.done {
 		k.search.done = true
 		k.search.stream = nil
-		a.status.info(a, fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
-		return k.afterChange(a)
+		e.inform(fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
+		return k.afterChange(e)
 	}
-	return tea.Batch(searchWait(msg.stream, k.search.scannedBy, msg.req), k.afterChange(a))
+	return tea.Batch(searchWait(msg.stream, k.search.scannedBy, msg.req), k.afterChange(e))
 }
 
 func (k *keysPane) searchStatus() string {

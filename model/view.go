@@ -2,7 +2,6 @@ package model
 
 import (
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
@@ -75,11 +74,11 @@ func (a *App) Render() string {
 		if a.value.key != "" {
 			valueTitle = " " + format.Escape(a.value.key) + " "
 		}
-		valueBody = a.value.render(a, g.valW-2, inner)
+		valueBody = a.value.render(&a.env, g.valW-2, inner, a.focus == paneValue)
 	}
 	if pg := a.topPage(); pg != nil {
 		w, h := a.pageSize()
-		body := ui.Frame(a.borderStyle(paneValue), a.st.PaneTitle.Render(" "+pg.title(a)+" "), pg.view(a, w, h), w+2, h+2)
+		body := ui.Frame(a.borderStyle(paneValue), a.st.PaneTitle.Render(" "+pg.title(&a.env)+" "), pg.view(&a.env, w, h), w+2, h+2)
 		screen := a.header() + "\n" + body + "\n" + a.statusBar()
 		if a.dialog != nil {
 			screen = ui.Overlay(screen, a.dialog.view(a), a.width, a.height)
@@ -87,8 +86,8 @@ func (a *App) Render() string {
 		return screen
 	}
 	panes := ui.JoinColumns(
-		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.render(a, g.bucketsW-2, inner), g.bucketsW, g.height),
-		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.render(a, g.keysW-2, inner), g.keysW, g.height),
+		ui.Frame(a.borderStyle(paneBuckets), a.titleStyle(paneBuckets).Render(bucketsTitle), a.buckets.render(&a.env, g.bucketsW-2, inner, a.focus == paneBuckets), g.bucketsW, g.height),
+		ui.Frame(a.borderStyle(paneKeys), a.titleStyle(paneKeys).Render(keysTitle), a.keys.render(&a.env, g.keysW-2, inner, a.focus == paneKeys), g.keysW, g.height),
 		ui.Frame(a.borderStyle(paneValue), a.titleStyle(paneValue).Render(valueTitle), valueBody, g.valW, g.height),
 	)
 	screen := a.header() + "\n" + panes + "\n" + a.statusBar()
@@ -115,16 +114,9 @@ func (a *App) titleStyle(p pane) lipgloss.Style {
 	return a.st.PaneTitleDim
 }
 
-func (a *App) cursorStyle(p pane) lipgloss.Style {
-	if a.focus == p {
-		return a.st.RowSelected
-	}
-	return a.st.RowCursorDim
-}
-
 func (a *App) header() string {
 	left := a.st.Header.Render("kvdeck") + " " + a.st.HeaderAccent.Render(a.info.Kind+" · "+format.Escape(a.info.Address))
-	right := a.st.Muted.Render("? help  : command  q quit")
+	right := a.st.Muted.Render(a.keyName(a.km.Help) + " help  " + a.keyName(a.km.Command) + " command  " + a.keyName(a.km.Quit) + " quit")
 	if a.info.ReadOnly {
 		right = a.st.ReadOnlyBadge.Render("READ-ONLY") + " " + right
 	}
@@ -172,94 +164,6 @@ func (a *App) helpView() string {
 
 func (a *App) helpStyles() ui.HelpStyles {
 	return ui.HelpStyles{Box: a.st.Help, Section: a.st.HelpSection, Key: a.st.HelpKey, Desc: a.st.HelpDesc, Off: a.st.Muted}
-}
-
-// view draws the visible key rows: name (escaped), then kind and TTL at the
-// right edge when known.
-func (k *keysPane) render(a *App, w, h int) string {
-	if k.set == nil {
-		return a.st.Muted.Render("no bucket open")
-	}
-	n := k.count()
-	if n == 0 {
-		switch {
-		case k.listing:
-			return a.st.Muted.Render("listing…")
-		case k.err != nil:
-			return a.st.StatusError.Render(describeError(k.err))
-		case k.filter.active():
-			return a.st.Muted.Render("no key matches the filter")
-		}
-		return a.st.Muted.Render("no keys")
-	}
-	now := a.opts.Now()
-	from, to := k.win.Visible(n)
-	out := make([]string, 0, to-from)
-	for i := from; i < to; i++ {
-		out = append(out, k.rowLine(a, i, w, now))
-	}
-	return strings.Join(out, "\n")
-}
-
-func (k *keysPane) rowLine(a *App, i, w int, now time.Time) string {
-	var name, right string
-	indent := ""
-	r := k.rowAt(i)
-	if k.tree.on {
-		tr := k.tree.rows[i]
-		indent = strings.Repeat("  ", tr.Depth)
-		if tr.Row < 0 {
-			arrow := "▸ "
-			if tr.Node.Expanded {
-				arrow = "▾ "
-			}
-			label := indent + arrow + format.Escape(tr.Node.Segment) + k.tree.delim
-			count := humanCount(int64(tr.Node.Count))
-			line := ui.Fit(label, max(w-len(count)-1, 1)) + " " + count
-			if i == k.win.Cursor {
-				return a.cursorStyle(paneKeys).Render(line)
-			}
-			return a.st.Folder.Render(ui.Fit(label, max(w-len(count)-1, 1))) + " " + a.st.Muted.Render(count)
-		}
-		full := k.set.Name(r)
-		if tr.Node != nil && tr.Node.Parent != nil {
-			full = strings.TrimPrefix(full, tr.Node.Path(k.tree.delim))
-		}
-		name = indent + "  " + format.Escape(full)
-	} else {
-		name = format.Escape(k.set.Name(r))
-	}
-	m := k.set.Meta(r)
-	if m.Known {
-		if !m.ExpiresAt.IsZero() {
-			right = backend.FormatTTL(m.ExpiresAt.Sub(now))
-		}
-		if m.Kind != backend.KindUnknown && m.Kind != backend.KindString {
-			right = m.Kind.String() + " " + right
-		}
-	}
-	mark := "  "
-	if k.marked[r] {
-		mark = "● "
-	}
-	right = strings.TrimSpace(right)
-	nameW := max(w-2-ansi.StringWidth(right)-1, 1)
-	if i == k.win.Cursor {
-		return a.cursorStyle(paneKeys).Render(mark + ui.Fit(name, nameW) + " " + right)
-	}
-	styledRight := a.st.Muted.Render(right)
-	if !m.ExpiresAt.IsZero() {
-		style := a.st.TTL
-		if m.ExpiresAt.Sub(now) < time.Minute {
-			style = a.st.TTLSoon
-		}
-		styledRight = style.Render(right)
-	}
-	rowStyle := a.st.Row
-	if k.marked[r] {
-		rowStyle = a.st.RowMarked
-	}
-	return rowStyle.Render(mark+ui.Fit(name, nameW)) + " " + styledRight
 }
 
 func joinLines(lines []string) string { return strings.Join(lines, "\n") }

@@ -20,35 +20,32 @@ var zoomPageSpec = pageSpec{
 		}
 		return ""
 	},
-	open: func(a *App) (page, tea.Cmd) { return &zoomPage{}, nil },
+	open: func(a *App) (page, tea.Cmd) { return &zoomPage{value: &a.value}, nil },
 }
 
 // zoomPage is the value pane on the whole screen. It keeps no state of its
-// own: the value pane's cursor, format and wrap mode carry over both ways.
-type zoomPage struct{}
+// own: the value pane's cursor, format and wrap mode carry over both ways,
+// and the keys it does not use go to the value pane.
+type zoomPage struct{ value *valuePane }
 
-func (*zoomPage) title(a *App) string { return format.Escape(a.value.key) }
+func (z *zoomPage) title(e *env) string { return format.Escape(z.value.key) }
 
-// layout needs nothing of its own: the value pane sizes itself to the page
-// (bodySize) while this page is on top.
-func (*zoomPage) layout(a *App, w, h int) {}
+// layout needs nothing of its own: the App sizes the value pane to the
+// page while this page is on top.
+func (*zoomPage) layout(e *env, w, h int) {}
 
-func (*zoomPage) update(a *App, msg tea.Msg) (tea.Cmd, bool) {
+func (z *zoomPage) update(e *env, msg tea.Msg) (tea.Cmd, pageResult) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return nil, false
+		return nil, pageKept
 	}
 	// The back keys return to the panes, except ←/h while the value is
 	// scrolled sideways, which scroll back first (as in the pane).
-	scrolled := a.value.sideways && a.value.shift > 0 && k.String() != "esc"
-	if key.Matches(k, a.km.Zoom) || key.Matches(k, a.km.Back) && !scrolled {
-		return nil, true
+	scrolled := z.value.sideways && z.value.shift > 0 && k.String() != "esc"
+	if key.Matches(k, e.km.Zoom) || key.Matches(k, e.km.Back) && !scrolled {
+		return nil, pagePopped
 	}
-	if key.Matches(k, a.km.Quit) {
-		a.keys.stopStreams()
-		return tea.Quit, true
-	}
-	return a.value.handleKey(a, k), false
+	return nil, pagePassed
 }
 
-func (*zoomPage) view(a *App, w, h int) string { return a.value.render(a, w, h) }
+func (z *zoomPage) view(e *env, w, h int) string { return z.value.render(e, w, h, true) }

@@ -1,5 +1,6 @@
 // Package dialog holds kvdeck's modal dialogs. A dialog handles a message
-// and returns a typed Action (Confirmed, Declined, Submitted, Cancelled);
+// and returns a typed Action (Confirmed, Declined, Submitted, Cancelled,
+// Chosen, SaveBucket);
 // it never sees the application: the caller turns actions into store calls.
 // Everything a dialog draws with or reacts to comes in an Env: the styles,
 // the key bindings (the confirm key is the keymap's, not a letter written
