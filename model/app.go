@@ -6,7 +6,7 @@ package model
 import (
 	"errors"
 	"fmt"
-	"github.com/kvdeck/kvdeck/ui/format"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -14,6 +14,7 @@ import (
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/theme"
+	"github.com/kvdeck/kvdeck/ui/format"
 )
 
 // Options configure an App.
@@ -358,17 +359,39 @@ func (a *App) writeRefusal() error {
 	return nil
 }
 
+// undoLast undoes the latest action in the bucket shown. Records of other
+// buckets stay for when the user goes back there: an undo never changes a
+// bucket the user is not looking at.
 func (a *App) undoLast() tea.Cmd {
-	if len(a.undo) == 0 {
-		a.inform("nothing to undo")
+	i := a.lastUndoHere()
+	if i < 0 {
+		a.inform(a.nothingToUndo())
 		return nil
 	}
 	if !a.writable() {
 		return nil
 	}
-	u := a.undo[len(a.undo)-1]
-	a.undo = a.undo[:len(a.undo)-1]
+	u := a.undo[i]
+	a.undo = slices.Delete(a.undo, i, i+1)
 	return undoCmd(a.store, a.opts.Timeout, u, false)
+}
+
+// lastUndoHere is the latest undo record of the bucket shown, or -1.
+func (a *App) lastUndoHere() int {
+	for i := len(a.undo) - 1; i >= 0; i-- {
+		if a.undo[i].bucket == a.keys.bucket {
+			return i
+		}
+	}
+	return -1
+}
+
+// nothingToUndo says why u does nothing here.
+func (a *App) nothingToUndo() string {
+	if len(a.undo) > 0 {
+		return fmt.Sprintf("nothing to undo in this bucket (the last undoable action was in %s)", format.Escape(a.undo[len(a.undo)-1].bucket))
+	}
+	return "nothing to undo"
 }
 
 // maxUndo bounds the undo stack (each entry may hold large values).

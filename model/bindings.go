@@ -153,8 +153,8 @@ func (a *App) globalActions() []action {
 		{binding: km.NextPane, run: func(a *App) tea.Cmd { a.setFocus((a.focus + 1) % 3); return a.followFocus() }},
 		{binding: km.PrevPane, run: func(a *App) tea.Cmd { a.setFocus((a.focus + 2) % 3); return a.followFocus() }},
 		{binding: km.Undo, run: (*App).undoLast, verb: "undo", why: all(needsWrite, func(a *App) string {
-			if len(a.undo) == 0 {
-				return "nothing to undo"
+			if a.lastUndoHere() < 0 {
+				return a.nothingToUndo()
 			}
 			return ""
 		})},

@@ -470,3 +470,29 @@ func TestSortHoldsForKeysThatArriveLater(t *testing.T) {
 		t.Fatalf("not sorted by name after new keys arrived:\n%s", screen)
 	}
 }
+
+// Undo acts on the bucket shown: after moving to another bucket, u does not
+// restore a key the user cannot see; back in the bucket, it does.
+func TestUndoActsOnlyInTheBucketShown(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"k": "in a"}, "b": {"other": "in b"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "a"})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter", "d")
+	mustSee(t, app, "Delete k from bucket a?")
+	app.Keys("y")
+	mustSee(t, app, "deleted k")
+	app.Keys("esc", "esc", "down") // back to the buckets, then to b
+	mustSee(t, app, "local b")
+	app.Keys("u")
+	mustSee(t, app, "nothing to undo in this bucket (the last undoable action was in a)")
+	if _, err := get(t, s, "a", "k"); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("u in bucket b restored a key of bucket a: %v", err)
+	}
+	app.Keys("up")
+	mustSee(t, app, "local a")
+	app.Keys("u")
+	mustSee(t, app, "undid delete of k")
+	if e, err := get(t, s, "a", "k"); err != nil || string(e.Value) != "in a" {
+		t.Fatalf("undo in bucket a: %v %q", err, e.Value)
+	}
+}
