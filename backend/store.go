@@ -25,9 +25,10 @@ type Store interface {
 	// Keys streams the keys of bucket that match q, in batches, by calling
 	// emit from the calling goroutine. It returns nil once the store is
 	// exhausted, ctx.Err() when cancelled, or the error emit returned.
-	// A batch slice may be reused by the driver after emit returns, so emit
-	// must copy what it keeps. Drivers never use Redis KEYS and never make a
-	// round trip per key while listing.
+	// emit owns each batch: a driver never touches a batch again after
+	// passing it, so the caller keeps it as it is (a listing of a million
+	// keys would otherwise copy every key once more). Drivers never use
+	// Redis KEYS and never make a round trip per key while listing.
 	Keys(ctx context.Context, bucket string, q Query, emit func([]KeyInfo) error) error
 
 	// Get reads one entry. Values larger than opts.MaxBytes come back as a

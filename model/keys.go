@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -27,6 +28,10 @@ type keysPane struct {
 	listing  bool
 	complete bool
 	err      error
+	// listedAt is when the listing started, and rate the keys per second
+	// it has read so far, shown while it runs.
+	listedAt time.Time
+	rate     float64
 
 	filter     filterState
 	tree       treeState
@@ -65,6 +70,7 @@ func (k *keysPane) list(e *env, bucket string, reload bool) tea.Cmd {
 	k.view = nil
 	k.win = ui.Window{Height: k.win.Height}
 	k.listing, k.complete, k.err = true, false, nil
+	k.listedAt, k.rate = e.now(), 0
 	k.describing = map[int]bool{}
 	k.tree.reset()
 	k.req = e.nextReq()
@@ -110,10 +116,15 @@ func (k *keysPane) chunk(e *env, msg keysChunkMsg) tea.Cmd {
 	if msg.req != k.req {
 		return nil
 	}
-	if len(msg.keys) > 0 {
+	if len(msg.batches) > 0 {
 		first := k.set.Len()
-		k.set.Append(msg.keys)
+		for _, b := range msg.batches {
+			k.set.Append(b)
+		}
 		k.rowsAdded(e, first)
+		if d := e.now().Sub(k.listedAt); d > 0 {
+			k.rate = float64(k.set.Len()) / d.Seconds()
+		}
 	}
 	if msg.done {
 		k.listing = false
@@ -497,6 +508,9 @@ func (k *keysPane) statusCount() string {
 	s := fmt.Sprintf("%d keys", n)
 	if k.listing {
 		s = fmt.Sprintf("%d keys… listing", n)
+		if k.rate >= 1000 {
+			s += " " + humanCount(int64(k.rate)) + "/s"
+		}
 	} else if k.err != nil {
 		s = fmt.Sprintf("%d keys (incomplete)", n)
 	}

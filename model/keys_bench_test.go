@@ -44,7 +44,7 @@ func millionKeyApp(batches [][]backend.KeyInfo) *App {
 	a.keys.stream.stop()
 	a.focus = paneKeys
 	for _, batch := range batches {
-		a.keys.chunk(&a.env, keysChunkMsg{req: a.keys.req, keys: batch, stream: &keyStream{notify: make(chan struct{}, 1)}})
+		a.keys.chunk(&a.env, keysChunkMsg{req: a.keys.req, batches: [][]backend.KeyInfo{batch}, stream: &keyStream{notify: make(chan struct{}, 1)}})
 	}
 	a.keys.chunk(&a.env, keysChunkMsg{req: a.keys.req, done: true})
 	return a

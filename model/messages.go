@@ -18,11 +18,11 @@ type bucketsLoadedMsg struct {
 
 // keysChunkMsg carries what a listing produced since the last chunk.
 type keysChunkMsg struct {
-	req    uint64
-	keys   []backend.KeyInfo
-	done   bool
-	err    error
-	stream *keyStream
+	req     uint64
+	batches [][]backend.KeyInfo
+	done    bool
+	err     error
+	stream  *keyStream
 }
 
 type describedMsg struct {

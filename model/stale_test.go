@@ -16,11 +16,11 @@ func TestStaleAnswersAreDropped(t *testing.T) {
 	a.keys.open(&a.env, "first")
 	oldReq, oldStream := a.keys.req, a.keys.stream
 	a.keys.open(&a.env, "second")
-	a.Update(keysChunkMsg{req: oldReq, keys: []backend.KeyInfo{{Name: "from-first"}}, stream: oldStream})
+	a.Update(keysChunkMsg{req: oldReq, batches: [][]backend.KeyInfo{{{Name: "from-first"}}}, stream: oldStream})
 	if a.keys.set.Len() != 0 {
 		t.Fatal("a chunk of the old listing was added to the new bucket's keys")
 	}
-	a.Update(keysChunkMsg{req: a.keys.req, keys: []backend.KeyInfo{{Name: "from-second"}}, done: true})
+	a.Update(keysChunkMsg{req: a.keys.req, batches: [][]backend.KeyInfo{{{Name: "from-second"}}}, done: true})
 	if a.keys.set.Len() != 1 || a.keys.set.Name(0) != "from-second" {
 		t.Fatal("the current listing's chunk was not applied")
 	}

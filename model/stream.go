@@ -27,7 +27,15 @@ type feed[T any] struct {
 	err     error
 	notify  chan struct{}
 	cancel  context.CancelFunc
+	// last is when the last message was taken (next spaces them).
+	last time.Time
 }
+
+// feedGap is the least time between two messages of one feed while it is
+// not done: each message costs an Update and a View, and a fast listing
+// would otherwise make hundreds a second; a frame apart, the count still
+// moves smoothly and the keys wait at most a frame.
+const feedGap = 16 * time.Millisecond
 
 // newFeed makes a feed and the context its producer runs under; stop
 // cancels it.
@@ -65,8 +73,16 @@ func (f *feed[T]) next(msg func(items []T, done bool, err error) tea.Msg) tea.Cm
 	return func() tea.Msg {
 		<-f.notify
 		f.mu.Lock()
+		wait := feedGap - time.Since(f.last)
+		done := f.done
+		f.mu.Unlock()
+		if wait > 0 && !done {
+			time.Sleep(wait)
+		}
+		f.mu.Lock()
 		items, done, err := f.pending, f.done, f.err
 		f.pending = nil
+		f.last = time.Now()
 		f.mu.Unlock()
 		return msg(items, done, err)
 	}
@@ -89,18 +105,20 @@ func started(produce func(), first tea.Cmd) tea.Cmd {
 	}
 }
 
-// keyStream is a listing's feed.
-type keyStream = feed[backend.KeyInfo]
+// keyStream is a listing's feed. Its items are the store's batches, kept
+// as emitted (the store gives them up), so a key is never copied on its way
+// to the key list.
+type keyStream = feed[[]backend.KeyInfo]
 
 // startListing begins a listing and returns its stream and the Cmd that
 // starts it and waits for its first keys.
 func startListing(s backend.Store, req uint64, bucket string, q backend.Query) (*keyStream, tea.Cmd) {
-	ks, ctx := newFeed[backend.KeyInfo]()
+	ks, ctx := newFeed[[]backend.KeyInfo]()
 	produce := func() {
 		idle := time.AfterFunc(listingIdleTimeout, ks.cancel)
 		err := s.Keys(ctx, bucket, q, func(batch []backend.KeyInfo) error {
 			idle.Reset(listingIdleTimeout)
-			ks.push(batch...)
+			ks.push(batch)
 			return nil
 		})
 		idle.Stop()
@@ -113,8 +131,8 @@ func startListing(s backend.Store, req uint64, bucket string, q backend.Query) (
 // the listing signals within listingIdleTimeout, with keys, its end or its
 // cancellation (stop), so the chunk always comes soon.
 func keysWait(ks *keyStream, req uint64) tea.Cmd {
-	return ks.next(func(keys []backend.KeyInfo, done bool, err error) tea.Msg {
-		return keysChunkMsg{req: req, keys: keys, done: done, err: err, stream: ks}
+	return ks.next(func(keys [][]backend.KeyInfo, done bool, err error) tea.Msg {
+		return keysChunkMsg{req: req, batches: keys, done: done, err: err, stream: ks}
 	})
 }
 

@@ -39,12 +39,12 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	}
 	prefix := literalPrefix(q.Pattern)
 	var after []byte
-	batch := make([]backend.KeyInfo, 0, size)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch = batch[:0]
+		// A new batch each time: emit keeps the last one.
+		batch := make([]backend.KeyInfo, 0, size)
 		done := false
 		now := s.now()
 		err := s.view(func(tx *bolt.Tx) error {

@@ -189,7 +189,8 @@ func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]bac
 			return nil
 		}
 		err := emit(batch)
-		batch, limit = batch[:0], batchSize
+		// A new batch: emit keeps the last one.
+		batch, limit = make([]backend.KeyInfo, 0, batchSize), batchSize
 		return err
 	}
 	ticker := time.NewTicker(flushInterval)

@@ -18,7 +18,8 @@ type scanPage struct {
 // Keys streams SCAN pages (MATCH for the pattern, TYPE for the kind) until
 // the cursor returns to 0 on every master, emitting each page as it
 // arrives. Names only: type and TTL come from Describe for the rows a user
-// looks at, so listing costs no round trip per key.
+// looks at, so listing costs no round trip per key. Each master's COUNT
+// adapts to keep every call well under its SLOWLOG threshold (pacer).
 func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
 	c, err := s.bucketClient(bucket)
 	if err != nil {
@@ -28,6 +29,9 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	if count <= 0 {
 		count = int64(s.opts.ScanCount)
 	}
+	// A batch size the caller asks for is kept; the default COUNT is where
+	// the pacer starts.
+	adapt := q.BatchSize <= 0
 	typ := ""
 	if q.Type != backend.KindUnknown {
 		typ = q.Type.String()
@@ -48,29 +52,9 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 			return false
 		}
 	}
+	spec := scanSpec{pattern: q.Pattern, typ: typ, count: count, paced: adapt, workers: s.scanWorkers}
 	scanNode := func(ctx context.Context, node goredis.UniversalClient) error {
-		var cursor uint64
-		for {
-			var keys []string
-			var err error
-			if typ != "" {
-				keys, cursor, err = node.ScanType(ctx, cursor, q.Pattern, count, typ).Result()
-			} else {
-				keys, cursor, err = node.Scan(ctx, cursor, q.Pattern, count).Result()
-			}
-			if err != nil {
-				// Report at once: in a Cluster the other masters would
-				// otherwise scan to their end before the error showed.
-				send(scanPage{err: err})
-				return err
-			}
-			if len(keys) > 0 && !send(scanPage{keys: keys}) {
-				return ctx.Err()
-			}
-			if cursor == 0 {
-				return nil
-			}
-		}
+		return scanServer(ctx, node, spec, send)
 	}
 	go func() {
 		defer close(pages)
@@ -94,8 +78,14 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	// with n keys the odds are about n²/2⁶⁵: 3 in 100 million at a million
 	// keys, 3 in a million at ten million.
 	seed := maphash.MakeSeed()
-	seen := make(map[uint64]struct{}, 1024)
-	batch := make([]backend.KeyInfo, 0, count)
+	expected := 0
+	if q.Pattern == "" && typ == "" {
+		// The whole keyspace: size the set once (DBSIZE is O(1)).
+		if n, err := c.DBSize(ctx).Result(); err == nil {
+			expected = int(n)
+		}
+	}
+	seen := newHashSet(expected)
 	for {
 		var p scanPage
 		var ok bool
@@ -115,14 +105,12 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 			}
 			return s.cmdErr(p.err, "")
 		}
-		batch = batch[:0]
+		// A new batch per page: emit keeps it.
+		batch := make([]backend.KeyInfo, 0, len(p.keys))
 		for _, k := range p.keys {
-			h := maphash.String(seed, k)
-			if _, dup := seen[h]; dup {
-				continue
+			if seen.add(maphash.String(seed, k)) {
+				batch = append(batch, backend.KeyInfo{Name: k, Size: -1})
 			}
-			seen[h] = struct{}{}
-			batch = append(batch, backend.KeyInfo{Name: k, Size: -1})
 		}
 		if len(batch) > 0 {
 			if err := emit(batch); err != nil {

@@ -31,7 +31,8 @@ type Options struct {
 	SentinelAddrs    []string
 	SentinelPassword string
 	ReadOnly         bool
-	// ScanCount is the SCAN COUNT hint (default 1000).
+	// ScanCount is the first SCAN COUNT of a listing (default 1000); later
+	// calls adapt to the server (pacer).
 	ScanCount int
 	// Timeout bounds each dial, read and write (default 5s), so a server
 	// that goes away ends a call with an error instead of a hang.

@@ -29,6 +29,10 @@ type Store struct {
 	clients map[int]goredis.UniversalClient
 
 	connected atomic.Bool
+
+	// scanWorkers fixes the cursor ranges a listing scans at once (tests);
+	// 0 decides from the link (scanWorkers).
+	scanWorkers int
 }
 
 // The capabilities the Redis driver offers.

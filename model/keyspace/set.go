@@ -3,10 +3,10 @@
 // numbers into a Set, never copies of the keys.
 //
 // Written by hand rather than with a []backend.KeyInfo because that costs
-// ~90 bytes of headers per key before the name; a row here is 32 bytes and
-// names are packed into large byte chunks that are never moved, so a Set of
-// 1,000,000 keys of 30 bytes stays near 60 MB and appending never copies the
-// keyspace.
+// ~90 bytes of headers per key before the name; a row here is 16 bytes (TTL
+// and size, where known, in pages of their own), rows and names are packed
+// into large pages and chunks that are never moved, so a Set of 1,000,000
+// keys of 30 bytes stays near 50 MB and appending never copies the keyspace.
 package keyspace
 
 import (
@@ -20,15 +20,31 @@ import (
 // name longer than this gets a chunk of its own.
 const chunkSize = 1 << 20
 
-// row is one key: where its name lives plus the metadata the list shows.
+// Rows live in pages of pageRows that are never moved: growing a single
+// slice would copy every row each time it filled (at a million rows that
+// copying, on fresh pages of memory, cost a third of a second), and a
+// Snapshot would pin the old arrays.
+const (
+	pageBits = 16
+	pageRows = 1 << pageBits
+	pageMask = pageRows - 1
+)
+
+// row is one key: where its name lives, its type and flags; 16 bytes. The
+// TTL and size, known for few rows on Redis (the rows a user looked at),
+// live in meta pages allocated only when a row of the page gets them.
 type row struct {
-	chunk   uint32
-	off     uint32
-	n       uint32
-	kind    backend.Kind
-	flags   uint8
-	upper   bool // the name has an ASCII upper-case letter (set once)
-	_       byte
+	chunk uint32
+	off   uint32
+	n     uint32
+	kind  backend.Kind
+	flags uint8
+	upper bool // the name has an ASCII upper-case letter (set once)
+	_     byte
+}
+
+// meta is a row's TTL and size.
+type meta struct {
 	expires int64 // unix milliseconds; 0 = none or unknown
 	size    int64 // -1 = unknown
 }
@@ -43,7 +59,9 @@ const (
 // that existed when they took a Snapshot (names are immutable).
 type Set struct {
 	chunks [][]byte
-	rows   []row
+	pages  [][]row
+	metas  [][]meta // parallel to pages; nil until a row of the page has meta
+	n      int
 	live   int
 }
 
@@ -51,21 +69,40 @@ type Set struct {
 func New() *Set { return &Set{} }
 
 // Len is the number of rows, deleted ones included (row numbers are stable).
-func (s *Set) Len() int { return len(s.rows) }
+func (s *Set) Len() int { return s.n }
 
 // Live is the number of rows not deleted.
 func (s *Set) Live() int { return s.live }
 
+func (s *Set) row(i int) *row { return &s.pages[i>>pageBits][i&pageMask] }
+
+// metaOf is row i's meta, or nil when its page has none.
+func (s *Set) metaOf(i int) *meta {
+	if p := i >> pageBits; p < len(s.metas) && s.metas[p] != nil {
+		return &s.metas[p][i&pageMask]
+	}
+	return nil
+}
+
+// metaFor is row i's meta, allocating its page's meta on first use.
+func (s *Set) metaFor(i int) *meta {
+	p := i >> pageBits
+	for len(s.metas) <= p {
+		s.metas = append(s.metas, nil)
+	}
+	if s.metas[p] == nil {
+		m := make([]meta, pageRows)
+		for j := range m {
+			m[j].size = -1
+		}
+		s.metas[p] = m
+	}
+	return &s.metas[p][i&pageMask]
+}
+
 // Append adds a batch of listed keys. Names are copied into the arena, so
 // the batch may be reused by the caller afterwards.
 func (s *Set) Append(batch []backend.KeyInfo) {
-	if cap(s.rows)-len(s.rows) < len(batch) {
-		// Grow by at least half again so a million single-key appends stay
-		// amortised O(1).
-		grown := make([]row, len(s.rows), len(s.rows)+len(batch)+len(s.rows)/2+1024)
-		copy(grown, s.rows)
-		s.rows = grown
-	}
 	for i := range batch {
 		s.add(&batch[i])
 	}
@@ -85,12 +122,17 @@ func (s *Set) add(k *backend.KeyInfo) {
 	c := s.chunks[ci]
 	off := len(c)
 	s.chunks[ci] = append(c, k.Name...)
-	r := row{chunk: uint32(ci), off: uint32(off), n: uint32(n), size: -1, upper: hasUpper(k.Name)}
-	if k.HasMeta {
-		setMeta(&r, k)
+	if s.n&pageMask == 0 && s.n>>pageBits == len(s.pages) {
+		s.pages = append(s.pages, make([]row, pageRows))
 	}
-	s.rows = append(s.rows, r)
+	i := s.n
+	r := s.row(i)
+	*r = row{chunk: uint32(ci), off: uint32(off), n: uint32(n), upper: hasUpper(k.Name)}
+	s.n++
 	s.live++
+	if k.HasMeta {
+		s.setMeta(i, k)
+	}
 }
 
 // hasUpper tells the filter whether a case-insensitive match needs case
@@ -104,20 +146,22 @@ func hasUpper(s string) bool {
 	return false
 }
 
-func setMeta(r *row, k *backend.KeyInfo) {
+func (s *Set) setMeta(i int, k *backend.KeyInfo) {
+	r := s.row(i)
 	r.flags |= flagMeta
 	r.kind = k.Kind
-	r.size = k.Size
-	r.expires = 0
+	m := s.metaFor(i)
+	m.size = k.Size
+	m.expires = 0
 	if !k.ExpiresAt.IsZero() {
-		r.expires = k.ExpiresAt.UnixMilli()
+		m.expires = k.ExpiresAt.UnixMilli()
 	}
 }
 
 // Name returns row i's key. The string shares the arena's memory (no copy);
 // it stays valid for the Set's lifetime because chunks are never rewritten.
 func (s *Set) Name(i int) string {
-	r := &s.rows[i]
+	r := s.row(i)
 	if r.n == 0 {
 		return ""
 	}
@@ -125,12 +169,12 @@ func (s *Set) Name(i int) string {
 }
 
 // Deleted reports whether row i was removed.
-func (s *Set) Deleted(i int) bool { return s.rows[i].flags&flagDeleted != 0 }
+func (s *Set) Deleted(i int) bool { return s.row(i).flags&flagDeleted != 0 }
 
 // Delete tombstones row i.
 func (s *Set) Delete(i int) {
-	if s.rows[i].flags&flagDeleted == 0 {
-		s.rows[i].flags |= flagDeleted
+	if r := s.row(i); r.flags&flagDeleted == 0 {
+		r.flags |= flagDeleted
 		s.live--
 	}
 }
@@ -145,10 +189,13 @@ type Meta struct {
 
 // Meta returns row i's metadata.
 func (s *Set) Meta(i int) Meta {
-	r := &s.rows[i]
-	m := Meta{Known: r.flags&flagMeta != 0, Kind: r.kind, Size: r.size}
-	if r.expires != 0 {
-		m.ExpiresAt = time.UnixMilli(r.expires)
+	r := s.row(i)
+	m := Meta{Known: r.flags&flagMeta != 0, Kind: r.kind, Size: -1}
+	if mt := s.metaOf(i); mt != nil {
+		m.Size = mt.size
+		if mt.expires != 0 {
+			m.ExpiresAt = time.UnixMilli(mt.expires)
+		}
 	}
 	return m
 }
@@ -156,26 +203,36 @@ func (s *Set) Meta(i int) Meta {
 // SetMeta records metadata learnt later (Describer, a loaded entry).
 func (s *Set) SetMeta(i int, k backend.KeyInfo) {
 	k.HasMeta = true
-	setMeta(&s.rows[i], &k)
+	s.setMeta(i, &k)
 }
 
 // ForgetMeta marks row i's metadata as unknown, so it is fetched again.
-func (s *Set) ForgetMeta(i int) { s.rows[i].flags &^= flagMeta }
+func (s *Set) ForgetMeta(i int) { s.row(i).flags &^= flagMeta }
 
 // ExpiresMillis and Size expose raw fields for sorting without building
 // time.Time values.
-func (s *Set) ExpiresMillis(i int) int64 { return s.rows[i].expires }
+func (s *Set) ExpiresMillis(i int) int64 {
+	if m := s.metaOf(i); m != nil {
+		return m.expires
+	}
+	return 0
+}
 
 // Size returns row i's size, -1 when unknown.
-func (s *Set) Size(i int) int64 { return s.rows[i].size }
+func (s *Set) Size(i int) int64 {
+	if m := s.metaOf(i); m != nil {
+		return m.size
+	}
+	return -1
+}
 
 // Find returns the row of a live key named name, or -1. It is a linear scan
 // (about 5 ms at a million keys): it runs for watch events and single-key
 // updates, which are rare next to frames, and an index would cost more
 // memory than the rest of the Set.
 func (s *Set) Find(name string) int {
-	for i := range s.rows {
-		r := &s.rows[i]
+	for i := range s.n {
+		r := s.row(i)
 		if int(r.n) == len(name) && r.flags&flagDeleted == 0 && s.Name(i) == name {
 			return i
 		}
@@ -191,8 +248,8 @@ func (s *Set) FindMany(names []string) map[string]int {
 		want[n] = -1
 	}
 	found := 0
-	for i := range s.rows {
-		if s.rows[i].flags&flagDeleted != 0 {
+	for i := range s.n {
+		if s.row(i).flags&flagDeleted != 0 {
 			continue
 		}
 		if r, ok := want[s.Name(i)]; ok && r < 0 {
@@ -208,7 +265,10 @@ func (s *Set) FindMany(names []string) map[string]int {
 // Bytes estimates the memory the Set holds, for benchmarks and the status
 // bar's debug line.
 func (s *Set) Bytes() int64 {
-	n := int64(cap(s.rows)) * int64(unsafe.Sizeof(row{}))
+	n := int64(len(s.pages)) * pageRows * int64(unsafe.Sizeof(row{}))
+	for _, m := range s.metas {
+		n += int64(cap(m)) * int64(unsafe.Sizeof(meta{}))
+	}
 	for _, c := range s.chunks {
 		n += int64(cap(c))
 	}
@@ -218,30 +278,32 @@ func (s *Set) Bytes() int64 {
 // Snapshot is a read-only view of the names of the first n rows, safe to
 // read from another goroutine (filter and sort commands) while the Set keeps
 // growing. It shares the Set's memory: a row's name fields never change after
-// Append, and growth writes only past the snapshot's end or into a new
-// array. Tombstones and metadata do change, so a Snapshot does not expose
+// Append, pages never move, and growth writes only past the snapshot's end. Tombstones and metadata do change, so a Snapshot does not expose
 // them; callers drop deleted rows when they draw.
 type Snapshot struct {
 	chunks [][]byte
-	rows   []row
+	pages  [][]row
+	n      int
 }
 
 // Snapshot captures the current rows without copying them.
 func (s *Set) Snapshot() Snapshot {
 	chunks := make([][]byte, len(s.chunks))
 	copy(chunks, s.chunks)
-	return Snapshot{chunks: chunks, rows: s.rows[:len(s.rows):len(s.rows)]}
+	pages := make([][]row, len(s.pages))
+	copy(pages, s.pages)
+	return Snapshot{chunks: chunks, pages: pages, n: s.n}
 }
 
 // Len is the number of rows in the snapshot.
-func (sn Snapshot) Len() int { return len(sn.rows) }
+func (sn Snapshot) Len() int { return sn.n }
 
 // hasUpper reports whether row i's name has an upper-case ASCII letter.
-func (sn Snapshot) hasUpper(i int) bool { return sn.rows[i].upper }
+func (sn Snapshot) hasUpper(i int) bool { return sn.pages[i>>pageBits][i&pageMask].upper }
 
 // Name returns row i's name.
 func (sn Snapshot) Name(i int) string {
-	r := &sn.rows[i]
+	r := &sn.pages[i>>pageBits][i&pageMask]
 	if r.n == 0 {
 		return ""
 	}

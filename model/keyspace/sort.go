@@ -34,13 +34,14 @@ func (s *Set) SortKeys(rows []uint32, o SortOrder) []SortKey {
 		v := int64(0)
 		switch o {
 		case SortTTL:
-			v = s.rows[r].expires
+			v = s.ExpiresMillis(int(r))
 			if v == 0 {
 				v = 1<<63 - 1
 			}
 		case SortSize:
-			v = -s.rows[r].size
-			if s.rows[r].size < 0 {
+			size := s.Size(int(r))
+			v = -size
+			if size < 0 {
 				v = 1<<63 - 1
 			}
 		}
