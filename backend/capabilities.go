@@ -112,6 +112,14 @@ type BulkLoader interface {
 	PutMany(ctx context.Context, bucket string, items []Item) error
 }
 
+// BulkReader reads the beginnings of many string values in one go, for
+// the search in values (Redis: a pipeline of GETRANGE, where Get's version
+// would cost a script per key). values[i] is empty for a key that is gone
+// or not a string.
+type BulkReader interface {
+	ReadMany(ctx context.Context, bucket string, keys []string, maxBytes int64) (values [][]byte, err error)
+}
+
 // Item is one value for BulkLoader.
 type Item struct {
 	Key   string

@@ -23,13 +23,20 @@ type filterState struct {
 	// only searches what it kept.
 	last      []uint32
 	lastQuery string
+	// substringOnly: the list was too long for fuzzy matching when the
+	// filter started (keyspace.FuzzyLimit).
+	substringOnly bool
 }
 
 func (f *filterState) active() bool  { return f.query != "" }
 func (f *filterState) running() bool { return f.cancel != nil }
 
 func (f *filterState) matches(name string) bool {
-	return f.query == "" || keyspace.Match(f.lower, name) != keyspace.NoMatch
+	if f.query == "" {
+		return true
+	}
+	m := keyspace.Match(f.lower, name)
+	return m == keyspace.MatchSubstring || m == keyspace.MatchFuzzy && !f.substringOnly
 }
 
 func (f *filterState) begin() {
@@ -78,6 +85,8 @@ func (k *keysPane) setFilter(e *env, q string) tea.Cmd {
 		return k.afterFilter(e)
 	}
 	f.req = e.nextReq()
+	f.substringOnly = k.set.Len() > keyspace.FuzzyLimit
+	fuzzy := !f.substringOnly
 	ctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
 	sn := k.set.Snapshot()
@@ -87,9 +96,9 @@ func (k *keysPane) setFilter(e *env, q string) tea.Cmd {
 		var rows []uint32
 		var err error
 		if base != nil && baseQuery != "" && strings.Contains(strings.ToLower(q), strings.ToLower(baseQuery)) {
-			rows, err = keyspace.Refine(ctx, sn, base, q)
+			rows, err = keyspace.Refine(ctx, sn, base, q, fuzzy)
 		} else {
-			rows, err = keyspace.Filter(ctx, sn, 0, q)
+			rows, err = keyspace.Filter(ctx, sn, 0, q, fuzzy)
 		}
 		if err != nil {
 			return nil

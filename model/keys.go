@@ -519,6 +519,9 @@ func (k *keysPane) statusCount() string {
 	}
 	if k.filter.active() {
 		s = fmt.Sprintf("%d of %s match %q", len(k.view), s, format.Escape(k.filter.query))
+		if k.filter.substringOnly {
+			s += " (substrings only at this size)"
+		}
 		if k.filter.running() {
 			s += " (filtering…)"
 		}

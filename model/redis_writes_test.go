@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -484,4 +485,31 @@ func TestGrowingTheWindowDescribesTheRowsItReveals(t *testing.T) {
 	if n := strings.Count(plain(app), "hash"); n < 60 {
 		t.Fatalf("after growing the window %d of 60 rows show their type:\n%s", n, plain(app))
 	}
+}
+
+// The search in values on Redis reads the values in pipelines (BulkReader):
+// it finds the strings that contain the text across several batches,
+// passes over hashes and lists, and ends with the exact count.
+func TestValueSearchOnRedisFindsEveryMatchAcrossBatches(t *testing.T) {
+	f := startRedis(t)
+	pipe := f.c.Pipeline()
+	for i := range 2500 {
+		v := "plain"
+		if i%100 == 7 {
+			v = `{"status":"failed","n":` + strconv.Itoa(i) + `}`
+		}
+		pipe.Set(f.ctx, "job:"+strconv.Itoa(i), v, 0)
+	}
+	pipe.HSet(f.ctx, "a-hash", "status", "failed")
+	pipe.RPush(f.ctx, "a-list", "failed")
+	if _, err := pipe.Exec(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	app := f.app(t, f.srv.URL(), model.Options{})
+	mustSeeDone(t, app, "2502 keys")
+	app.Keys("enter", "S")
+	mustSee(t, app, "Search in values")
+	app.Type("failed")
+	app.Keys("enter")
+	mustSee(t, app, `search in values for "failed": 25 of 2502 keys match`)
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -26,8 +28,8 @@ const valueSearchBytes = 256 << 10
 // valueSearchParallel is how many values are read at once.
 const valueSearchParallel = 8
 
-// searchStream is a value search's feed of matching names.
-type searchStream = feed[string]
+// searchStream is a value search's feed of matching rows.
+type searchStream = feed[uint32]
 
 // valueQuery is a parsed search: text, or a JSON field path and value.
 type valueQuery struct {
@@ -97,41 +99,48 @@ func (a *App) openValueSearch() tea.Cmd {
 
 func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 	k.stopValueSearch()
+	// The names to read, and their rows, which the matches come back as:
+	// a match is a row number, so the result list needs no lookup by name.
 	var names []string
+	var rows []uint32
 	for i := range k.set.Len() {
 		if !k.set.Deleted(i) {
 			names = append(names, k.set.Name(i))
+			rows = append(rows, uint32(i))
 		}
 	}
-	ss, ctx := newFeed[string]()
+	ss, ctx := newFeed[uint32]()
 	scanned := new(atomic.Int64)
 	k.search = valueSearchState{query: q, stream: ss, scannedBy: scanned, req: e.nextReq(), total: len(names)}
 	k.view = []uint32{}
 	k.win.Home(0)
 	s, bucket, timeout := e.store, k.bucket, e.opts.Timeout
+	if br, ok := s.(backend.BulkReader); ok {
+		return started(func() { searchInBatches(ctx, br, bucket, timeout, names, rows, vq, ss, scanned) }, searchWait(ss, scanned, k.search.req))
+	}
 	produce := func() {
-		jobs := make(chan string)
+		jobs := make(chan int)
 		var wg sync.WaitGroup
 		for range valueSearchParallel {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for name := range jobs {
+				for i := range jobs {
 					gctx, gcancel := context.WithTimeout(ctx, timeout)
-					e, err := s.Get(gctx, bucket, name, backend.GetOptions{MaxBytes: valueSearchBytes})
+					e, err := s.Get(gctx, bucket, names[i], backend.GetOptions{MaxBytes: valueSearchBytes})
 					gcancel()
 					scanned.Add(1)
 					if err == nil && vq.match(e.Value) {
-						ss.push(name)
+						ss.push(rows[i])
 					} else {
 						ss.signal() // progress: scanned moved
 					}
 				}
 			}()
 		}
-		for _, n := range names {
+		for i := range names {
 			select {
-			case jobs <- n:
+			case jobs <- i:
 			case <-ctx.Done():
 			}
 			if ctx.Err() != nil {
@@ -145,9 +154,78 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 	return started(produce, searchWait(ss, scanned, k.search.req))
 }
 
+// valueSearchBatch is how many values one BulkReader call reads, and
+// valueSearchBatches how many such calls are in flight: one pipeline
+// travels while the last one's values are matched.
+const (
+	valueSearchBatch   = 1000
+	valueSearchBatches = 2
+)
+
+// searchInBatches is the value search on a store that reads many values
+// in one call (BulkReader): batches of names, a few in flight.
+func searchInBatches(ctx context.Context, br backend.BulkReader, bucket string, timeout time.Duration, names []string, rows []uint32, vq valueQuery, ss *searchStream, scanned *atomic.Int64) {
+	type job struct{ from, to int }
+	jobs := make(chan job)
+	errs := make(chan error, valueSearchBatches)
+	var wg sync.WaitGroup
+	for range valueSearchBatches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				bctx, cancel := context.WithTimeout(ctx, timeout)
+				values, err := br.ReadMany(bctx, bucket, names[j.from:j.to], valueSearchBytes)
+				cancel()
+				if err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					continue
+				}
+				var found []uint32
+				for i, v := range values {
+					if vq.match(v) {
+						found = append(found, rows[j.from+i])
+					}
+				}
+				scanned.Add(int64(j.to - j.from))
+				if len(found) > 0 {
+					ss.push(found...)
+				} else {
+					ss.signal() // progress: scanned moved
+				}
+			}
+		}()
+	}
+	var failed error
+	for from := 0; from < len(names) && ctx.Err() == nil && failed == nil; {
+		to := min(from+valueSearchBatch, len(names))
+		select {
+		case jobs <- job{from, to}:
+			from = to
+		case failed = <-errs:
+			// A failed read (the server went away) ends the search with
+			// its error rather than passing a partial result off as whole.
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if failed == nil {
+		select {
+		case failed = <-errs:
+		default:
+			failed = ctx.Err()
+		}
+	}
+	ss.finish(failed)
+}
+
 // searchWait delivers the next matches and how many values were read.
 func searchWait(ss *searchStream, scanned *atomic.Int64, req uint64) tea.Cmd {
-	return ss.next(func(m []string, done bool, err error) tea.Msg {
+	return ss.next(func(m []uint32, done bool, err error) tea.Msg {
 		return valueSearchMsg{req: req, matches: m, scanned: int(scanned.Load()), done: done, err: err, stream: ss}
 	})
 }
@@ -176,9 +254,9 @@ func (k *keysPane) valueSearched(e *env, msg valueSearchMsg) tea.Cmd {
 	if msg.req != k.search.req {
 		return nil
 	}
-	for _, name := range msg.matches {
-		if r := k.set.Find(name); r >= 0 {
-			k.view = append(k.view, uint32(r))
+	for _, r := range msg.matches {
+		if !k.set.Deleted(int(r)) {
+			k.view = append(k.view, r)
 		}
 	}
 	k.search.found += len(msg.matches)
@@ -186,7 +264,11 @@ func (k *keysPane) valueSearched(e *env, msg valueSearchMsg) tea.Cmd {
 	if msg.done {
 		k.search.done = true
 		k.search.stream = nil
-		e.inform(fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
+		if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
+			e.fail(fmt.Errorf("search in values for %q stopped after %d of %d keys (%d match): %w", format.Escape(k.search.query), k.search.scanned, k.search.total, k.search.found, msg.err))
+		} else {
+			e.inform(fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
+		}
 		return k.afterChange(e)
 	}
 	return tea.Batch(searchWait(msg.stream, k.search.scannedBy, msg.req), k.afterChange(e))

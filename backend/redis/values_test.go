@@ -255,3 +255,23 @@ func TestReadsWorkOnAServerOverMaxmemory(t *testing.T) {
 		t.Fatalf("a write over maxmemory: %v, want the server's OOM", err)
 	}
 }
+
+// ReadMany reads the start of each string in one pipeline; keys that are
+// gone or hold another type read as empty, and the batch still succeeds.
+func TestReadManyReadsStringsAndPassesOverOtherTypes(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := ctxT(t)
+	must(t, c.Set(ctx, "a", "alpha", 0).Err())
+	must(t, c.Set(ctx, "big", strings.Repeat("x", 5000), 0).Err())
+	must(t, c.HSet(ctx, "h", "f", "v").Err())
+	s := open(t, srv.URL(), false)
+	got, err := s.ReadMany(ctx, "0", []string{"a", "h", "gone", "big"}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got[0]) != "alpha" || len(got[1]) != 0 || len(got[2]) != 0 || len(got[3]) != 100 {
+		t.Fatalf("ReadMany = %q", got)
+	}
+}

@@ -15,17 +15,26 @@ import (
 // ctx is checked every few thousand rows so a newer keystroke cancels it.
 // Written by hand: fuzzy libraries score and sort every candidate, which at
 // a million keys costs seconds per keystroke.
-func Filter(ctx context.Context, sn Snapshot, from int, query string) ([]uint32, error) {
+// Above FuzzyLimit rows, or with fuzzy false, only substrings match.
+func Filter(ctx context.Context, sn Snapshot, from int, query string, fuzzy bool) ([]uint32, error) {
+	if !fuzzy || sn.Len()-from > FuzzyLimit {
+		if query == "" {
+			fuzzy = true // every row: the per-row path below
+		} else {
+			return substringRows(ctx, sn, from, strings.ToLower(query))
+		}
+	}
 	rows := make([]uint32, 0, sn.Len()-from)
 	for i := from; i < sn.Len(); i++ {
 		rows = append(rows, uint32(i))
 	}
-	return Refine(ctx, sn, rows, query)
+	return Refine(ctx, sn, rows, query, fuzzy)
 }
 
 // Refine filters an existing row list, so typing one more character only
-// searches what the previous keystroke kept.
-func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string) ([]uint32, error) {
+// searches what the previous keystroke kept. With fuzzy false only
+// substrings match.
+func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string, fuzzy bool) ([]uint32, error) {
 	q := strings.ToLower(query)
 	parts := runtime.GOMAXPROCS(0)
 	if len(rows) < 20000 {
@@ -47,10 +56,10 @@ func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string) ([]ui
 					failed.Store(true)
 					return
 				}
-				switch match(q, sn.Name(int(row)), sn.hasUpper(int(row))) {
-				case MatchSubstring:
+				switch m := match(q, sn.Name(int(row)), sn.hasUpper(int(row))); {
+				case m == MatchSubstring:
 					r.exact = append(r.exact, row)
-				case MatchFuzzy:
+				case m == MatchFuzzy && fuzzy:
 					r.fuzzy = append(r.fuzzy, row)
 				}
 			}

@@ -10,6 +10,7 @@
 package keyspace
 
 import (
+	"slices"
 	"time"
 	"unsafe"
 
@@ -59,10 +60,17 @@ const (
 // that existed when they took a Snapshot (names are immutable).
 type Set struct {
 	chunks [][]byte
-	pages  [][]row
-	metas  [][]meta // parallel to pages; nil until a row of the page has meta
-	n      int
-	live   int
+	// chunkFirst is the first row of each chunk: rows fill chunks in
+	// order, so a byte offset in a chunk maps back to its row (the filter
+	// scans whole chunks).
+	chunkFirst []int
+	// chunkUpper counts each chunk's names with an upper-case letter,
+	// which the filter's chunk scan tests again with case folding.
+	chunkUpper []int
+	pages      [][]row
+	metas      [][]meta // parallel to pages; nil until a row of the page has meta
+	n          int
+	live       int
 }
 
 // New returns an empty Set.
@@ -117,6 +125,8 @@ func (s *Set) add(k *backend.KeyInfo) {
 			size = n
 		}
 		s.chunks = append(s.chunks, make([]byte, 0, size))
+		s.chunkFirst = append(s.chunkFirst, s.n)
+		s.chunkUpper = append(s.chunkUpper, 0)
 		ci++
 	}
 	c := s.chunks[ci]
@@ -128,6 +138,9 @@ func (s *Set) add(k *backend.KeyInfo) {
 	i := s.n
 	r := s.row(i)
 	*r = row{chunk: uint32(ci), off: uint32(off), n: uint32(n), upper: hasUpper(k.Name)}
+	if r.upper {
+		s.chunkUpper[ci]++
+	}
 	s.n++
 	s.live++
 	if k.HasMeta {
@@ -277,13 +290,16 @@ func (s *Set) Bytes() int64 {
 
 // Snapshot is a read-only view of the names of the first n rows, safe to
 // read from another goroutine (filter and sort commands) while the Set keeps
-// growing. It shares the Set's memory: a row's name fields never change after
-// Append, pages never move, and growth writes only past the snapshot's end. Tombstones and metadata do change, so a Snapshot does not expose
-// them; callers drop deleted rows when they draw.
+// growing. It shares the Set's memory: a row's name fields never change
+// after Append, pages never move, and growth writes only past the
+// snapshot's end. Tombstones and metadata do change, so a Snapshot does not
+// expose them; callers drop deleted rows when they draw.
 type Snapshot struct {
-	chunks [][]byte
-	pages  [][]row
-	n      int
+	chunks     [][]byte
+	chunkFirst []int
+	chunkUpper []int
+	pages      [][]row
+	n          int
 }
 
 // Snapshot captures the current rows without copying them.
@@ -292,7 +308,7 @@ func (s *Set) Snapshot() Snapshot {
 	copy(chunks, s.chunks)
 	pages := make([][]row, len(s.pages))
 	copy(pages, s.pages)
-	return Snapshot{chunks: chunks, pages: pages, n: s.n}
+	return Snapshot{chunks: chunks, chunkFirst: slices.Clone(s.chunkFirst), chunkUpper: slices.Clone(s.chunkUpper), pages: pages, n: s.n}
 }
 
 // Len is the number of rows in the snapshot.
