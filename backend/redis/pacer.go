@@ -37,13 +37,13 @@ const calibrateEvery = 8
 // pacer reads INFO commandstats (cmdstat_scan's usec) and divides by the
 // COUNTs it asked for since. A round trip alone cannot tell: over a WAN its
 // jitter is larger than the whole budget. Where INFO is not allowed, the
-// round trip less the fastest PING stands in for the server's time.
+// round trip less the network's stands in for the server's time.
 // One pacer serves every cursor range of a server (scanServer), so it is
 // safe for concurrent use.
 type pacer struct {
 	node   goredis.UniversalClient
 	budget time.Duration // server time one call may take
-	base   time.Duration // the round trip without server work
+	base   time.Duration // the network's round trip
 
 	mu        sync.Mutex
 	count     int64
@@ -54,45 +54,43 @@ type pacer struct {
 	reading   bool
 }
 
-// newPacer measures the network round trip with a few PINGs, reads the
-// server's SLOWLOG threshold and its SCAN statistics. start is the first
-// COUNT.
+// newPacer reads the server's SLOWLOG threshold and SCAN statistics in one
+// pipeline, whose round trip (a PING's and two small reads') stands for
+// the network's. start is the first COUNT.
 func newPacer(ctx context.Context, node goredis.UniversalClient, start int64) *pacer {
-	p := &pacer{node: node, count: min(max(start, minScanCount), maxScanCount), base: time.Hour}
-	for range 3 {
-		t := time.Now()
-		if node.Ping(ctx).Err() != nil {
-			break
-		}
-		p.base = min(p.base, time.Since(t))
+	p := &pacer{node: node, count: min(max(start, minScanCount), maxScanCount)}
+	t := time.Now()
+	pipe := node.Pipeline()
+	ping := pipe.Ping(ctx)
+	threshold := pipe.ConfigGet(ctx, "slowlog-log-slower-than")
+	stats := pipe.Info(ctx, "commandstats")
+	_, _ = pipe.Exec(ctx) // each command's error is read below
+	if ping.Err() == nil {
+		p.base = time.Since(t)
 	}
-	if p.base == time.Hour {
-		p.base = 0
-	}
-	p.budget = slowlogThreshold(ctx, node) / 4
-	p.usec, p.stats = scanUsec(ctx, node)
+	p.budget = slowlogBudget(threshold)
+	p.usec, p.stats = scanUsec(stats)
 	return p
 }
 
-// slowlogThreshold is the server's slowlog-log-slower-than, bounded to what
-// a listing can live with: a threshold of 0 (log everything) or a negative
-// one (off) gives Redis's default.
-func slowlogThreshold(ctx context.Context, c goredis.UniversalClient) time.Duration {
-	kv, err := c.ConfigGet(ctx, "slowlog-log-slower-than").Result()
-	if err != nil {
-		return defaultSlowlogThreshold
+// slowlogBudget is a quarter of the server's slowlog-log-slower-than,
+// bounded to what a listing can live with: a threshold of 0 (log
+// everything), a negative one (off) or one that cannot be read gives
+// Redis's default.
+func slowlogBudget(cmd *goredis.MapStringStringCmd) time.Duration {
+	threshold := defaultSlowlogThreshold
+	if kv, err := cmd.Result(); err == nil {
+		if us, err := strconv.ParseInt(kv["slowlog-log-slower-than"], 10, 64); err == nil && us > 0 {
+			threshold = min(time.Duration(us)*time.Microsecond, defaultSlowlogThreshold)
+		}
 	}
-	us, err := strconv.ParseInt(kv["slowlog-log-slower-than"], 10, 64)
-	if err != nil || us <= 0 {
-		return defaultSlowlogThreshold
-	}
-	return min(time.Duration(us)*time.Microsecond, defaultSlowlogThreshold)
+	return threshold / 4
 }
 
-// scanUsec is the server's total time in SCAN so far (INFO commandstats);
-// ok is false where INFO is not allowed.
-func scanUsec(ctx context.Context, c goredis.UniversalClient) (usec int64, ok bool) {
-	info, err := c.Info(ctx, "commandstats").Result()
+// scanUsec is the server's total time in SCAN so far, from INFO
+// commandstats; ok is false where INFO is not allowed.
+func scanUsec(cmd *goredis.StringCmd) (usec int64, ok bool) {
+	info, err := cmd.Result()
 	if err != nil {
 		return 0, false
 	}
@@ -135,7 +133,7 @@ func (p *pacer) done(ctx context.Context, n int64, rtt time.Duration) {
 	p.reading = true
 	p.mu.Unlock()
 
-	usec, ok := scanUsec(ctx, p.node)
+	usec, ok := scanUsec(p.node.Info(ctx, "commandstats"))
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
