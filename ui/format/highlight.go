@@ -1,14 +1,53 @@
 package format
 
 import (
+	"embed"
 	"strings"
 	"sync"
 
 	"charm.land/lipgloss/v2"
 	"github.com/alecthomas/chroma/v2"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 )
+
+// kvdeck needs one chroma lexer (JSON) and two styles (Catppuccin mocha and
+// latte). Importing chroma's lexers and styles packages would build every
+// lexer and style chroma has when the program starts, which was most of
+// kvdeck's start-up time; so chroma/ holds copies of just these three
+// definitions, in chroma's own XML format, built on first use. They are
+// generated from the chroma version in go.mod, and a test fails when they
+// differ from it (go test ./ui/format -run ChromaDefinitions -update
+// rewrites them).
+//
+//go:embed chroma/*.xml
+var chromaFiles embed.FS
+
+const (
+	jsonLexerFile = "chroma/json.xml"
+	darkStyle     = "catppuccin-mocha"
+	lightStyle    = "catppuccin-latte"
+)
+
+func styleFile(name string) string { return "chroma/" + name + ".xml" }
+
+// The lexer reads its rules when it first tokenises; the styles parse once.
+var (
+	jsonLexer = sync.OnceValue(func() chroma.Lexer {
+		return chroma.MustNewXMLLexer(chromaFiles, jsonLexerFile)
+	})
+	chromaStyles = map[string]func() *chroma.Style{
+		darkStyle:  sync.OnceValue(func() *chroma.Style { return mustStyle(darkStyle) }),
+		lightStyle: sync.OnceValue(func() *chroma.Style { return mustStyle(lightStyle) }),
+	}
+)
+
+func mustStyle(name string) *chroma.Style {
+	f, err := chromaFiles.Open(styleFile(name))
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	return chroma.MustNewXMLStyle(f)
+}
 
 // Highlighter colours the lines on screen: JSON through chroma's JSON
 // lexer, one line at a time, and the escapes and columns of text and hex
@@ -24,20 +63,11 @@ type Highlighter struct {
 // NewHighlighter uses the Catppuccin chroma style that matches kvdeck's
 // dark or light theme.
 func NewHighlighter(dark bool) *Highlighter {
+	name := lightStyle
 	if dark {
-		return NewHighlighterStyle("catppuccin-mocha")
+		name = darkStyle
 	}
-	return NewHighlighterStyle("catppuccin-latte")
-}
-
-// NewHighlighterStyle uses the named chroma style (chroma's fallback style
-// when the name is unknown).
-func NewHighlighterStyle(name string) *Highlighter {
-	lexer := lexers.Get("json")
-	if lexer == nil {
-		lexer = lexers.Fallback
-	}
-	return &Highlighter{lexer: lexer, style: styles.Get(name), styles: map[chroma.TokenType]lipgloss.Style{}}
+	return &Highlighter{lexer: jsonLexer(), style: chromaStyles[name](), styles: map[chroma.TokenType]lipgloss.Style{}}
 }
 
 // styleFor maps a chroma token type to a lipgloss style, once per type.
