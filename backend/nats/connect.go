@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
-	"github.com/nats-io/jsm.go/natscontext"
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -116,12 +115,12 @@ func (s *Store) natsOptions() ([]natsgo.Option, error) {
 	}
 
 	if o.natsContext != nil {
-		ctxOpts, err := o.natsContext.NATSOptions()
+		ctxOpts, err := o.natsContext.natsOptions()
 		if err != nil {
 			return nil, fmt.Errorf("natscli context %q: %w", o.Context, err)
 		}
 		opts = append(opts, ctxOpts...)
-		if hasAuth(o.natsContext) {
+		if o.natsContext.hasAuth() {
 			return opts, nil
 		}
 		// The context kept its credentials in its URL, which OptionsFromContext
@@ -156,10 +155,6 @@ func (s *Store) natsOptions() ([]natsgo.Option, error) {
 		opts = append(opts, natsgo.ClientCert(o.TLS.CertFile, o.TLS.KeyFile))
 	}
 	return opts, nil
-}
-
-func hasAuth(c *natscontext.Context) bool {
-	return c.User() != "" || c.Token() != "" || c.Creds() != "" || c.NKey() != "" || c.UserJWT() != ""
 }
 
 // initJetStream binds the JetStream APIs (in the configured domain or

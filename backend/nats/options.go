@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kvdeck/kvdeck/backend"
-	"github.com/nats-io/jsm.go/natscontext"
 )
 
 // Options say how to reach a NATS server and who to be there.
@@ -39,9 +38,10 @@ type Options struct {
 	ReadOnly bool
 
 	// natsContext is the loaded natscli context: its credentials are used
-	// as natscli would use them (file, env://, op:// and nsc:// references,
-	// user JWTs, SOCKS proxies...), which the plain fields cannot express.
-	natsContext *natscontext.Context
+	// as natscli would use them (file, env://, data:, op:// and nsc://
+	// references, user JWTs, SOCKS proxies...), which the plain fields
+	// cannot express.
+	natsContext *natsContext
 }
 
 // TLSOptions are PEM files for TLS: a CA to trust and a client
