@@ -50,3 +50,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./model/... ./ui/... ./backend/local/...
 	$(GO) run ./bench/redis
 	$(GO) run ./bench/nats
+	$(GO) run ./bench/startup
