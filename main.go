@@ -16,6 +16,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local"
@@ -135,6 +136,11 @@ func run(args []string, stderr io.Writer) int {
 	if len(rest) == 1 {
 		target = rest[0]
 	}
+	// The renderer measures cells with go-runewidth, which builds a 2 MB
+	// table the first time it meets a rune above U+02FF: the panes' box
+	// drawing, in the first frame, which it delayed by 15 ms. Build it now,
+	// while the store opens and the terminal answers.
+	go ansi.StringWidthWc("─")
 	store, cleanup, err := openStore(target, f)
 	if err != nil {
 		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
