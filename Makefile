@@ -2,7 +2,7 @@
 # `make test` installs what the tests need (on Debian) and runs every test.
 GO ?= go
 
-.PHONY: demo test deps build screenshots bench vet random
+.PHONY: demo test deps build screenshots bench bench-inprocess vet random
 
 build:
 	$(GO) build -o bin/kvdeck .
@@ -46,7 +46,17 @@ random:
 screenshots:
 	$(GO) run ./screenshots/gen
 
-bench:
+# bench measures kvdeck end to end, as a user sees it: the built binary in
+# a pseudo-terminal against real servers it starts, each figure beside the
+# floor (the plainest client doing the same work) from the same run.
+# BENCH_FLAGS adds rows or changes runs: -ten-million (10M-key Redis rows,
+# ~3 GB for redis-server), -nats-million, -rows redis1m,nats100k, -runs 5.
+bench: deps
+	GO=$(GO) $(GO) run ./bench/e2e $(BENCH_FLAGS)
+
+# bench-inprocess runs the benchmarks inside one Go process: the model's
+# and the ui's Go benchmarks, and the store listings without a terminal.
+bench-inprocess:
 	$(GO) test -run '^$$' -bench . -benchmem ./model/... ./ui/... ./backend/local/...
 	$(GO) run ./bench/redis
 	$(GO) run ./bench/nats

@@ -52,10 +52,19 @@ func StartCluster(t testing.TB, masters int, args ...string) *Cluster {
 		c.Servers = append(c.Servers, s)
 		c.Addrs = append(c.Addrs, s.Addr)
 	}
+	if err := c.join(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// join makes the servers one cluster with redis-cli --cluster create (the
+// slots split evenly) and waits for cluster_state:ok on every one.
+func (c *Cluster) join() error {
 	create := append([]string{"--cluster", "create"}, c.Addrs...)
 	create = append(create, "--cluster-replicas", "0", "--cluster-yes")
 	if out, err := exec.Command("redis-cli", create...).CombinedOutput(); err != nil {
-		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+		return fmt.Errorf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for _, s := range c.Servers {
@@ -67,11 +76,11 @@ func StartCluster(t testing.TB, masters int, args ...string) *Cluster {
 			}
 			if time.Now().After(deadline) {
 				cl.Close()
-				t.Fatalf("cluster not ok on %s after 30s: %s", s.Addr, info)
+				return fmt.Errorf("cluster not ok on %s after 30s: %s", s.Addr, info)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		cl.Close()
 	}
-	return c
+	return nil
 }

@@ -1,0 +1,167 @@
+// Command floor is the floor of kvdeck's end-to-end benchmark: the plainest
+// client program that does the same work as kvdeck, run as a process so its
+// wall time (exec to exit) compares with kvdeck's (exec to the screen
+// showing the result) on equal terms: both pay process start, connecting
+// and the Go runtime. bench/e2e builds and runs it; each subcommand prints
+// what it counted, which the harness checks against what it loaded.
+//
+//	floor redis-scan -addr HOST:PORT [-db N]
+//	floor redis-mget -addr HOST:PORT [-db N] -query TEXT
+//	floor nats-listkeys -url nats://HOST:PORT -bucket NAME
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// scanCount is the COUNT hint of the SCAN loop; mgetBatch the keys per MGET,
+// and mgetWindow how many MGETs go in one pipeline (one round trip).
+const (
+	scanCount  = 1000
+	mgetBatch  = 1000
+	mgetWindow = 16
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|nats-listkeys [flags]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	addr := fs.String("addr", "", "Redis address")
+	db := fs.Int("db", 0, "Redis database")
+	query := fs.String("query", "", "redis-mget: the text a value must contain")
+	url := fs.String("url", "", "NATS URL")
+	bucket := fs.String("bucket", "", "NATS KV bucket")
+	fs.Parse(os.Args[2:])
+	// Long enough for the slow link and the largest bucket, short enough
+	// that a stuck server ends the run.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	var err error
+	switch os.Args[1] {
+	case "redis-scan":
+		err = redisScan(ctx, *addr, *db)
+	case "redis-mget":
+		err = redisMget(ctx, *addr, *db, *query)
+	case "nats-listkeys":
+		err = natsListKeys(ctx, *url, *bucket)
+	default:
+		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+}
+
+func redisClient(addr string, db int) *goredis.Client {
+	return goredis.NewClient(&goredis.Options{Addr: addr, DB: db, ReadTimeout: time.Minute})
+}
+
+// redisScan is SCAN cursor COUNT 1000 until the cursor is 0, counting the
+// names (no de-duplication: SCAN may repeat a name only while the table is
+// resized, and nothing writes during the benchmark).
+func redisScan(ctx context.Context, addr string, db int) error {
+	c := redisClient(addr, db)
+	defer c.Close()
+	n := 0
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, "", scanCount).Result()
+		if err != nil {
+			return err
+		}
+		n += len(keys)
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	fmt.Printf("keys %d\n", n)
+	return nil
+}
+
+// redisMget is the floor of a search in values: SCAN every name, then MGET
+// them 1000 at a time, 16 MGETs a round trip, and count the values that
+// contain the query.
+func redisMget(ctx context.Context, addr string, db int, query string) error {
+	c := redisClient(addr, db)
+	defer c.Close()
+	var names []string
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, "", scanCount).Result()
+		if err != nil {
+			return err
+		}
+		names = append(names, keys...)
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	matches := 0
+	for start := 0; start < len(names); {
+		p := c.Pipeline()
+		var cmds []*goredis.SliceCmd
+		for range mgetWindow {
+			if start >= len(names) {
+				break
+			}
+			end := min(start+mgetBatch, len(names))
+			cmds = append(cmds, p.MGet(ctx, names[start:end]...))
+			start = end
+		}
+		if _, err := p.Exec(ctx); err != nil && err != goredis.Nil {
+			return err
+		}
+		for _, cmd := range cmds {
+			for _, v := range cmd.Val() {
+				if s, ok := v.(string); ok && strings.Contains(s, query) {
+					matches++
+				}
+			}
+		}
+	}
+	fmt.Printf("matches %d of %d\n", matches, len(names))
+	return nil
+}
+
+// natsListKeys is nats.go's jetstream KeyValue ListKeys, read to the end.
+func natsListKeys(ctx context.Context, url, bucket string) error {
+	nc, err := natsgo.Connect(url)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	kv, err := js.KeyValue(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	lister, err := kv.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for range lister.Keys() {
+		n++
+	}
+	// The channel closes at the end of the bucket; Stop then only finds
+	// the subscription gone ("invalid subscription"). The harness checks
+	// the count, which is what tells a complete listing.
+	lister.Stop()
+	fmt.Printf("keys %d\n", n)
+	return nil
+}
