@@ -11,6 +11,30 @@
 // search1m, cluster1m, nats100k, nats1m (-nats-million), redis10m and
 // filter10m (-ten-million), startup. The default is every row but the
 // flagged ones.
+//
+// The clocks. Every kvdeck clock starts either just before the exec of
+// kvdeck in the pseudo-terminal ("exec →") or just before a key's bytes are
+// written to the terminal ("press →"), and stops at the time the chunk of
+// terminal output that made the screen show the awaited state was read
+// (term.go evaluates the screen after every chunk, outside synchronized
+// updates):
+//
+//   - first rows: exec → the keys pane's top row shows a key of the data set;
+//   - complete: exec → the status bar shows exactly the loaded count as
+//     "N keys" with no "listing" after it;
+//   - key→frame: press ? → the help overlay ("Global") drawn, repeated
+//     (with esc closing it) for as long as the listing streams;
+//   - peak RSS: VmHWM of the kvdeck process from /proc, read just before q;
+//   - value open: press down → the value pane titled with the next key shows
+//     its "kind" line (the value was read);
+//   - filter: press of each character → the status bar shows the count
+//     for the query typed so far, without "(filtering…)";
+//   - value search: press enter in the dialog → the final notice
+//     "search in values for "Q": X of Y keys match" (X and Y checked);
+//   - start-up: exec → the first frame with the panes ("Buckets").
+//
+// The floor is bench/floor run as a process: exec → exit, its printed
+// count checked against what was loaded.
 package main
 
 import (

@@ -143,7 +143,9 @@ func (s Screen) FirstKey(prefixes []string) string {
 	return ""
 }
 
-// KeyRow is the i-th row of the keys pane, trimmed.
+// KeyRow is the name on the i-th row of the keys pane: the row without
+// the TTL column at its right ("session:…   23h57m"), which two or more
+// spaces set apart (the data sets' names have no spaces).
 func (s Screen) KeyRow(i int) string {
 	b, ok := s.pane(1)
 	if !ok {
@@ -153,7 +155,8 @@ func (s Screen) KeyRow(i int) string {
 	if i >= len(rows) {
 		return ""
 	}
-	return rows[i]
+	name, _, _ := strings.Cut(rows[i], "  ")
+	return name
 }
 
 // ValueShown: the value pane's title is key and its value has been read

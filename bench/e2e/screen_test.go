@@ -55,6 +55,14 @@ func TestPanes(t *testing.T) {
 	if got := s.KeyRow(1); got != "key:344" {
 		t.Errorf("KeyRow(1) = %q", got)
 	}
+	// A key with a TTL has it at the right of its row.
+	ttl := Screen{Lines: append([]string(nil), s.Lines...)}
+	row := []rune(ttl.Lines[3])
+	copy(row[33:], []rune("session:c1e86794-2265-9b3a-9f4e-5ba1d1ae3d9b          23h57m"))
+	ttl.Lines[3] = string(row)
+	if got := ttl.KeyRow(1); got != "session:c1e86794-2265-9b3a-9f4e-5ba1d1ae3d9b" {
+		t.Errorf("KeyRow(1) of a row with a TTL = %q", got)
+	}
 	if !s.ValueShown("key:674") || s.ValueShown("key:344") {
 		t.Error("ValueShown must hold for key:674 only")
 	}
