@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -108,8 +109,20 @@ func natsLoad(ctx context.Context, js jetstream.JetStream, bucket string, n int)
 		if hit {
 			d.searchHits++
 		}
-		if _, err := js.PublishAsync(subject+k, []byte(v)); err != nil {
-			return d, err
+		for {
+			_, err := js.PublishAsync(subject+k, []byte(v))
+			if errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+				// The window of unacknowledged publishes stayed full: a
+				// busy machine's server is behind. Let it catch up.
+				if err := waitAcks(ctx, js); err != nil {
+					return d, err
+				}
+				continue
+			}
+			if err != nil {
+				return d, err
+			}
+			break
 		}
 		if i%50_000 == 49_999 {
 			if err := waitAcks(ctx, js); err != nil {

@@ -331,6 +331,9 @@ func (b *bench) run(rows []row) error {
 	fmt.Println()
 	fmt.Println(machine)
 	fmt.Printf("Load average (1 min) at the start: %s, at the end: %s (other work on the machine shares its cores).\n", loadBefore, loadAverage())
+	fmt.Println("Data: the 1M and 100k rows are loaded with pipelined SETs (Redis) or PublishAsync (NATS) under application-like names:",
+		"user:<id>:prefs, session:<uuid> (24 h TTL), cache:api:v1:repos:<id>, ratelimit:<ip>:<minute>, JSON values of 55–80 bytes (rate limits: 1–2 byte counters);",
+		"the 10M rows with DEBUG POPULATE 10000000 "+tenMillionPrefix+" (10-byte values).")
 	fmt.Println()
 	fmt.Printf("kvdeck in a %dx%d pseudo-terminal; %d run(s) a row: median (min–max).\n\n", termCols, termRows, b.runs)
 	fmt.Println("| what | floor | kvdeck | first rows | ratio | peak RSS | key→frame p50 / p99 / max |")

@@ -292,7 +292,7 @@ func (b *bench) cluster() ([]result, error) {
 	}
 	res, err := b.listingRow(listing{
 		what: fmt.Sprintf("Redis Cluster, 3 masters, %s keys: listing", count(f.data.keys)), want: f.data.keys, prefixes: keyPrefixes,
-		argv:  []string{f.c.URL(), "--bucket", "0"},
+		argv:  []string{f.c.URL(), "--bucket", "cluster"}, // a cluster's one bucket
 		floor: floor,
 	})
 	if len(res) > 0 {
@@ -362,7 +362,11 @@ func (b *bench) filterRow(f *redisFixture, what, query string) ([]result, error)
 					counts = append(counts, fmt.Sprintf("%q %d in %s", typed, m, fmtDur(seen.Sub(at))))
 				}
 				s.note = strings.Join(counts, ", ")
-				return nil
+				// Close the filter's input, so that q quits.
+				closed := t.Watch(func(sc Screen) bool { return !sc.FilterEditing() })
+				t.Press("esc")
+				_, err := t.Wait(closed, keyTimeout, "filter input closed after esc")
+				return err
 			},
 		})
 		if err != nil {

@@ -282,14 +282,13 @@ func (t *Term) PeakRSS() (int64, error) {
 	return 0, errors.New("no VmHWM in /proc status")
 }
 
-// Quit presses q (after esc, to leave any input first) and waits for the
-// program to exit; if it does not within the timeout it is killed and the
-// error says so. The terminal is closed either way.
+// Quit presses q and waits for the program to exit; if it does not within
+// the timeout it is killed and the error says so. The terminal is closed
+// either way. The caller closes any input first and waits for it to go: an
+// esc sent just before q could reach the program in the same read and be
+// taken for alt+q.
 func (t *Term) Quit(timeout time.Duration) error {
 	defer t.close()
-	t.Press("esc")
-	// A lone ESC is told from the start of a sequence by a short pause.
-	time.Sleep(100 * time.Millisecond)
 	t.Press("q")
 	select {
 	case <-t.exited:
