@@ -335,7 +335,7 @@ func (b *bench) run(rows []row) error {
 		"user:<id>:prefs, session:<uuid> (24 h TTL), cache:api:v1:repos:<id>, ratelimit:<ip>:<minute>, JSON values of 55–80 bytes (rate limits: 1–2 byte counters);",
 		"the 10M rows with DEBUG POPULATE 10000000 "+tenMillionPrefix+" (10-byte values).")
 	fmt.Println()
-	fmt.Printf("kvdeck in a %dx%d pseudo-terminal; %d run(s) a row: median (min–max).\n\n", termCols, termRows, b.runs)
+	fmt.Printf("kvdeck in a %dx%d pseudo-terminal; %d run(s) a row: median (min–max); ratio: kvdeck / floor of the same run.\n\n", termCols, termRows, b.runs)
 	fmt.Println("| what | floor | kvdeck | first rows | ratio | peak RSS | key→frame p50 / p99 / max |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range results {

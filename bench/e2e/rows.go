@@ -92,6 +92,13 @@ func (b *bench) kvdeckSession(spec sessionSpec) (s session, err error) {
 		return s, err
 	}
 	s.firstRows, s.complete = firstAt.Sub(t.Started()), doneAt.Sub(t.Started())
+	// The figures are of the bucket asked for, opened with the focus on
+	// its keys (a bucket not found leaves kvdeck on the bucket list).
+	if want := bucketArg(spec.argv); want != "" {
+		if got := t.Screen().KeysPaneTitle(); got != want {
+			return s, fmt.Errorf("the keys pane shows bucket %q, not %q:\n%s", got, want, t.Screen())
+		}
+	}
 	if spec.after != nil {
 		if err := spec.after(t, &s); err != nil {
 			return s, err
@@ -508,4 +515,14 @@ func (b *bench) startup() ([]result, error) {
 		kvdeck: durSpread(firsts),
 		rss:    mbSpread(rss),
 	}}, nil
+}
+
+// bucketArg is the value of --bucket in argv.
+func bucketArg(argv []string) string {
+	for i, a := range argv {
+		if a == "--bucket" && i+1 < len(argv) {
+			return argv[i+1]
+		}
+	}
+	return ""
 }

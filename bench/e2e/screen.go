@@ -143,6 +143,15 @@ func (s Screen) FirstKey(prefixes []string) string {
 	return ""
 }
 
+// KeysPaneTitle is the keys pane's title: the bucket listed.
+func (s Screen) KeysPaneTitle() string {
+	b, ok := s.pane(1)
+	if !ok {
+		return ""
+	}
+	return b.title
+}
+
 // KeyRow is the name on the i-th row of the keys pane: the row without
 // the TTL column at its right ("session:…   23h57m"), which two or more
 // spaces set apart (the data sets' names have no spaces).

@@ -52,6 +52,9 @@ func TestPanes(t *testing.T) {
 	if got := s.FirstKey([]string{"session:"}); got != "" {
 		t.Errorf("FirstKey with other prefixes = %q, want none", got)
 	}
+	if got := s.KeysPaneTitle(); got != "0" {
+		t.Errorf("KeysPaneTitle = %q", got)
+	}
 	if got := s.KeyRow(1); got != "key:344" {
 		t.Errorf("KeyRow(1) = %q", got)
 	}
