@@ -33,13 +33,11 @@ func natsConfigHome(t *testing.T) string {
 
 func writeContext(t *testing.T, home, name string, fields map[string]string) {
 	t.Helper()
-	data, err := json.Marshal(fields)
-	if err != nil {
-		t.Fatal(err)
+	values := make(map[string]any, len(fields))
+	for k, v := range fields {
+		values[k] = v
 	}
-	if err := os.WriteFile(filepath.Join(home, "nats", "context", name+".json"), data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeContextFields(t, home, name, values)
 }
 
 func selectContext(t *testing.T, home, name string) {

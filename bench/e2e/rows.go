@@ -179,20 +179,13 @@ func (b *bench) redisScanFloor(addr string, want int) func() (time.Duration, err
 	}
 }
 
-func (b *bench) redisListing1M() ([]result, error) {
-	f, err := b.redis1M()
-	if err != nil {
-		return nil, err
-	}
-	return b.listingRow(listing{
-		what: fmt.Sprintf("Redis, %s keys: listing", count(f.data.keys)), want: f.data.keys, prefixes: f.prefixes,
-		argv:  []string{f.url(), "--bucket", "0"},
-		floor: b.redisScanFloor(f.srv.Addr, f.data.keys),
-	})
-}
+func (b *bench) redisListing1M() ([]result, error) { return b.redisListing(b.redis1M) }
 
-func (b *bench) redisListing10M() ([]result, error) {
-	f, err := b.redis10M()
+func (b *bench) redisListing10M() ([]result, error) { return b.redisListing(b.redis10M) }
+
+// redisListing is the listing row of the Redis data set fixture loads.
+func (b *bench) redisListing(fixture func() (*redisFixture, error)) ([]result, error) {
+	f, err := fixture()
 	if err != nil {
 		return nil, err
 	}
