@@ -3,6 +3,7 @@ package nats
 import (
 	"container/heap"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,27 +94,30 @@ func (t *expiryTracker) observeAt(key string, seq uint64, at time.Time) {
 	t.set(key, seq, at)
 }
 
-// seed follows the keys matching filter that expire, as they were when
-// the watch started, from a listing of their latest revisions.
+// seed follows the keys matching filter that expire, from a listing of
+// their latest revisions taken after the watch started (the watch reports
+// every change since its start, so nothing falls between the two). The
+// listing waits while Keys lists the bucket (see listingGate), before it
+// starts and between batches; meanwhile the watch still reports what it
+// sees, and a key whose expiry passed while it waited is read as soon as
+// it is followed.
 func (t *expiryTracker) seed(ctx context.Context, filter string) {
-	l, stop, err := t.s.listLast(ctx, t.h, filter, t.maxAge, 1000)
+	if t.s.listings.wait(ctx, t.h.name) != nil {
+		return
+	}
+	l, stop, err := t.s.listLast(ctx, t.h, filter, t.maxAge, DefaultBatchSize, true)
 	if err != nil {
 		return // the watch still reports what it sees from now on
 	}
 	defer stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case k := <-l.keys:
-			if k.end || k.err != nil {
-				return
-			}
-			if !k.info.ExpiresAt.IsZero() {
-				t.observeAt(k.info.Name, k.seq, k.info.ExpiresAt)
+	l.collect(ctx, false, func(b keyBatch) error {
+		for i, k := range b.keys {
+			if !k.ExpiresAt.IsZero() {
+				t.observeAt(k.Name, b.seqs[i], k.ExpiresAt)
 			}
 		}
-	}
+		return t.s.listings.wait(ctx, t.h.name)
+	})
 }
 
 // set follows key at revision seq expiring at at (zero: not at all); mu
@@ -133,6 +137,9 @@ func (t *expiryTracker) set(key string, seq uint64, at time.Time) {
 	case len(t.keys) >= maxTracked:
 		return
 	default:
+		// The key's own copy: a name cut from a message's subject would
+		// keep the whole subject.
+		key = strings.Clone(key)
 		cur = &tracked{key: key, seq: seq, at: at, check: at}
 		t.keys[key] = cur
 		heap.Push(&t.queue, cur)

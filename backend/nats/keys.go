@@ -2,12 +2,14 @@ package nats
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // DefaultBatchSize is how many keys Keys emits at a time unless asked.
@@ -21,24 +23,36 @@ const firstBatchSize = 100
 // the server sends slowly, so the first rows draw at once.
 const flushInterval = 50 * time.Millisecond
 
-// listedKey is one key delivered by the listing consumer, or the end, or
-// the error that ended it early.
-type listedKey struct {
-	info backend.KeyInfo
-	seq  uint64 // the revision listed
-	end  bool
-	err  error
-}
+// A listing's consumer is a pull consumer: the server sends only the
+// messages the client asked for, pullBatch at a time (nats.go asks for more
+// once half of them were handled), and the keys of at most maxQueued full
+// batches wait for the reader, so what a listing holds stays bounded
+// however far the reader falls behind. A push consumer, as ListKeys uses,
+// lets the server send up to its flow-control window of 32 MB however
+// slowly the client reads: some 200,000 keys, each held as a parsed
+// message of several hundred bytes. 5,000 messages in flight (a few MB)
+// keep the pipe full between pulls.
+const (
+	pullBatch = 5000
+	maxQueued = 4
+)
+
+// deleteConsumerTimeout bounds the removal of a listing's consumer, which
+// runs in the background once the listing is over: a stopped ordered
+// consumer would otherwise stay on the server, with the sequences of the
+// keys it had still to deliver, until its inactivity threshold (minutes).
+const deleteConsumerTimeout = 5 * time.Second
 
 // Keys streams the live keys matching q.Pattern (subject wildcards).
 //
-// It is the mechanism of jetstream's KeyValue.ListKeys: an ordered push
-// consumer delivering the last message per subject, headers only, ending
-// when the consumer has nothing pending. Reading the messages itself
-// rather than through ListKeys lets it fill each key's size and expiry
-// from the headers at no extra cost (Nats-Msg-Size, Nats-TTL and the
-// message time), skip delete markers, and stop the consumer at once when
-// ctx is cancelled.
+// It is the mechanism of jetstream's KeyValue.ListKeys, the latest message
+// of each key, headers only, ending with the keys there were when the
+// consumer started; but with an ordered pull consumer, which receives only
+// what it asked for, rather than ListKeys' push consumer (see pullBatch).
+// Reading the messages itself rather than through ListKeys lets it fill
+// each key's size and expiry from the headers at no extra cost
+// (Nats-Msg-Size, Nats-TTL and the message time), skip delete markers, and
+// stop the consumer at once when ctx is cancelled.
 func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit func([]backend.KeyInfo) error) error {
 	filter, err := keyFilter(q.Pattern)
 	if err != nil {
@@ -55,167 +69,259 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	l, stop, err := s.listLast(ctx, h, filter, cfg.MaxAge, batchSize)
+	defer s.listings.enter(bucket)()
+	l, stop, err := s.listLast(ctx, h, filter, cfg.MaxAge, batchSize, false)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	return l.collect(ctx, batchSize, emit)
+	return l.collect(ctx, true, func(b keyBatch) error { return emit(b.keys) })
 }
 
-// listLast starts delivering the latest live message of each key matching
-// filter, headers only, into the returned listing's keys channel (buffer
-// long), ending with an end marker. stop releases the consumer.
-func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, maxAge time.Duration, buffer int) (*keyListing, func(), error) {
+// listLast starts listing the latest live message of each key matching
+// filter, headers only, in batches of size keys (with each key's revision
+// when seqs is set), to be read with collect. stop releases the consumer.
+func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, maxAge time.Duration, size int, seqs bool) (*keyListing, func(), error) {
 	l := &keyListing{
 		prefix: h.prefix,
 		maxAge: maxAge,
-		keys:   make(chan listedKey, buffer),
+		size:   size,
+		seqs:   seqs,
+		limit:  min(size, firstBatchSize),
+		ready:  make(chan struct{}, 1),
+		room:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 	}
-	l.mu.Lock()
-	sub, err := s.legacy.Subscribe(h.prefix+filter, l.deliver,
-		natsgo.BindStream(streamName(h.name)),
-		natsgo.OrderedConsumer(),
-		natsgo.DeliverLastPerSubject(),
-		natsgo.HeadersOnly(),
-		natsgo.Context(ctx),
-	)
+	l.cur = l.newBatch()
+	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{h.prefix + filter},
+		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
+		HeadersOnly:    true,
+	})
 	if err != nil {
-		l.mu.Unlock()
-		close(l.stop)
 		return nil, nil, s.writeError(h, "", err)
 	}
-	stop := func() {
-		close(l.stop) // a blocked delivery gives up
-		sub.Unsubscribe()
+	// The consumer's pending count when it was created is the snapshot
+	// the listing ends with; the ordered consumer has just created it.
+	l.initPending = cons.CachedInfo().NumPending
+	remove := func() {
+		name := cons.CachedInfo().Name
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), deleteConsumerTimeout)
+			defer cancel()
+			s.js.DeleteConsumer(ctx, streamName(h.name), name)
+		}()
 	}
-	sub.SetClosedHandler(func(string) { l.closed() })
-	pending, err := sub.InitialConsumerPending()
+	if l.initPending == 0 {
+		l.end, l.done = true, true
+		l.signal(l.ready)
+		remove()
+		return l, func() { close(l.stop) }, nil
+	}
+	cc, err := cons.Consume(l.deliver,
+		jetstream.PullMaxMessages(pullBatch),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			// Other errors (missed heartbeats, a reconnection) make the
+			// ordered consumer start again where it was; a closed
+			// connection ends it.
+			if errors.Is(err, jetstream.ErrConnectionClosed) {
+				l.fail(describe(natsgo.ErrConnectionClosed))
+			}
+		}),
+	)
 	if err != nil {
-		l.mu.Unlock()
-		stop()
+		remove()
 		return nil, nil, describe(err)
 	}
-	l.initPending = pending
-	if pending == 0 {
-		l.finish()
+	stop := func() {
+		l.mu.Lock()
+		l.done = true
+		l.mu.Unlock()
+		close(l.stop) // a delivery waiting for room gives up
+		cc.Stop()
+		remove()
 	}
-	l.mu.Unlock()
 	return l, stop, nil
 }
 
-// keyListing turns consumer deliveries into KeyInfos on a channel.
+// keyBatch is a run of listed keys, with their revisions when asked for.
+type keyBatch struct {
+	keys []backend.KeyInfo
+	seqs []uint64
+}
+
+// keyListing turns consumer deliveries into batches of KeyInfos for the
+// reader: deliveries fill the current batch and queue it when full, the
+// reader takes the queued batches, and the current one too when it has
+// waited long enough.
 type keyListing struct {
 	prefix string
 	maxAge time.Duration
-	keys   chan listedKey
-	stop   chan struct{}
+	size   int  // keys in a full batch
+	seqs   bool // record each key's revision
 
-	// mu orders deliveries after the initial pending count is known.
+	ready chan struct{} // a batch, the end or an error was queued
+	room  chan struct{} // the reader took the queued batches
+	stop  chan struct{} // closed when the listing is abandoned
+
 	mu          sync.Mutex
 	initPending uint64
 	received    uint64
-	done        bool
+	cur         keyBatch // being filled
+	limit       int      // the length at which cur is queued
+	queue       []keyBatch
+	end         bool  // all of the snapshot is queued
+	err         error // the listing ended early
+	done        bool  // deliveries are ignored
 }
 
-// deliver runs on the subscription's goroutine for each message.
-func (l *keyListing) deliver(m *natsgo.Msg) {
+func (l *keyListing) newBatch() keyBatch {
+	b := keyBatch{keys: make([]backend.KeyInfo, 0, l.limit)}
+	if l.seqs {
+		b.seqs = make([]uint64, 0, l.limit)
+	}
+	return b
+}
+
+// signal wakes whoever waits on c without ever blocking.
+func (l *keyListing) signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// queueCur queues the current batch, if it has keys, and starts a new one
+// of full size; mu is held.
+func (l *keyListing) queueCur() {
+	if len(l.cur.keys) == 0 {
+		return
+	}
+	l.queue = append(l.queue, l.cur)
+	l.limit = l.size
+	l.cur = l.newBatch()
+}
+
+// deliver runs on the consumer's goroutine for each message. While the
+// reader is maxQueued batches behind it waits, and so pulls nothing more
+// from the server.
+func (l *keyListing) deliver(m jetstream.Msg) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.done {
+		l.mu.Unlock()
 		return
 	}
 	meta, err := m.Metadata()
-	if err != nil || len(m.Subject) <= len(l.prefix) {
+	subject := m.Subject()
+	if err != nil || len(subject) <= len(l.prefix) {
+		l.mu.Unlock()
 		return
 	}
 	l.received++
-	if changeOf(m.Header) == backend.ChangePut {
+	if hdr := m.Headers(); changeOf(hdr) == backend.ChangePut {
 		info := backend.KeyInfo{
-			Name:      m.Subject[len(l.prefix):],
+			Name:      subject[len(l.prefix):],
 			Kind:      backend.KindString,
-			ExpiresAt: expiresAt(m.Header, meta.Timestamp, l.maxAge),
+			ExpiresAt: expiresAt(hdr, meta.Timestamp, l.maxAge),
 			Size:      -1,
 			HasMeta:   true,
 		}
-		if n, err := strconv.ParseInt(m.Header.Get(natsgo.MsgSize), 10, 64); err == nil {
+		if n, err := strconv.ParseInt(hdr.Get(natsgo.MsgSize), 10, 64); err == nil {
 			info.Size = n
 		}
-		select {
-		case l.keys <- listedKey{info: info, seq: meta.Sequence.Stream}:
-		case <-l.stop:
-			l.done = true
-			return
+		l.cur.keys = append(l.cur.keys, info)
+		if l.seqs {
+			l.cur.seqs = append(l.cur.seqs, meta.Sequence.Stream)
 		}
 	}
 	// The listing ends with the snapshot the consumer started from: when
 	// as many messages arrived as were pending, or none is pending.
 	if l.received >= l.initPending || meta.NumPending == 0 {
-		l.finish()
+		l.queueCur()
+		l.end, l.done = true, true
+		l.mu.Unlock()
+		l.signal(l.ready)
+		return
+	}
+	if len(l.cur.keys) < l.limit {
+		l.mu.Unlock()
+		return
+	}
+	l.queueCur()
+	queued := len(l.queue)
+	l.mu.Unlock()
+	l.signal(l.ready)
+	for queued >= maxQueued {
+		select {
+		case <-l.room:
+		case <-l.stop:
+			return
+		}
+		l.mu.Lock()
+		queued = len(l.queue)
+		l.mu.Unlock()
 	}
 }
 
-// finish sends the end of the listing; mu is held.
-func (l *keyListing) finish() {
-	l.done = true
-	select {
-	case l.keys <- listedKey{end: true}:
-	case <-l.stop:
-	}
-}
-
-// closed reports a subscription closed under the listing (the store was
-// closed); after the end or a cancellation nobody listens any more.
-func (l *keyListing) closed() {
+// fail ends the listing early with err, unless it is over.
+func (l *keyListing) fail(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.done {
 		return
 	}
-	l.done = true
-	select {
-	case l.keys <- listedKey{err: describe(natsgo.ErrConnectionClosed)}:
-	case <-l.stop:
-	}
+	l.err, l.done = err, true
+	l.signal(l.ready)
 }
 
-// collect emits keys in batches from the calling goroutine.
-func (l *keyListing) collect(ctx context.Context, batchSize int, emit func([]backend.KeyInfo) error) error {
-	batch := make([]backend.KeyInfo, 0, batchSize)
-	limit := min(batchSize, firstBatchSize)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := emit(batch)
-		// A new batch: emit keeps the last one.
-		batch, limit = make([]backend.KeyInfo, 0, batchSize), batchSize
-		return err
+// next takes the queued batches, and with partial the batch being filled
+// too; over says that the listing ended, with err when it ended early.
+// Batches come in listing order.
+func (l *keyListing) next(partial bool) (batches []keyBatch, over bool, err error) {
+	l.mu.Lock()
+	batches, l.queue = l.queue, nil
+	if partial && len(l.cur.keys) > 0 {
+		batches = append(batches, l.cur)
+		l.limit = l.size
+		l.cur = l.newBatch()
 	}
-	ticker := time.NewTicker(flushInterval)
-	defer ticker.Stop()
+	over, err = l.end || l.err != nil, l.err
+	l.mu.Unlock()
+	l.signal(l.room)
+	return batches, over, err
+}
+
+// collect hands the listed batches to fn, in listing order, from the
+// calling goroutine, until the listing ends, ctx ends or fn fails. With
+// flush, keys wait at most flushInterval in a partial batch. A batch
+// handed over is never touched again (fn owns it).
+func (l *keyListing) collect(ctx context.Context, flush bool, fn func(keyBatch) error) error {
+	var tick <-chan time.Time
+	if flush {
+		ticker := time.NewTicker(flushInterval)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
+		partial := false
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case k := <-l.keys:
-			if k.err != nil {
-				return k.err
+		case <-l.ready:
+		case <-tick:
+			partial = true
+		}
+		batches, over, err := l.next(partial)
+		for _, b := range batches {
+			if err := ctx.Err(); err != nil {
+				return err // cancelled by an earlier batch: nothing more
 			}
-			if k.end {
-				return flush()
-			}
-			batch = append(batch, k.info)
-			if len(batch) >= limit {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		case <-ticker.C:
-			if err := flush(); err != nil {
+			if err := fn(b); err != nil {
 				return err
 			}
+		}
+		if over {
+			return err
 		}
 	}
 }

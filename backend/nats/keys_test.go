@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func TestKeysWithWildcards(t *testing.T) {
@@ -156,4 +157,149 @@ func TestInvalidKeysAndPatternsAreRefusedBeforeAnyRoundTrip(t *testing.T) {
 	}
 	// Keys with every allowed character work.
 	mustPut(t, s, bucket, "a-b/c_d=e.F9", "v", backend.PutOptions{})
+}
+
+// A listing ends with the keys there were when its consumer started: keys
+// another client writes meanwhile, new ones or new revisions, are neither
+// listed nor listed twice.
+func TestKeysEndAtTheSnapshotWhileAnotherClientWrites(t *testing.T) {
+	srv, s, bucket := startStore(t)
+	ctx := testContext(t)
+	items := make([]backend.Item, 3000)
+	want := make([]string, len(items))
+	for i := range items {
+		items[i] = backend.Item{Key: fmt.Sprintf("old.%04d", i), Value: []byte("v1")}
+		want[i] = items[i].Key
+	}
+	if err := s.PutMany(ctx, bucket, items); err != nil {
+		t.Fatal(err)
+	}
+	other := openURL(t, srv.URL(), false)
+
+	var got []string
+	wrote := false
+	err := s.Keys(ctx, bucket, backend.Query{BatchSize: 100}, func(batch []backend.KeyInfo) error {
+		if !wrote {
+			// The consumer exists: its snapshot is taken.
+			wrote = true
+			more := make([]backend.Item, 0, 600)
+			for i := range 500 {
+				more = append(more, backend.Item{Key: fmt.Sprintf("new.%04d", i), Value: []byte("v")})
+			}
+			for i := range 100 {
+				more = append(more, backend.Item{Key: fmt.Sprintf("old.%04d", len(items)-1-i), Value: []byte("v2")})
+			}
+			if err := other.PutMany(ctx, bucket, more); err != nil {
+				return err
+			}
+		}
+		for _, k := range batch {
+			got = append(got, k.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %d keys (first %v, last %v), want the %d keys written before the listing",
+			len(got), got[:min(3, len(got))], got[max(0, len(got)-3):], len(want))
+	}
+}
+
+// While the reader of a listing does not read, the listing holds a bounded
+// number of keys: its consumer pulls them, and pulls no more while the
+// keys it has wait.
+func TestKeysHoldABoundedWindowWhileTheReaderWaits(t *testing.T) {
+	_, s, bucket := startStore(t)
+	ctx := testContext(t)
+	const total, batch = 20000, 100
+	items := make([]backend.Item, total)
+	for i := range items {
+		items[i] = backend.Item{Key: fmt.Sprintf("k.%05d", i), Value: []byte("v")}
+	}
+	if err := s.PutMany(ctx, bucket, items); err != nil {
+		t.Fatal(err)
+	}
+
+	// What the server delivered while the reader sat on the first batch:
+	// read once the consumer has no pull request outstanding, that is once
+	// it sent all that the client asked for.
+	var delivered uint64
+	calls, listed := 0, 0
+	err := s.Keys(ctx, bucket, backend.Query{BatchSize: batch}, func(b []backend.KeyInfo) error {
+		calls++
+		listed += len(b)
+		if calls > 1 {
+			return nil
+		}
+		for ctx.Err() == nil {
+			infos := consumers(t, s, bucket)
+			if len(infos) != 1 {
+				return fmt.Errorf("%d consumers on the bucket, want the listing's", len(infos))
+			}
+			info := infos[0]
+			if info.Config.DeliverSubject != "" {
+				return errors.New("the listing's consumer is a push consumer")
+			}
+			if info.NumWaiting == 0 && info.Delivered.Consumer > 0 {
+				delivered = info.Delivered.Consumer
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	// One pull, and the keys the listing took before it stopped: the
+	// first batch and maxQueued more.
+	if bound := uint64(pullBatch + (maxQueued+2)*batch); delivered > bound {
+		t.Errorf("the server delivered %d messages while the reader waited, want at most %d", delivered, bound)
+	}
+	if listed != total {
+		t.Errorf("listed %d keys, want %d", listed, total)
+	}
+}
+
+// A listing's consumer goes once the listing is over, done or cancelled.
+func TestKeysRemoveTheirConsumer(t *testing.T) {
+	_, s, bucket := startStore(t)
+	ctx := testContext(t)
+	items := make([]backend.Item, 2000)
+	for i := range items {
+		items[i] = backend.Item{Key: fmt.Sprintf("k.%04d", i), Value: []byte("v")}
+	}
+	if err := s.PutMany(ctx, bucket, items); err != nil {
+		t.Fatal(err)
+	}
+	listKeys(t, s, bucket, "")
+	stop := errors.New("enough")
+	if err := s.Keys(ctx, bucket, backend.Query{BatchSize: 100}, func([]backend.KeyInfo) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("Keys = %v, want %v", err, stop)
+	}
+	eventually(t, testTimeout, "the listings' consumers are deleted", func() bool {
+		return len(consumers(t, s, bucket)) == 0
+	})
+}
+
+// consumers lists the consumers of bucket's stream.
+func consumers(t *testing.T, s *Store, bucket string) []*jetstream.ConsumerInfo {
+	t.Helper()
+	ctx := testContext(t)
+	stream, err := s.js.Stream(ctx, streamName(bucket))
+	if err != nil {
+		t.Fatalf("stream of %s: %v", bucket, err)
+	}
+	lister := stream.ListConsumers(ctx)
+	var infos []*jetstream.ConsumerInfo
+	for info := range lister.Info() {
+		infos = append(infos, info)
+	}
+	if err := lister.Err(); err != nil {
+		t.Fatalf("consumers of %s: %v", bucket, err)
+	}
+	return infos
 }

@@ -32,6 +32,8 @@ type Store struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucketHandle
+
+	listings listingGate
 }
 
 // The capabilities the NATS driver offers.
