@@ -46,13 +46,15 @@ func needsExpiryTracking(maxAge time.Duration, allowTTL bool, marker time.Durati
 }
 
 // tracked is a key's latest revision known to the watch with its expiry
-// instant, queued by when to read the key next.
+// instant, queued by when to read the key next. Instants are Unix
+// nanoseconds: a watch may follow maxTracked keys, and two time.Time
+// would make each entry 32 bytes larger.
 type tracked struct {
 	key   string
 	seq   uint64
-	at    time.Time // the revision's expiry instant
-	check time.Time // when to read the key
-	index int       // in the queue
+	at    int64 // the revision's expiry instant
+	check int64 // when to read the key
+	index int   // in the queue
 }
 
 // expiryTracker follows the expiry of the latest revision of each key: at
@@ -132,7 +134,7 @@ func (t *expiryTracker) set(key string, seq uint64, at time.Time) {
 		}
 		return
 	case ok:
-		cur.seq, cur.at, cur.check = seq, at, at
+		cur.seq, cur.at, cur.check = seq, at.UnixNano(), at.UnixNano()
 		heap.Fix(&t.queue, cur.index)
 	case len(t.keys) >= maxTracked:
 		return
@@ -140,7 +142,7 @@ func (t *expiryTracker) set(key string, seq uint64, at time.Time) {
 		// The key's own copy: a name cut from a message's subject would
 		// keep the whole subject.
 		key = strings.Clone(key)
-		cur = &tracked{key: key, seq: seq, at: at, check: at}
+		cur = &tracked{key: key, seq: seq, at: at.UnixNano(), check: at.UnixNano()}
 		t.keys[key] = cur
 		heap.Push(&t.queue, cur)
 	}
@@ -158,7 +160,7 @@ func (t *expiryTracker) run(ctx context.Context) {
 		t.mu.Lock()
 		wait := time.Hour
 		if len(t.queue) > 0 {
-			wait = time.Until(t.queue[0].check)
+			wait = time.Until(time.Unix(0, t.queue[0].check))
 		}
 		t.mu.Unlock()
 		timer.Reset(max(wait, 0))
@@ -171,13 +173,13 @@ func (t *expiryTracker) run(ctx context.Context) {
 		}
 		for ctx.Err() == nil {
 			t.mu.Lock()
-			if len(t.queue) == 0 || t.queue[0].check.After(time.Now()) {
+			if len(t.queue) == 0 || t.queue[0].check > time.Now().UnixNano() {
 				t.mu.Unlock()
 				break
 			}
 			due := *t.queue[0]
 			// Not before the next recheck unless something changes.
-			t.queue[0].check = time.Now().Add(expiryRecheck)
+			t.queue[0].check = time.Now().Add(expiryRecheck).UnixNano()
 			heap.Fix(&t.queue, 0)
 			t.mu.Unlock()
 			t.check(ctx, due)
@@ -199,8 +201,9 @@ func (t *expiryTracker) check(ctx context.Context, due tracked) {
 		t.mu.Unlock()
 		return // a newer message came meanwhile; the watch reports it
 	}
+	at := time.Unix(0, due.at)
 	if err != nil || (msg != nil && msg.Sequence == due.seq) {
-		if time.Since(due.at) >= expiryGiveUp {
+		if time.Since(at) >= expiryGiveUp {
 			t.set(due.key, due.seq, time.Time{})
 		}
 		t.mu.Unlock()
@@ -212,11 +215,11 @@ func (t *expiryTracker) check(ctx context.Context, due tracked) {
 		// A newer message: the consumer delivers it.
 		t.set(due.key, 0, time.Time{})
 	case msg != nil && changeOf(msg.Header) == backend.ChangePut:
-		change = &backend.Change{Key: due.key, Op: backend.ChangePut, Revision: msg.Sequence, Time: due.at}
+		change = &backend.Change{Key: due.key, Op: backend.ChangePut, Revision: msg.Sequence, Time: at}
 		// The older revision may expire in its turn.
 		t.set(due.key, msg.Sequence, expiresAt(msg.Header, msg.Time, t.maxAge))
 	default:
-		change = &backend.Change{Key: due.key, Op: backend.ChangeExpire, Revision: due.seq, Time: due.at}
+		change = &backend.Change{Key: due.key, Op: backend.ChangeExpire, Revision: due.seq, Time: at}
 		t.set(due.key, 0, time.Time{})
 	}
 	t.mu.Unlock()
@@ -228,7 +231,7 @@ func (t *expiryTracker) check(ctx context.Context, due tracked) {
 type expiryQueue []*tracked
 
 func (q expiryQueue) Len() int           { return len(q) }
-func (q expiryQueue) Less(i, j int) bool { return q[i].check.Before(q[j].check) }
+func (q expiryQueue) Less(i, j int) bool { return q[i].check < q[j].check }
 func (q expiryQueue) Swap(i, j int) {
 	q[i], q[j] = q[j], q[i]
 	q[i].index, q[j].index = i, j
