@@ -214,7 +214,7 @@ func TestKeysEndAtTheSnapshotWhileAnotherClientWrites(t *testing.T) {
 func TestKeysHoldABoundedWindowWhileTheReaderWaits(t *testing.T) {
 	_, s, bucket := startStore(t)
 	ctx := testContext(t)
-	const total, batch = 20000, 100
+	const total, batch = 40000, 100
 	items := make([]backend.Item, total)
 	for i := range items {
 		items[i] = backend.Item{Key: fmt.Sprintf("k.%05d", i), Value: []byte("v")}
