@@ -7,6 +7,7 @@ package redis
 // 8 bytes per slot, and is sized once from DBSIZE where that is known.
 type hashSet struct {
 	slots []uint64 // 0 = empty; a hash of 0 is stored as 1
+	free  func()   // returns slots' memory (slotsOf)
 	n     int
 }
 
@@ -18,7 +19,14 @@ func newHashSet(expected int) *hashSet {
 	for size*3 < expected*4 {
 		size *= 2
 	}
-	return &hashSet{slots: make([]uint64, size)}
+	slots, free := slotsOf(size)
+	return &hashSet{slots: slots, free: free}
+}
+
+// release returns the table's memory; the set is unusable after.
+func (s *hashSet) release() {
+	s.free()
+	s.slots, s.free = nil, func() {}
 }
 
 // add inserts h and reports whether it was new.
@@ -43,8 +51,9 @@ func (s *hashSet) add(h uint64) bool {
 }
 
 func (s *hashSet) grow() {
-	old := s.slots
-	s.slots = make([]uint64, len(old)*2)
+	old, freeOld := s.slots, s.free
+	defer freeOld()
+	s.slots, s.free = slotsOf(len(old) * 2)
 	mask := uint64(len(s.slots) - 1)
 	for _, h := range old {
 		if h == 0 {

@@ -35,5 +35,6 @@ func BenchmarkHashSetMillion(b *testing.B) {
 		for _, n := range names {
 			s.add(maphash.String(seed, n))
 		}
+		s.release()
 	}
 }

@@ -86,6 +86,7 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 		}
 	}
 	seen := newHashSet(expected)
+	defer seen.release()
 	for {
 		var p scanPage
 		var ok bool
