@@ -23,6 +23,9 @@ type filterState struct {
 	// only searches what it kept.
 	last      []uint32
 	lastQuery string
+	// all: the last result was every key (the keys pane then has no view,
+	// as without a filter, rather than a list of every row).
+	all bool
 	// substringOnly: the list was too long for fuzzy matching when the
 	// filter started (keyspace.FuzzyLimit).
 	substringOnly bool
@@ -94,16 +97,19 @@ func (k *keysPane) setFilter(e *env, q string) tea.Cmd {
 	base, baseQuery := f.last, f.lastQuery
 	return func() tea.Msg {
 		var rows []uint32
+		var all bool
 		var err error
 		if base != nil && baseQuery != "" && strings.Contains(strings.ToLower(q), strings.ToLower(baseQuery)) {
-			rows, err = keyspace.Refine(ctx, sn, base, q, fuzzy)
+			rows, all, err = keyspace.Refine(ctx, sn, base, q, fuzzy)
+			// Every row of the base matched: the base is the answer.
+			all = all && len(base) == sn.Len()
 		} else {
-			rows, err = keyspace.Filter(ctx, sn, 0, q, fuzzy)
+			rows, all, err = keyspace.Filter(ctx, sn, 0, q, fuzzy)
 		}
 		if err != nil {
 			return nil
 		}
-		return filterDoneMsg{req: req, query: q, rows: rows, upTo: sn.Len()}
+		return filterDoneMsg{req: req, query: q, rows: rows, all: all, upTo: sn.Len()}
 	}
 }
 
@@ -113,11 +119,37 @@ func (k *keysPane) filtered(e *env, msg filterDoneMsg) {
 		return
 	}
 	f.cancel = nil
+	f.all = false
+	if msg.all && msg.upTo == k.set.Len() && k.set.Live() == k.set.Len() {
+		// Every key matched and none is deleted: the view is the whole
+		// list, as with no filter, and the next keystroke filters afresh
+		// (refining every row is the same work).
+		f.last, f.lastQuery = nil, ""
+		f.all = true
+		k.view = nil
+		k.tree.rebuild(k)
+		k.win.Clamp(k.count())
+		if k.sortBy.active() {
+			k.sortBy.dirty = true
+		}
+		return
+	}
+	if msg.all && msg.rows == nil {
+		msg.rows = k.allRows(msg.upTo)
+	}
 	f.last, f.lastQuery = msg.rows, msg.query
-	view := make([]uint32, 0, len(msg.rows))
-	for _, r := range msg.rows {
-		if !k.set.Deleted(int(r)) {
-			view = append(view, r)
+	// The view shares the filter's rows unless some were deleted: at ten
+	// million keys a copy is 40 MB written in Update. Its capacity is
+	// capped, so appending to the view copies instead of writing into
+	// f.last, which the next keystroke refines; nothing compacts a view
+	// in place (dropDeletedFromView).
+	view := msg.rows[:len(msg.rows):len(msg.rows)]
+	if k.set.Live() != k.set.Len() {
+		view = make([]uint32, 0, len(msg.rows))
+		for _, r := range msg.rows {
+			if !k.set.Deleted(int(r)) {
+				view = append(view, r)
+			}
 		}
 	}
 	// Rows that arrived while the filter ran.

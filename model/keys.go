@@ -429,7 +429,9 @@ func (k *keysPane) dropDeletedFromView() {
 	if k.view == nil && k.set.Live() != k.set.Len() {
 		k.view = k.allRows(k.set.Len())
 	} else if k.view != nil {
-		v := k.view[:0]
+		// A new slice, not the old one compacted: the view may share its
+		// array with the filter's last rows or a running sort's input.
+		v := make([]uint32, 0, len(k.view))
 		for _, r := range k.view {
 			if !k.set.Deleted(int(r)) {
 				v = append(v, r)
@@ -518,7 +520,11 @@ func (k *keysPane) statusCount() string {
 		return k.searchStatus()
 	}
 	if k.filter.active() {
-		s = fmt.Sprintf("%d of %s match %q", len(k.view), s, format.Escape(k.filter.query))
+		matched := len(k.view)
+		if k.view == nil && k.filter.all {
+			matched = n
+		}
+		s = fmt.Sprintf("%d of %s match %q", matched, s, format.Escape(k.filter.query))
 		if k.filter.substringOnly {
 			s += " (substrings only at this size)"
 		}

@@ -116,7 +116,8 @@ type filterDoneMsg struct {
 	req   uint64
 	query string
 	rows  []uint32
-	upTo  int // rows [0, upTo) were considered
+	all   bool // every row of [0, upTo) matched (rows may be nil)
+	upTo  int  // rows [0, upTo) were considered
 }
 
 type statusMsg struct {

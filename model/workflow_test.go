@@ -69,6 +69,34 @@ func TestFilterNarrowsAsYouTypeAndEscClears(t *testing.T) {
 	mustNotSee(t, app, "Command")
 }
 
+// A filter every key matches shows every key (the pane then keeps no list
+// of rows: the filter reports "all"), narrows as more is typed, widens
+// again, and a key deleted under it leaves the count.
+func TestFilterThatMatchesEveryKeyNarrowsAndCounts(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"b": {"user:1": "a", "user:2": "b", "user:3": "c"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "b"})
+	mustSee(t, app, "3 keys")
+	app.Keys("/")
+	app.Type("user")
+	mustSeeDone(t, app, `3 of 3 keys match "user"`)
+	mustSee(t, app, "user:1")
+	mustSee(t, app, "user:3")
+	app.Type(":2")
+	mustSeeDone(t, app, `1 of 3 keys match "user:2"`)
+	mustNotSee(t, app, "user:1")
+	app.Keys("backspace", "backspace")
+	mustSeeDone(t, app, `3 of 3 keys match "user"`)
+	mustSee(t, app, "user:3")
+	app.Keys("enter", "d")
+	mustSee(t, app, "Delete user:1 from bucket b?")
+	app.Keys("y")
+	mustSeeDone(t, app, `2 of 2 keys match "user"`)
+	mustSee(t, app, "user:2")
+	if _, err := get(t, s, "b", "user:1"); !errors.Is(err, backend.ErrNotFound) {
+		t.Fatalf("user:1 still exists: %v", err)
+	}
+}
+
 func TestTreeGroupsKeysWithCounts(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"b": {
 		"user:1:profile": "a", "user:1:prefs": "b", "user:2:profile": "c", "session:9": "d",

@@ -15,8 +15,10 @@ import (
 // ctx is checked every few thousand rows so a newer keystroke cancels it.
 // Written by hand: fuzzy libraries score and sort every candidate, which at
 // a million keys costs seconds per keystroke.
-// Above FuzzyLimit rows, or with fuzzy false, only substrings match.
-func Filter(ctx context.Context, sn Snapshot, from int, query string, fuzzy bool) ([]uint32, error) {
+// Above FuzzyLimit rows, or with fuzzy false, only substrings match. all
+// says every row from `from` on matched; rows may then be nil (a list of
+// every row is what the caller has already).
+func Filter(ctx context.Context, sn Snapshot, from int, query string, fuzzy bool) (rows []uint32, all bool, err error) {
 	if !fuzzy || sn.Len()-from > FuzzyLimit {
 		if query == "" {
 			fuzzy = true // every row: the per-row path below
@@ -24,7 +26,7 @@ func Filter(ctx context.Context, sn Snapshot, from int, query string, fuzzy bool
 			return substringRows(ctx, sn, from, strings.ToLower(query))
 		}
 	}
-	rows := make([]uint32, 0, sn.Len()-from)
+	rows = make([]uint32, 0, sn.Len()-from)
 	for i := from; i < sn.Len(); i++ {
 		rows = append(rows, uint32(i))
 	}
@@ -33,13 +35,19 @@ func Filter(ctx context.Context, sn Snapshot, from int, query string, fuzzy bool
 
 // Refine filters an existing row list, so typing one more character only
 // searches what the previous keystroke kept. With fuzzy false only
-// substrings match.
-func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string, fuzzy bool) ([]uint32, error) {
+// substrings match. all says every row of the list matched; rows may then
+// be nil only where the list was every row of sn.
+func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string, fuzzy bool) (out []uint32, all bool, err error) {
 	if !fuzzy && query != "" && len(rows) > FuzzyLimit {
 		// Refining a substring result by a longer query finds the same rows
 		// as scanning the packed names afresh, and the scan is several
 		// times faster than testing millions of rows one by one.
-		return substringRows(ctx, sn, 0, strings.ToLower(query))
+		found, all, err := substringRows(ctx, sn, 0, strings.ToLower(query))
+		if all && len(rows) != sn.Len() {
+			// Every row of sn matched, so every row of the list did.
+			return rows, true, err
+		}
+		return found, all, err
 	}
 	q := strings.ToLower(query)
 	parts := runtime.GOMAXPROCS(0)
@@ -74,16 +82,15 @@ func Refine(ctx context.Context, sn Snapshot, rows []uint32, query string, fuzzy
 	}
 	wg.Wait()
 	if failed.Load() {
-		return nil, ctx.Err()
+		return nil, false, ctx.Err()
 	}
-	var out []uint32
 	for _, r := range results {
 		out = append(out, r.exact...)
 	}
 	for _, r := range results {
 		out = append(out, r.fuzzy...)
 	}
-	return out, nil
+	return out, len(out) == len(rows), nil
 }
 
 // MatchKind is how a name matched a filter.

@@ -16,7 +16,7 @@ func BenchmarkFilterMillion(b *testing.B) {
 	for _, q := range []string{"order:00000000012", "t9o3"} {
 		b.Run(q, func(b *testing.B) {
 			for range b.N {
-				if _, err := Filter(context.Background(), sn, 0, q, true); err != nil {
+				if _, _, err := Filter(context.Background(), sn, 0, q, true); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -36,7 +36,7 @@ func BenchmarkSubstringMillion(b *testing.B) {
 	for _, q := range []string{"order:00000000012", "t9o3", "o"} {
 		b.Run(q, func(b *testing.B) {
 			for range b.N {
-				if _, err := Filter(context.Background(), sn, 0, q, false); err != nil {
+				if _, _, err := Filter(context.Background(), sn, 0, q, false); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -13,19 +13,19 @@ import (
 func TestFilterPutsSubstringMatchesBeforeFuzzy(t *testing.T) {
 	s := New()
 	s.Append([]backend.KeyInfo{{Name: "session:abc"}, {Name: "user:1:profile"}, {Name: "USER-PROFILE"}, {Name: "up"}})
-	rows, err := Filter(context.Background(), s.Snapshot(), 0, "Profile", true)
+	rows, _, err := Filter(context.Background(), s.Snapshot(), 0, "Profile", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(rows) != "[1 2]" {
 		t.Fatalf("substring filter rows = %v, want [1 2]", rows)
 	}
-	rows, _ = Filter(context.Background(), s.Snapshot(), 0, "uprof", true)
+	rows, _, _ = Filter(context.Background(), s.Snapshot(), 0, "uprof", true)
 	// "USER-PROFILE" and "user:1:profile" contain u…p…r…o…f in order.
 	if fmt.Sprint(rows) != "[1 2]" {
 		t.Fatalf("fuzzy rows = %v", rows)
 	}
-	rows, _ = Filter(context.Background(), s.Snapshot(), 0, "ses", true)
+	rows, _, _ = Filter(context.Background(), s.Snapshot(), 0, "ses", true)
 	if fmt.Sprint(rows) != "[0]" {
 		t.Fatalf("rows = %v", rows)
 	}
@@ -36,7 +36,7 @@ func TestFilterStopsWhenCancelled(t *testing.T) {
 	s.Append(batch(0, 10000))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Filter(ctx, s.Snapshot(), 0, "x", true); err == nil {
+	if _, _, err := Filter(ctx, s.Snapshot(), 0, "x", true); err == nil {
 		t.Fatal("a cancelled filter ran to the end")
 	}
 }
@@ -93,9 +93,12 @@ func TestSubstringScanMatchesTheNameByNameTest(t *testing.T) {
 	}
 	for _, q := range []string{"user:1", "USER:2", "session", "b1", "3ab", "needle", "prefs", "zzz"} {
 		for _, from := range []int{0, 123_457} {
-			got, err := Filter(context.Background(), sn, from, q, false)
+			got, all, err := Filter(context.Background(), sn, from, q, false)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if all {
+				t.Fatalf("%q from %d: every row matched, but some names are empty", q, from)
 			}
 			var want []uint32
 			lq := strings.ToLower(q)
@@ -108,5 +111,40 @@ func TestSubstringScanMatchesTheNameByNameTest(t *testing.T) {
 				t.Errorf("%q from %d: %d rows, want %d", q, from, len(got), len(want))
 			}
 		}
+	}
+}
+
+// A query every name contains answers "all" with no list (at ten million
+// keys the list is 40 MB); one that matches whole chunks and part of
+// another lists exactly the matching rows, whole chunks included.
+func TestSubstringScanReportsEveryRowWithoutAList(t *testing.T) {
+	s := New()
+	const n = 200_000
+	batch := make([]backend.KeyInfo, n)
+	for i := range batch {
+		prefix := "session"
+		if i >= n/2 {
+			prefix = "user"
+		}
+		batch[i].Name = fmt.Sprintf("%s:key:%d", prefix, i)
+	}
+	s.Append(batch)
+	sn := s.Snapshot()
+	if len(sn.chunks) < 4 {
+		t.Fatalf("%d chunks: the test needs whole chunks on each side", len(sn.chunks))
+	}
+	rows, all, err := Filter(context.Background(), sn, 0, "KEY:", false)
+	if err != nil || !all || rows != nil {
+		t.Fatalf("every name contains key: rows %d, all %v, err %v", len(rows), all, err)
+	}
+	rows, all, err = Filter(context.Background(), sn, 0, "session:", false)
+	if err != nil || all || len(rows) != n/2 || rows[0] != 0 || rows[n/2-1] != n/2-1 {
+		t.Fatalf("half the names: %d rows, all %v, err %v", len(rows), all, err)
+	}
+	// Refining a list by a query every row matches keeps the list.
+	base := []uint32{3, 5, 8}
+	rows, all, _ = Refine(context.Background(), sn, base, "key:", false)
+	if !all || !slices.Equal(rows, base) {
+		t.Fatalf("refine of a short list: %v, all %v", rows, all)
 	}
 }

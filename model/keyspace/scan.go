@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -15,19 +16,26 @@ import (
 const FuzzyLimit = 2_000_000
 
 // substringRows returns, in listing order, the rows from `from` on whose
-// names contain lowerQuery (ASCII case folded). Rather than testing name by
-// name it searches each chunk of packed names with bytes.Index, which jumps
-// over non-matching bytes with vector instructions, and maps each hit back
-// to its row by binary search over the chunk's rows; a hit that spans two
-// adjacent names is no match. Names with an upper-case letter, which the
-// search on the lower-cased query can miss, are then tested with folding.
-// Chunks are split across the CPUs; ctx is checked after each chunk.
-func substringRows(ctx context.Context, sn Snapshot, from int, lowerQuery string) ([]uint32, error) {
+// names contain lowerQuery (ASCII case folded), or all = true and no rows
+// when every one of them does: at ten million keys a query like "k" would
+// otherwise write a 40 MB list (twice, growing it and joining the chunks'
+// parts), most of a keystroke's time. Rather than testing name by name it
+// searches each chunk of packed names with bytes.Index, which jumps over
+// non-matching bytes with vector instructions, and maps each hit back to
+// its row; a hit that spans two adjacent names is no match. Names with an
+// upper-case letter, which the search on the lower-cased query can miss,
+// are then tested with folding. Chunks are split across the CPUs; ctx is
+// checked after each chunk.
+func substringRows(ctx context.Context, sn Snapshot, from int, lowerQuery string) (rows []uint32, all bool, err error) {
 	q := []byte(lowerQuery)
 	results := make([][]uint32, len(sn.chunks))
+	whole := make([]bool, len(sn.chunks)) // every row of the chunk matched
 	next := make(chan int, len(sn.chunks))
+	most := 0 // rows in the largest chunk: the size of a worker's scratch
 	for c := range sn.chunks {
 		next <- c
+		lo, hi := sn.chunkRows(c, from)
+		most = max(most, hi-lo)
 	}
 	close(next)
 	var wg sync.WaitGroup
@@ -35,43 +43,71 @@ func substringRows(ctx context.Context, sn Snapshot, from int, lowerQuery string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			scratch := make([]uint32, 0, most)
 			for c := range next {
 				if ctx.Err() != nil {
 					return
 				}
-				results[c] = sn.chunkMatches(c, from, q)
+				lo, hi := sn.chunkRows(c, from)
+				if lo >= hi {
+					whole[c] = true
+					continue
+				}
+				m := sn.chunkMatches(c, lo, hi, q, scratch[:0])
+				if len(m) == hi-lo {
+					whole[c] = true
+				} else {
+					results[c] = slices.Clone(m)
+				}
 			}
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	n := 0
-	for _, r := range results {
-		n += len(r)
+	n, everyChunk := 0, true
+	for c, r := range results {
+		if whole[c] {
+			lo, hi := sn.chunkRows(c, from)
+			n += hi - lo
+		} else {
+			n += len(r)
+			everyChunk = false
+		}
+	}
+	if everyChunk {
+		return nil, true, nil
 	}
 	out := make([]uint32, 0, n)
-	for _, r := range results {
-		out = append(out, r...)
+	for c, r := range results {
+		if !whole[c] {
+			out = append(out, r...)
+			continue
+		}
+		lo, hi := sn.chunkRows(c, from)
+		for i := lo; i < hi; i++ {
+			out = append(out, uint32(i))
+		}
 	}
-	return out, nil
+	return out, false, nil
 }
 
-// chunkMatches is substringRows for the rows of chunk c.
-func (sn Snapshot) chunkMatches(c, from int, q []byte) []uint32 {
-	lo := sn.chunkFirst[c]
-	hi := sn.n
+// chunkRows is the range of rows, from `from` on, whose names chunk c holds.
+func (sn Snapshot) chunkRows(c, from int) (lo, hi int) {
+	lo, hi = sn.chunkFirst[c], sn.n
 	if c+1 < len(sn.chunkFirst) {
 		hi = min(sn.chunkFirst[c+1], sn.n)
 	}
 	lo = max(lo, from)
-	if lo >= hi {
-		return nil
-	}
+	return min(lo, hi), hi
+}
+
+// chunkMatches is substringRows for rows [lo, hi) of chunk c, appended to
+// exact (a worker's scratch).
+func (sn Snapshot) chunkMatches(c, lo, hi int, q []byte, exact []uint32) []uint32 {
 	data := sn.chunks[c]
 	start := int(sn.rowAt(lo).off)
-	var exact []uint32
 	k := lo // the row holding the last hit; hits only move forward
 	for pos := start; ; {
 		i := bytes.Index(data[pos:], q)
