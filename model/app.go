@@ -436,13 +436,18 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 		return recovered
 	}
 	cmds := []tea.Cmd{recovered, a.keys.applyWrite(&a.env, msg), a.buckets.refreshCounts(&a.env)}
-	if a.value.key != "" {
-		for _, k := range msg.keys {
-			if k == a.value.key {
-				cmds = append(cmds, a.value.reload(&a.env))
-				break
-			}
+	switch {
+	case a.value.key == "":
+	case slices.Contains(msg.removed, a.value.key):
+		// The key shown is gone: show the one the cursor moved to rather
+		// than reading it again to say "not found".
+		shown := a.value.key
+		cmds = append(cmds, a.followCursor())
+		if a.value.key == shown {
+			a.value.reset()
 		}
+	case slices.Contains(msg.keys, a.value.key):
+		cmds = append(cmds, a.value.reload(&a.env))
 	}
 	return tea.Batch(cmds...)
 }
