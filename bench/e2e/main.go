@@ -183,6 +183,7 @@ type bench struct {
 	presses          bool // press ? while listing
 	dir              string
 	kvdeckBin, floor string
+	teaFloor         string // bench/teafloor: start-up's floor
 	binSize          int64
 	env              []string
 
@@ -207,9 +208,9 @@ func newBench(runs, keys int) (*bench, error) {
 	if err != nil {
 		return b, err
 	}
-	b.kvdeckBin, b.floor = filepath.Join(dir, "kvdeck"), filepath.Join(dir, "floor")
-	log.Print("building kvdeck and the floor")
-	for _, args := range [][]string{{"build", "-o", b.kvdeckBin, "."}, {"build", "-o", b.floor, "./bench/floor"}} {
+	b.kvdeckBin, b.floor, b.teaFloor = filepath.Join(dir, "kvdeck"), filepath.Join(dir, "floor"), filepath.Join(dir, "teafloor")
+	log.Print("building kvdeck and the floors")
+	for _, args := range [][]string{{"build", "-o", b.kvdeckBin, "."}, {"build", "-o", b.floor, "./bench/floor"}, {"build", "-o", b.teaFloor, "./bench/teafloor"}} {
 		cmd := exec.Command(goTool(), args...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {

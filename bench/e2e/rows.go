@@ -474,40 +474,58 @@ func (b *bench) valueSearch() ([]result, error) {
 
 // startup times exec → first frame (the panes drawn) on an empty bbolt
 // file, after one untimed run that creates the file and warms the page
-// cache with the binary.
+// cache with the binary. Its floor, in the same terminal and alternating
+// with kvdeck, is the plainest Bubble Tea program drawing one word
+// (bench/teafloor): what any Bubble Tea v2 program pays before its first
+// frame on this machine.
 func (b *bench) startup() ([]result, error) {
 	dir := filepath.Join(b.dir, "startup")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "empty.db")
-	var firsts []time.Duration
-	var rss []int64
-	for run := -1; run < max(b.runs, 3); run++ {
-		t, err := startTerm(termCols, termRows, b.env, b.kvdeckBin, path)
+	firstFrame := func(argv ...string) (time.Duration, int64, error) {
+		t, err := startTerm(termCols, termRows, b.env, argv...)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		at, err := t.Until(Screen.FirstFrame, keyTimeout, "first frame")
 		if err != nil {
 			t.Kill()
-			return nil, err
+			return 0, 0, err
 		}
 		peak, err := t.PeakRSS()
 		if err != nil {
 			t.Kill()
-			return nil, err
+			return 0, 0, err
 		}
 		if err := t.Quit(quitTimeout); err != nil {
+			return 0, 0, err
+		}
+		return at.Sub(t.Started()), peak, nil
+	}
+	var firsts, floors []time.Duration
+	var ratios []float64
+	var rss []int64
+	for run := -1; run < max(b.runs, 3); run++ {
+		floor, _, err := firstFrame(b.teaFloor)
+		if err != nil {
+			return nil, fmt.Errorf("teafloor: %w", err)
+		}
+		first, peak, err := firstFrame(b.kvdeckBin, path)
+		if err != nil {
 			return nil, err
 		}
 		if run >= 0 {
-			firsts, rss = append(firsts, at.Sub(t.Started())), append(rss, peak)
+			firsts, floors, rss = append(firsts, first), append(floors, floor), append(rss, peak)
+			ratios = append(ratios, first.Seconds()/floor.Seconds())
 		}
 	}
 	return []result{{
 		what:   fmt.Sprintf("start-up: exec → first frame, empty bbolt file; binary %.1f MB", float64(b.binSize)/1e6),
+		floor:  durSpread(floors),
 		kvdeck: durSpread(firsts),
+		ratio:  ratioSpread(ratios),
 		rss:    mbSpread(rss),
 	}}, nil
 }
