@@ -113,6 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 }
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
