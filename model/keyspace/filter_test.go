@@ -1,6 +1,7 @@
 package keyspace
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -146,5 +147,25 @@ func TestSubstringScanReportsEveryRowWithoutAList(t *testing.T) {
 	rows, all, _ = Refine(context.Background(), sn, base, "key:", false)
 	if !all || !slices.Equal(rows, base) {
 		t.Fatalf("refine of a short list: %v, all %v", rows, all)
+	}
+}
+
+// anchoredIndex finds what bytes.Index finds, whichever byte of the query
+// it anchors on: overlapping false starts, a match at either end of the
+// data, none at all.
+func TestAnchoredIndexFindsWhatBytesIndexFinds(t *testing.T) {
+	data := []byte("kvdeck:key:kekey::9key::99k")
+	for _, q := range []string{"key::99", "key", "kek", "k", "9k", "kv", "zz", "key::999"} {
+		for a := range len(q) {
+			for pos := 0; pos <= len(data); pos++ {
+				want := bytes.Index(data[pos:], []byte(q))
+				if want >= 0 {
+					want += pos
+				}
+				if got := anchoredIndex(data, pos, []byte(q), a); got != want {
+					t.Fatalf("%q anchored at %d from %d: %d, want %d", q, a, pos, got, want)
+				}
+			}
+		}
 	}
 }

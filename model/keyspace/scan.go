@@ -20,14 +20,17 @@ const FuzzyLimit = 2_000_000
 // when every one of them does: at ten million keys a query like "k" would
 // otherwise write a 40 MB list (twice, growing it and joining the chunks'
 // parts), most of a keystroke's time. Rather than testing name by name it
-// searches each chunk of packed names with bytes.Index, which jumps over
-// non-matching bytes with vector instructions, and maps each hit back to
-// its row; a hit that spans two adjacent names is no match. Names with an
+// searches each chunk of packed names for the query's rarest byte
+// (anchoredIndex), which jumps over non-matching bytes with vector
+// instructions, and maps each hit back to its row; a hit that spans two
+// adjacent names is no match. Where names keep matching it tests them one
+// by one instead. Names with an
 // upper-case letter, which the search on the lower-cased query can miss,
 // are then tested with folding. Chunks are split across the CPUs; ctx is
 // checked after each chunk.
 func substringRows(ctx context.Context, sn Snapshot, from int, lowerQuery string) (rows []uint32, all bool, err error) {
 	q := []byte(lowerQuery)
+	anchor := sn.anchorOf(q)
 	results := make([][]uint32, len(sn.chunks))
 	whole := make([]bool, len(sn.chunks)) // every row of the chunk matched
 	next := make(chan int, len(sn.chunks))
@@ -53,7 +56,7 @@ func substringRows(ctx context.Context, sn Snapshot, from int, lowerQuery string
 					whole[c] = true
 					continue
 				}
-				m := sn.chunkMatches(c, lo, hi, q, scratch[:0])
+				m := sn.chunkMatches(c, lo, hi, q, anchor, scratch[:0])
 				if len(m) == hi-lo {
 					whole[c] = true
 				} else {
@@ -104,17 +107,16 @@ func (sn Snapshot) chunkRows(c, from int) (lo, hi int) {
 }
 
 // chunkMatches is substringRows for rows [lo, hi) of chunk c, appended to
-// exact (a worker's scratch).
-func (sn Snapshot) chunkMatches(c, lo, hi int, q []byte, exact []uint32) []uint32 {
+// exact (a worker's scratch); anchor is q's rarest byte (anchorOf).
+func (sn Snapshot) chunkMatches(c, lo, hi int, q []byte, anchor int, exact []uint32) []uint32 {
 	data := sn.chunks[c]
 	start := int(sn.rowAt(lo).off)
 	k := lo // the row holding the last hit; hits only move forward
 	for pos := start; ; {
-		i := bytes.Index(data[pos:], q)
-		if i < 0 {
+		at := anchoredIndex(data, pos, q, anchor)
+		if at < 0 {
 			break
 		}
-		at := pos + i
 		// The row holding byte `at`: the last row of the chunk starting at
 		// or before it. Stepping row by row costs a read per row passed,
 		// no more than the name-by-name test, and a query that matches most
@@ -126,6 +128,19 @@ func (sn Snapshot) chunkMatches(c, lo, hi int, q []byte, exact []uint32) []uint3
 		end := int(r.off) + int(r.n)
 		if at+len(q) <= end {
 			exact = append(exact, uint32(k))
+			// While the names that follow match too (a query most names
+			// contain), test them one by one: a search within one short
+			// name costs a third of one started over the chunk's rest.
+			// The first that does not match sends the search on from it.
+			for k+1 < hi {
+				next := sn.rowAt(k + 1)
+				if bytes.Index(data[next.off:next.off+next.n], q) < 0 {
+					break
+				}
+				k++
+				exact = append(exact, uint32(k))
+				end = int(next.off) + int(next.n)
+			}
 			pos = end // one hit per name is enough
 		} else {
 			pos = at + 1
@@ -155,6 +170,56 @@ func (sn Snapshot) chunkMatches(c, lo, hi int, q []byte, exact []uint32) []uint3
 		return exact
 	}
 	return mergeRows(exact, folded)
+}
+
+// anchoredIndex returns the first index at or after pos where q occurs in
+// data, or -1. It looks for q's byte at index a with IndexByte (vector
+// instructions) and compares the rest where it finds it. bytes.Index
+// anchors on q's first byte, often a common one in key names (the "k" of
+// "key::99" comes three times in "kvdeck:bench:key::123"), and pays a
+// call for each false start; anchored on the rarest byte a sparse query
+// searched ten million names in about half the time.
+func anchoredIndex(data []byte, pos int, q []byte, a int) int {
+	b := q[a]
+	for i := pos + a; i < len(data); i++ {
+		j := bytes.IndexByte(data[i:], b)
+		if j < 0 {
+			return -1
+		}
+		i += j
+		at := i - a
+		if at+len(q) > len(data) {
+			return -1
+		}
+		if bytes.Equal(data[at:at+len(q)], q) {
+			return at
+		}
+	}
+	return -1
+}
+
+// anchorSample is how many bytes of names anchorOf counts.
+const anchorSample = 64 << 10
+
+// anchorOf picks the byte of q least frequent in a sample of the names:
+// the first chunk's first anchorSample bytes, which in a listing's order
+// (a hash table's, on Redis) are a fair sample of the whole.
+func (sn Snapshot) anchorOf(q []byte) int {
+	if len(q) < 2 || len(sn.chunks) == 0 {
+		return 0
+	}
+	var freq [256]int
+	sample := sn.chunks[0]
+	for _, b := range sample[:min(len(sample), anchorSample)] {
+		freq[b]++
+	}
+	a := 0
+	for i, b := range q {
+		if freq[b] < freq[q[a]] {
+			a = i
+		}
+	}
+	return a
 }
 
 func (sn Snapshot) rowAt(i int) *row { return &sn.pages[i>>pageBits][i&pageMask] }
