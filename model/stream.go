@@ -26,22 +26,29 @@ type feed[T any] struct {
 	done    bool
 	err     error
 	notify  chan struct{}
-	cancel  context.CancelFunc
+	// finished is closed by the first finish: a message waiting out the
+	// gap goes at once, so the end of a listing is never held back.
+	finished chan struct{}
+	cancel   context.CancelFunc
 	// last is when the last message was taken (next spaces them).
 	last time.Time
 }
 
 // feedGap is the least time between two messages of one feed while it is
-// not done: each message costs an Update and a View, and a fast listing
-// would otherwise make hundreds a second; a frame apart, the count still
-// moves smoothly and the keys wait at most a frame.
-const feedGap = 16 * time.Millisecond
+// not done: each message costs an Update and a View (the whole screen
+// rendered and compared), and a fast listing would otherwise make hundreds
+// a second. At 33 ms the count still moves smoothly and keys wait at most
+// two frames; a million-key listing took 0.67-0.78 s of kvdeck's CPU
+// against 0.77-0.87 s at 16 ms (four runs each, 2026-11-30), CPU it shares
+// with the server on a small machine. The last message is not held back
+// (finished).
+const feedGap = 33 * time.Millisecond
 
 // newFeed makes a feed and the context its producer runs under; stop
 // cancels it.
 func newFeed[T any]() (*feed[T], context.Context) {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &feed[T]{notify: make(chan struct{}, 1), cancel: cancel}, ctx
+	return &feed[T]{notify: make(chan struct{}, 1), finished: make(chan struct{}), cancel: cancel}, ctx
 }
 
 // push adds items for the next message.
@@ -55,6 +62,9 @@ func (f *feed[T]) push(items ...T) {
 // finish ends the feed with the producer's error (nil: complete).
 func (f *feed[T]) finish(err error) {
 	f.mu.Lock()
+	if !f.done {
+		close(f.finished)
+	}
 	f.done, f.err = true, err
 	f.mu.Unlock()
 	f.signal()
@@ -77,7 +87,12 @@ func (f *feed[T]) next(msg func(items []T, done bool, err error) tea.Msg) tea.Cm
 		done := f.done
 		f.mu.Unlock()
 		if wait > 0 && !done {
-			time.Sleep(wait)
+			gap := time.NewTimer(wait)
+			select {
+			case <-gap.C:
+			case <-f.finished:
+				gap.Stop()
+			}
 		}
 		f.mu.Lock()
 		items, done, err := f.pending, f.done, f.err
