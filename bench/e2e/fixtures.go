@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -229,3 +230,42 @@ func (b *bench) natsBucket(name string, n int) (_ *natsFixture, err error) {
 }
 
 func natsServerVersion() string { return server.VERSION }
+
+// localFixture is a bbolt file written by another program.
+type localFixture struct {
+	path, bucket string
+	data         dataset
+}
+
+// localFile writes the million-key bbolt file once.
+func (b *bench) localFile() (_ *localFixture, err error) {
+	const name = "local1m"
+	if b.local1m != nil {
+		return b.local1m, nil
+	}
+	if err := b.broken[name]; err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			err = b.fixtureFailed(name, err)
+		}
+	}()
+	dir, err := os.MkdirTemp(b.dir, "local-")
+	if err != nil {
+		return nil, err
+	}
+	b.started(name, func() { os.RemoveAll(dir); b.local1m = nil })
+	f := &localFixture{path: filepath.Join(dir, "app.db"), bucket: "app"}
+	start := time.Now()
+	if f.data, err = boltLoad(f.path, f.bucket, b.keys); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(f.path)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("bbolt file of %d keys (%.0f MB) written with plain bbolt in %.2f s", f.data.keys, float64(st.Size())/1e6, time.Since(start).Seconds())
+	b.local1m = f
+	return f, nil
+}

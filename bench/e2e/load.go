@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The data set: names and values as an application writes them, so that
@@ -142,4 +143,38 @@ func waitAcks(ctx context.Context, js jetstream.JetStream) error {
 	case <-time.After(5 * time.Minute):
 		return fmt.Errorf("NATS: %d publishes not acknowledged after 5 minutes", js.PublishAsyncPending())
 	}
+}
+
+// boltLoad writes n keys of the data set into bucket of a new bbolt file
+// at path with plain bbolt, as another program would (no kvdeck metadata,
+// so no TTLs), 100,000 keys a transaction.
+func boltLoad(path, bucket string, n int) (dataset, error) {
+	d := dataset{keys: n}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		return d, err
+	}
+	defer db.Close()
+	for start := 0; start < n; start += 100_000 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+			if err != nil {
+				return err
+			}
+			for i := start; i < min(start+100_000, n); i++ {
+				k, v, _, hit := entry(i, ":")
+				if hit {
+					d.searchHits++
+				}
+				if err := b.Put([]byte(k), []byte(v)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return d, err
+		}
+	}
+	return d, db.Close()
 }

@@ -123,6 +123,7 @@ var allRows = []row{
 	{name: "cluster1m", fixture: "cluster1m", run: (*bench).cluster},
 	{name: "nats100k", fixture: "nats100k", run: (*bench).nats100k},
 	{name: "nats1m", flag: "-nats-million", fixture: "nats1m", run: (*bench).nats1M},
+	{name: "local1m", fixture: "local1m", run: (*bench).local1M},
 	{name: "redis10m", flag: "-ten-million", fixture: "redis10m", run: (*bench).redisListing10M},
 	{name: "filter10m", flag: "-ten-million", fixture: "redis10m", run: (*bench).filter10M},
 	{name: "startup", run: (*bench).startup},
@@ -195,6 +196,7 @@ type bench struct {
 	redis1m, redis10m *redisFixture
 	cluster1m         *clusterFixture
 	nats              map[string]*natsFixture
+	local1m           *localFixture
 }
 
 func newBench(runs, keys int) (*bench, error) {

@@ -539,3 +539,20 @@ func bucketArg(argv []string) string {
 	}
 	return ""
 }
+
+// local1M lists a million keys of a bbolt file another program wrote;
+// the floor opens it read-only and counts the bucket's keys with a cursor.
+func (b *bench) local1M() ([]result, error) {
+	f, err := b.localFile()
+	if err != nil {
+		return nil, err
+	}
+	return b.listingRow(listing{
+		what: fmt.Sprintf("local bbolt file, %s keys: listing", count(f.data.keys)), want: f.data.keys, prefixes: keyPrefixes,
+		argv: []string{f.path, "--bucket", f.bucket},
+		floor: func() (time.Duration, error) {
+			d, _, err := b.floorKeys(f.data.keys, "bolt-keys", "-path", f.path, "-bucket", f.bucket)
+			return d, err
+		},
+	})
+}

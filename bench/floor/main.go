@@ -8,6 +8,7 @@
 //	floor redis-scan -addr HOST:PORT [-db N]
 //	floor redis-mget -addr HOST:PORT [-db N] -query TEXT
 //	floor nats-listkeys -url nats://HOST:PORT -bucket NAME
+//	floor bolt-keys -path FILE -bucket NAME
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
+	bolt "go.etcd.io/bbolt"
 )
 
 // scanCount is the COUNT hint of the SCAN loop; mgetBatch the keys per MGET,
@@ -33,7 +35,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|nats-listkeys [flags]")
+		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|nats-listkeys|bolt-keys [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -41,7 +43,8 @@ func main() {
 	db := fs.Int("db", 0, "Redis database")
 	query := fs.String("query", "", "redis-mget: the text a value must contain")
 	url := fs.String("url", "", "NATS URL")
-	bucket := fs.String("bucket", "", "NATS KV bucket")
+	bucket := fs.String("bucket", "", "NATS KV bucket, or bbolt bucket")
+	path := fs.String("path", "", "bbolt file")
 	fs.Parse(os.Args[2:])
 	// Long enough for the slow link and the largest bucket, short enough
 	// that a stuck server ends the run.
@@ -55,6 +58,8 @@ func main() {
 		err = redisMget(ctx, *addr, *db, *query)
 	case "nats-listkeys":
 		err = natsListKeys(ctx, *url, *bucket)
+	case "bolt-keys":
+		err = boltKeys(*path, *bucket)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
@@ -163,5 +168,32 @@ func natsListKeys(ctx context.Context, url, bucket string) error {
 	// the count, which is what tells a complete listing.
 	lister.Stop()
 	fmt.Printf("keys %d\n", n)
+	return nil
+}
+
+// boltKeys opens a bbolt file read-only and counts one bucket's keys with a
+// cursor.
+func boltKeys(path, bucket string) error {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n := 0
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return fmt.Errorf("no bucket %q", bucket)
+		}
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Println("keys", n)
 	return nil
 }
