@@ -164,7 +164,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	// 120 frames a second, Bubble Tea's most: a key press or the first
 	// frame waits for the next tick, at most 8 ms instead of 17. Frames are
-	// written only when the screen changed, and a listing sends at most 60
+	// written only when the screen changed, and a listing sends at most 30
 	// messages a second (model/stream.go), so this costs nothing at rest.
 	if _, err := tea.NewProgram(model.New(store, opts), tea.WithFPS(120)).Run(); err != nil {
 		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
