@@ -98,6 +98,14 @@ func New(s backend.Store, opts Options) *App {
 // Init loads the buckets and starts the clock that counts TTLs down.
 func (a *App) Init() tea.Cmd {
 	cmds := []tea.Cmd{loadBucketsCmd(a.store, a.buckets.req, a.opts.Timeout), tick()}
+	if a.buckets.want != "" {
+		// The bucket asked for (--bucket, a Redis URL's database) lists at
+		// once, beside the bucket list rather than after it: the list may
+		// take as long as the listing (a bbolt file's exact counts walk
+		// every key). When the list arrives, entering the bucket keeps this
+		// listing; a bucket that is not there gives way to the first one.
+		cmds = append(cmds, a.keys.open(&a.env, a.buckets.want))
+	}
 	if a.opts.DetectBackground {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}

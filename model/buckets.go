@@ -53,6 +53,11 @@ func (b *bucketsPane) loaded(e *env, msg bucketsLoadedMsg) tea.Cmd {
 			}
 		}
 		e.fail(fmt.Errorf("bucket %q not found; pick one from the list", format.Escape(want)))
+		if len(b.list) > 0 {
+			// In place of the listing of want that started with the list.
+			e.ask(previewBucketIntent{bucket: b.list[b.win.Cursor].Name})
+			return nil
+		}
 	}
 	if len(b.list) > 0 {
 		// Show the first bucket's keys right away, as a file manager does.

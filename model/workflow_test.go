@@ -99,6 +99,17 @@ func TestFilterThatMatchesEveryKeyNarrowsAndCounts(t *testing.T) {
 	}
 }
 
+// --bucket starts listing at once, beside the bucket list; a bucket that
+// is not there says so and gives way to the first bucket's keys.
+func TestBucketThatIsNotThereGivesWayToTheFirst(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"a": {"k1": "x"}, "b": {"k2": "y"}}, nil)
+	app := newApp(t, s, model.Options{Bucket: "nope"})
+	mustSee(t, app, `bucket "nope" not found; pick one from the list`)
+	mustSee(t, app, "k1")
+	mustSee(t, app, "1 keys")
+	mustNotSee(t, app, "k2")
+}
+
 func TestTreeGroupsKeysWithCounts(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"b": {
 		"user:1:profile": "a", "user:1:prefs": "b", "user:2:profile": "c", "session:9": "d",
