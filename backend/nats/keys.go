@@ -218,9 +218,17 @@ func (l *keyListing) deliver(m jetstream.Msg) {
 		l.mu.Unlock()
 		return
 	}
-	meta, err := m.Metadata()
+	meta, ok := parseAckReply(m.Reply())
+	if !ok {
+		full, err := m.Metadata()
+		if err != nil {
+			l.mu.Unlock()
+			return
+		}
+		meta = ackMeta{streamSeq: full.Sequence.Stream, stored: full.Timestamp, pending: full.NumPending}
+	}
 	subject := m.Subject()
-	if err != nil || len(subject) <= len(l.prefix) {
+	if len(subject) <= len(l.prefix) {
 		l.mu.Unlock()
 		return
 	}
@@ -229,7 +237,7 @@ func (l *keyListing) deliver(m jetstream.Msg) {
 		info := backend.KeyInfo{
 			Name:      subject[len(l.prefix):],
 			Kind:      backend.KindString,
-			ExpiresAt: expiresAt(hdr, meta.Timestamp, l.maxAge),
+			ExpiresAt: expiresAt(hdr, meta.stored, l.maxAge),
 			Size:      -1,
 			HasMeta:   true,
 		}
@@ -238,12 +246,12 @@ func (l *keyListing) deliver(m jetstream.Msg) {
 		}
 		l.cur.keys = append(l.cur.keys, info)
 		if l.seqs {
-			l.cur.seqs = append(l.cur.seqs, meta.Sequence.Stream)
+			l.cur.seqs = append(l.cur.seqs, meta.streamSeq)
 		}
 	}
 	// The listing ends with the snapshot the consumer started from: when
 	// as many messages arrived as were pending, or none is pending.
-	if l.received >= l.initPending || meta.NumPending == 0 {
+	if l.received >= l.initPending || meta.pending == 0 {
 		l.queueCur()
 		l.end, l.done = true, true
 		l.mu.Unlock()
