@@ -19,6 +19,12 @@ func (s *Store) Buckets(ctx context.Context) ([]backend.Bucket, error) {
 	now := s.now()
 	err := s.view(func(tx *bolt.Tx) error {
 		out = out[:0]
+		walked := 0 // keys read since the file's pages were last released
+		defer func() {
+			if walked > 0 {
+				releaseMapped(tx)
+			}
+		}()
 		var walk func(path string, b *bolt.Bucket) error
 		walk = func(path string, b *bolt.Bucket) error {
 			if err := ctx.Err(); err != nil {
@@ -30,6 +36,10 @@ func (s *Store) Buckets(ctx context.Context) ([]backend.Bucket, error) {
 			mc := newMetaCursor(m)
 			c := b.Cursor()
 			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if walked++; walked >= releaseEvery {
+					releaseMapped(tx)
+					walked = 0
+				}
 				if v == nil {
 					subs = append(subs, append([]byte(nil), k...))
 					continue

@@ -14,6 +14,10 @@ import (
 // closes: a slow consumer never holds a bbolt read transaction open.
 const defaultBatch = 1000
 
+// releaseEvery is how many keys a walk reads between two releases of the
+// file's mapped pages (releaseMapped): about 15 MB of a typical file.
+const releaseEvery = 64 << 10
+
 // scanPerTx bounds the keys one read transaction examines, so a pattern
 // that matches little (no literal prefix, few hits) still closes its
 // transaction and sees a cancel between chunks.
@@ -39,6 +43,7 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 	}
 	prefix := literalPrefix(q.Pattern)
 	var after []byte
+	walked := 0 // keys walked since the file's pages were last released
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -47,7 +52,13 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 		batch := make([]backend.KeyInfo, 0, size)
 		done := false
 		now := s.now()
-		err := s.view(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) (err error) {
+			defer func() {
+				if walked >= releaseEvery || done && walked > 0 {
+					releaseMapped(tx)
+					walked = 0
+				}
+			}()
 			ub := userBucket(tx, bucket)
 			if ub == nil {
 				return bucketNotFound(bucket)
@@ -68,6 +79,7 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 				if scanned++; scanned > scanPerTx {
 					return nil // resume after `after` in a new transaction
 				}
+				walked++
 				if !strings.HasPrefix(string(k), prefix) {
 					done = true
 					return nil
