@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"
 )
 
@@ -168,13 +168,14 @@ func (b *bench) cluster1M() (_ *clusterFixture, err error) {
 }
 
 type natsFixture struct {
-	srv    *natstest.Server
+	url    string
 	bucket string
 	data   dataset
 }
 
-// natsBucket is an in-process nats-server with JetStream in a temporary
-// folder and one KV bucket of n keys (the data set, "." for ":").
+// natsBucket is a nats-server with JetStream in a temporary folder, in a
+// process of its own (bench/natsd), and one KV bucket of n keys (the data
+// set, "." for ":").
 func (b *bench) natsBucket(name string, n int) (_ *natsFixture, err error) {
 	if b.nats[name] != nil {
 		return b.nats[name], nil
@@ -191,12 +192,12 @@ func (b *bench) natsBucket(name string, n int) (_ *natsFixture, err error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := natstest.Run(dir)
+	url, stop, err := b.startNatsd(dir)
 	if err != nil {
 		return nil, err
 	}
-	b.started(name, func() { srv.Shutdown(); os.RemoveAll(dir); delete(b.nats, name) })
-	nc, err := natsgo.Connect(srv.URL())
+	b.started(name, func() { stop(); os.RemoveAll(dir); delete(b.nats, name) })
+	nc, err := natsgo.Connect(url)
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +224,8 @@ func (b *bench) natsBucket(name string, n int) (_ *natsFixture, err error) {
 	if int(st.Values()) != n {
 		return nil, fmt.Errorf("NATS bucket holds %d values after loading %d", st.Values(), n)
 	}
-	log.Printf("nats-server on %s: bucket %q, %d keys loaded with PublishAsync in %s", srv.URL(), bucket, n, fmtDur(time.Since(start)))
-	f := &natsFixture{srv: srv, bucket: bucket, data: d}
+	log.Printf("nats-server on %s: bucket %q, %d keys loaded with PublishAsync in %s", url, bucket, n, fmtDur(time.Since(start)))
+	f := &natsFixture{url: url, bucket: bucket, data: d}
 	b.nats[name] = f
 	return f, nil
 }
@@ -268,4 +269,39 @@ func (b *bench) localFile() (_ *localFixture, err error) {
 	log.Printf("bbolt file of %d keys (%.0f MB) written with plain bbolt in %.2f s", f.data.keys, float64(st.Size())/1e6, time.Since(start).Seconds())
 	b.local1m = f
 	return f, nil
+}
+
+// startNatsd starts bench/natsd on dir and returns the server's URL and the
+// function that stops it (closing its standard input, then waiting).
+func (b *bench) startNatsd(dir string) (string, func(), error) {
+	cmd := exec.Command(b.natsd, "-dir", dir)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	var url string
+	if _, err := fmt.Fscanf(stdout, "url %s\n", &url); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("natsd did not start: %w", err)
+	}
+	return url, stop, nil
 }

@@ -1,6 +1,7 @@
 // Command e2e measures kvdeck end to end, as a user sees it: it builds the
-// binary, starts real servers (redis-server processes, a Redis Cluster, an
-// in-process nats-server with JetStream), runs kvdeck in a pseudo-terminal
+// binary, starts real servers (redis-server processes, a Redis Cluster, a
+// nats-server with JetStream in a process of its own, bench/natsd), runs
+// kvdeck in a pseudo-terminal
 // and stops each clock on what the terminal's screen shows. Beside each
 // figure it measures the floor in the same run: the plainest client program
 // doing the same work (bench/floor), timed from exec to exit.
@@ -8,8 +9,8 @@
 //	go run ./bench/e2e [-rows redis1m,nats100k,...] [-runs 3] [-ten-million] [-nats-million] [-keys 1000000]
 //
 // Rows: redis1m, slow1m (through a 50 ms round-trip link), filter1m,
-// search1m, cluster1m, nats100k, nats1m (-nats-million), redis10m and
-// filter10m (-ten-million), startup. The default is every row but the
+// search1m, cluster1m, nats100k, nats1m (-nats-million), local1m, redis10m
+// and filter10m (-ten-million), startup. The default is every row but the
 // flagged ones.
 //
 // The clocks. Every kvdeck clock starts either just before the exec of
@@ -185,6 +186,7 @@ type bench struct {
 	dir              string
 	kvdeckBin, floor string
 	teaFloor         string // bench/teafloor: start-up's floor
+	natsd            string // bench/natsd: the NATS rows' server
 	binSize          int64
 	env              []string
 
@@ -210,9 +212,9 @@ func newBench(runs, keys int) (*bench, error) {
 	if err != nil {
 		return b, err
 	}
-	b.kvdeckBin, b.floor, b.teaFloor = filepath.Join(dir, "kvdeck"), filepath.Join(dir, "floor"), filepath.Join(dir, "teafloor")
-	log.Print("building kvdeck and the floors")
-	for _, args := range [][]string{{"build", "-o", b.kvdeckBin, "."}, {"build", "-o", b.floor, "./bench/floor"}, {"build", "-o", b.teaFloor, "./bench/teafloor"}} {
+	b.kvdeckBin, b.floor, b.teaFloor, b.natsd = filepath.Join(dir, "kvdeck"), filepath.Join(dir, "floor"), filepath.Join(dir, "teafloor"), filepath.Join(dir, "natsd")
+	log.Print("building kvdeck, the floors and natsd")
+	for _, args := range [][]string{{"build", "-o", b.kvdeckBin, "."}, {"build", "-o", b.floor, "./bench/floor"}, {"build", "-o", b.teaFloor, "./bench/teafloor"}, {"build", "-o", b.natsd, "./bench/natsd"}} {
 		cmd := exec.Command(goTool(), args...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -404,7 +406,7 @@ func machineInfo() string {
 			}
 		}
 	}
-	return fmt.Sprintf("Machine: %s × %d, %s RAM, %s/%s, %s; redis-server %s; nats-server %s (in-process).",
+	return fmt.Sprintf("Machine: %s × %d, %s RAM, %s/%s, %s; redis-server %s; nats-server %s (bench/natsd, a process of its own).",
 		cpu, count, mem, runtime.GOOS, runtime.GOARCH, runtime.Version(), redisVersion, natsServerVersion())
 }
 

@@ -310,9 +310,9 @@ func (b *bench) natsRow(name string, n int, what string) ([]result, error) {
 	}
 	return b.listingRow(listing{
 		what: what, want: f.data.keys, prefixes: keyPrefixes,
-		argv: []string{f.srv.URL(), "--bucket", f.bucket},
+		argv: []string{f.url, "--bucket", f.bucket},
 		floor: func() (time.Duration, error) {
-			d, _, err := b.floorKeys(f.data.keys, "nats-listkeys", "-url", f.srv.URL(), "-bucket", f.bucket)
+			d, _, err := b.floorKeys(f.data.keys, "nats-listkeys", "-url", f.url, "-bucket", f.bucket)
 			return d, err
 		},
 	})
