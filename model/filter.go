@@ -119,21 +119,27 @@ func (k *keysPane) filtered(e *env, msg filterDoneMsg) {
 		return
 	}
 	f.cancel = nil
-	f.all = false
-	if msg.all && msg.upTo == k.set.Len() && k.set.Live() == k.set.Len() {
+	f.all = msg.all && msg.upTo == k.set.Len() && k.set.Live() == k.set.Len()
+	if f.all {
 		// Every key matched and none is deleted: the view is the whole
 		// list, as with no filter, and the next keystroke filters afresh
 		// (refining every row is the same work).
 		f.last, f.lastQuery = nil, ""
-		f.all = true
 		k.view = nil
-		k.tree.rebuild(k)
-		k.win.Clamp(k.count())
-		if k.sortBy.active() {
-			k.sortBy.dirty = true
-		}
-		return
+	} else {
+		k.view = k.filterView(msg)
 	}
+	k.tree.rebuild(k)
+	k.win.Clamp(k.count())
+	if k.sortBy.active() {
+		k.sortBy.dirty = true
+	}
+}
+
+// filterView is the view of a filter's result that is not every key; it
+// keeps the result as the next keystroke's base.
+func (k *keysPane) filterView(msg filterDoneMsg) []uint32 {
+	f := &k.filter
 	if msg.all && msg.rows == nil {
 		msg.rows = k.allRows(msg.upTo)
 	}
@@ -158,12 +164,7 @@ func (k *keysPane) filtered(e *env, msg filterDoneMsg) {
 			view = append(view, uint32(i))
 		}
 	}
-	k.view = view
-	k.tree.rebuild(k)
-	k.win.Clamp(k.count())
-	if k.sortBy.active() {
-		k.sortBy.dirty = true
-	}
+	return view
 }
 
 func (k *keysPane) clearFilter(e *env) tea.Cmd {

@@ -1,6 +1,7 @@
 package nats
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -52,27 +53,11 @@ func parseAckReply(reply string) (m ackMeta, ok bool) {
 	default:
 		return m, false
 	}
-	seq, ok1 := parseUint(sseq)
-	ns, ok2 := parseUint(tm)
-	left, ok3 := parseUint(pending)
-	if !ok1 || !ok2 || !ok3 {
+	seq, err1 := strconv.ParseUint(sseq, 10, 64)
+	ns, err2 := strconv.ParseUint(tm, 10, 64)
+	left, err3 := strconv.ParseUint(pending, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return m, false
 	}
 	return ackMeta{streamSeq: seq, stored: time.Unix(0, int64(ns)), pending: left}, true
-}
-
-// parseUint reads a decimal number of up to 19 digits.
-func parseUint(s string) (uint64, bool) {
-	if s == "" || len(s) > 19 {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-	}
-	return v, true
 }

@@ -77,7 +77,7 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 	ok(t)(s.SetElement(ctx, "0", "k:stream", backend.KindStream, nil, backend.Element{Fields: []backend.Field{{Name: "z", Value: "1"}, {Name: "a", Value: "2"}}}))
 
 	hash := elements(t, s, "k:hash", 100)
-	slices.SortFunc(hash, func(a, b backend.Element) int { return compare(a.Field, b.Field) })
+	slices.SortFunc(hash, func(a, b backend.Element) int { return strings.Compare(a.Field, b.Field) })
 	if len(hash) != 2 || hash[0].Field != "lang" || string(hash[1].Value) != "grace" {
 		t.Fatalf("hash fields: %+v", hash)
 	}
@@ -128,16 +128,6 @@ func TestEveryTypeReadsAndEdits(t *testing.T) {
 	if _, err := s.Elements(ctx, "0", "k:string", "", 10); !errors.Is(err, backend.ErrUnsupported) {
 		t.Fatalf("Elements of a string: %v", err)
 	}
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func TestRemovingAListItemRemovesThatPosition(t *testing.T) {

@@ -252,7 +252,7 @@ func (b *bench) slowLink() ([]result, error) {
 		what:   "Redis, 50 ms round trip: value open (down → next key's value drawn)",
 		floor:  fmtDur(rtt) + " (1 round trip)",
 		kvdeck: durSpread(opens),
-		ratio:  spread(rts, cmpFloat, func(r float64) string { return fmt.Sprintf("%.1f RTT", r) }),
+		ratio:  spread(rts, func(r float64) string { return fmt.Sprintf("%.1f RTT", r) }),
 	}
 	var each []string
 	for _, d := range opens {

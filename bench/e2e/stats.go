@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -8,12 +9,12 @@ import (
 
 // spread is the median of xs with its min and max, as "median (min–max)";
 // a single run prints its value alone.
-func spread[T any](xs []T, less func(a, b T) int, format func(T) string) string {
+func spread[T cmp.Ordered](xs []T, format func(T) string) string {
 	if len(xs) == 0 {
 		return ""
 	}
 	s := slices.Clone(xs)
-	slices.SortFunc(s, less)
+	slices.Sort(s)
 	med := s[len(s)/2]
 	if len(s) == 1 {
 		return format(med)
@@ -21,26 +22,14 @@ func spread[T any](xs []T, less func(a, b T) int, format func(T) string) string 
 	return fmt.Sprintf("%s (%s–%s)", format(med), format(s[0]), format(s[len(s)-1]))
 }
 
-func cmpDur(a, b time.Duration) int { return int(a - b) }
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func durSpread(ds []time.Duration) string { return spread(ds, cmpDur, fmtDur) }
+func durSpread(ds []time.Duration) string { return spread(ds, fmtDur) }
 
 func ratioSpread(rs []float64) string {
-	return spread(rs, cmpFloat, func(r float64) string { return fmt.Sprintf("%.2fx", r) })
+	return spread(rs, func(r float64) string { return fmt.Sprintf("%.2fx", r) })
 }
 
 func mbSpread(bytes []int64) string {
-	return spread(bytes, func(a, b int64) int { return int(a - b) }, func(v int64) string {
+	return spread(bytes, func(v int64) string {
 		return fmt.Sprintf("%.0f MB", float64(v)/(1<<20))
 	})
 }
