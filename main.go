@@ -15,7 +15,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -23,6 +22,7 @@ import (
 	"github.com/kvdeck/kvdeck/backend/local/demo"
 	"github.com/kvdeck/kvdeck/backend/nats"
 	"github.com/kvdeck/kvdeck/backend/redis"
+	"github.com/kvdeck/kvdeck/internal/shutdown"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/theme"
 )
@@ -36,7 +36,7 @@ Usage:
   kvdeck [flags] [TARGET]
 
 TARGET is one of:
-  PATH or file://PATH             a local bbolt file (created if missing)
+  PATH or file://PATH             a local bbolt file (--create makes a new one)
   redis://[user:pass@]host:port[/db]
   rediss://...                    Redis over TLS
   unix:///path/redis.sock         Redis on a unix socket
@@ -59,7 +59,7 @@ Flags:
 
 // flags are the command line.
 type flags struct {
-	demo, readOnly, showVersion                 bool
+	demo, readOnly, showVersion, create         bool
 	bucket, match, delimiter                    string
 	timeout                                     time.Duration
 	tlsCA, tlsCert, tlsKey                      string
@@ -73,14 +73,15 @@ type flags struct {
 func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	var f flags
 	fs := flag.NewFlagSet("kvdeck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, usage, "$XDG_DATA_HOME/kvdeck/kvdeck.db")
-		fs.PrintDefaults()
-	}
+	// The flag package prints its error and then calls Usage: keep the
+	// error (one line, returned to run) and print the full usage only for
+	// -h/--help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.BoolVar(&f.demo, "demo", false, "open a temporary store seeded with realistic demo data")
 	fs.BoolVar(&f.readOnly, "read-only", false, "refuse every write (enforced by the store layer)")
 	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&f.create, "create", false, "make a new local store at PATH when there is no file there (or the file is empty)")
 	fs.StringVar(&f.bucket, "bucket", "", "open straight into this bucket (Redis: database number)")
 	fs.StringVar(&f.match, "match", "", "start the key listing with this pattern (glob; NATS: subject wildcards)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "tree delimiter (default: ':' Redis, '.' NATS, ':' local)")
@@ -102,6 +103,11 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(stderr, usage, "$XDG_DATA_HOME/kvdeck/kvdeck.db")
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+			}
 			return f, nil, err
 		}
 		if fs.NArg() == 0 {
@@ -123,14 +129,23 @@ func run(args []string, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		return 2 // flag already printed its one-line error
+		fmt.Fprintf(stderr, "kvdeck: %s (kvdeck --help lists the flags)\n", oneLine(err))
+		return 2
+	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
+		return 2
 	}
 	if f.showVersion {
 		fmt.Println("kvdeck", version)
 		return 0
 	}
 	if len(rest) > 1 {
-		fmt.Fprintf(stderr, "kvdeck: one target expected, got %d: %s\n", len(rest), strings.Join(rest, " "))
+		masked := make([]string, len(rest))
+		for i, r := range rest {
+			masked[i] = backend.MaskURL(r)
+		}
+		fmt.Fprintf(stderr, "kvdeck: one target expected, got %d: %s\n", len(rest), strings.Join(masked, " "))
 		return 2
 	}
 	target := ""
@@ -159,14 +174,27 @@ func run(args []string, stderr io.Writer) int {
 		opts.Dark = true
 	case "light":
 	default:
-		opts.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
+		// Ask the terminal inside the program (model.App.Init), not here:
+		// lipgloss.HasDarkBackground blocks until the terminal answers, a
+		// round trip before the first frame, and 2 s on each of stdin and
+		// stdout with a terminal that never answers OSC 11. The first
+		// frame uses the dark palette, the common case, and the answer
+		// restyles the screen when it comes.
+		opts.Dark = true
 		opts.DetectBackground = true
 	}
 	// 120 frames a second, Bubble Tea's most: a key press or the first
 	// frame waits for the next tick, at most 8 ms instead of 17. Frames are
 	// written only when the screen changed, and a listing sends at most 30
 	// messages a second (model/stream.go), so this costs nothing at rest.
-	if _, err := tea.NewProgram(model.New(store, opts), tea.WithFPS(120)).Run(); err != nil {
+	p := tea.NewProgram(model.New(store, opts), tea.WithFPS(120), tea.WithoutSignalHandler())
+	ending := handleSignals(p)
+	_, err = p.Run()
+	shutdown.RemoveTemps()
+	if sig := ending(); sig != 0 {
+		return 128 + int(sig) // as shells report a death by signal
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
 		return 1
 	}
@@ -196,20 +224,28 @@ func openStore(target string, f flags) (backend.Store, func(), error) {
 			target = os.Getenv("NATS_URL")
 		}
 	}
+	kind, err := targetKind(target, f)
+	if err != nil {
+		return nil, noop, err
+	}
+	if err := f.validateForKind(kind); err != nil {
+		return nil, noop, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 	defer cancel()
-	scheme, _, hasScheme := strings.Cut(target, "://")
-	switch {
-	case f.natsContext != "" || hasScheme && (scheme == "nats" || scheme == "tls" || scheme == "ws" || scheme == "wss"):
+	switch kind {
+	case kindNATS:
 		s, err := openNATS(ctx, target, f)
 		return s, noop, err
-	case hasScheme && (scheme == "redis" || scheme == "rediss" || scheme == "unix" || scheme == "redis+sentinel"):
+	case kindRedis:
 		s, err := openRedis(ctx, target, f)
 		return s, noop, err
-	case hasScheme && scheme != "file":
-		return nil, noop, backend.Invalid("target", "%q: unknown scheme %q; use a path, file://, redis://, rediss://, unix://, redis+sentinel:// or nats://", backend.MaskURL(target), scheme)
 	}
+	// A path the user typed must name a store that is there, so a typo
+	// leaves nothing behind; --create makes a new one. The default store
+	// (no target) is made on first use.
 	path := strings.TrimPrefix(target, "file://")
+	mustExist := path != ""
 	if path == "" {
 		p, err := local.DefaultPath()
 		if err != nil {
@@ -217,7 +253,7 @@ func openStore(target string, f flags) (backend.Store, func(), error) {
 		}
 		path = p
 	}
-	s, err := local.Open(path, local.Options{ReadOnly: f.readOnly})
+	s, err := local.Open(path, local.Options{ReadOnly: f.readOnly, MustExist: mustExist, Create: f.create})
 	return s, noop, err
 }
 
@@ -239,7 +275,17 @@ func openRedis(ctx context.Context, target string, f flags) (backend.Store, erro
 			o.SentinelAddrs = strings.Split(f.sentinelAddrs, ",")
 		}
 	}
-	return redis.Open(ctx, o)
+	s, err := redis.Open(ctx, o)
+	if err != nil || f.bucket == "" {
+		return s, err
+	}
+	// --bucket names a database: one that is not there is refused now,
+	// not shown as an empty listing.
+	if err := s.CheckBucket(ctx, f.bucket); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("--bucket: %w", err)
+	}
+	return s, nil
 }
 
 func openNATS(ctx context.Context, target string, f flags) (backend.Store, error) {

@@ -16,6 +16,11 @@ func MaskURL(raw string) string {
 		}
 		return raw
 	}
+	if at := strings.LastIndex(u.Opaque, "@"); at >= 0 {
+		// scheme:user:pass@host, a URL missing its "//": no User part is
+		// parsed, but what is before the @ may be a password.
+		return u.Scheme + ":***" + u.Opaque[at:]
+	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxx")

@@ -114,3 +114,49 @@ func MatchSubject(filter, name string) bool {
 		filter, name = frest, nrest
 	}
 }
+
+// ValidateGlob refuses a Redis glob whose meaning is unclear: an unclosed
+// class ("[" or "user:[ab"), which Redis and MatchGlob read as a literal
+// '[' but a person almost never means, and a trailing lone backslash.
+func ValidateGlob(pattern string) error {
+	for i := 0; i < len(pattern); i++ {
+		switch pattern[i] {
+		case '\\':
+			if i+1 == len(pattern) {
+				return Invalid("pattern", "%q ends with a lone \\; write \\\\ for a backslash", pattern)
+			}
+			i++
+		case '[':
+			end := strings.IndexByte(pattern[i+1:], ']')
+			if end < 0 {
+				return Invalid("pattern", "%q has an unclosed [; write \\[ for a literal [", pattern)
+			}
+			i += end + 1
+		}
+	}
+	return nil
+}
+
+// ValidateSubject refuses a NATS subject filter the server would refuse:
+// empty tokens ("a..b", a leading or trailing dot), whitespace, a '>' that
+// is not the last token, or a wildcard inside a token ("ab*").
+func ValidateSubject(filter string) error {
+	if filter == "" {
+		return nil
+	}
+	if strings.ContainsAny(filter, " \t\r\n") {
+		return Invalid("pattern", "%q: NATS subjects hold no spaces", filter)
+	}
+	tokens := strings.Split(filter, ".")
+	for i, t := range tokens {
+		switch {
+		case t == "":
+			return Invalid("pattern", "%q has an empty token (two dots, or a dot at an end)", filter)
+		case t == ">" && i != len(tokens)-1:
+			return Invalid("pattern", "%q: > matches the rest, so it must be the last token", filter)
+		case len(t) > 1 && strings.ContainsAny(t, "*>"):
+			return Invalid("pattern", "%q: * and > are whole tokens (a.*.c, a.>), not parts of one", filter)
+		}
+	}
+	return nil
+}

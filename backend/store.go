@@ -104,6 +104,14 @@ func (p PatternSyntax) Match(pattern, name string) bool {
 	return MatchGlob(pattern, name)
 }
 
+// Validate refuses a pattern this language cannot mean as typed.
+func (p PatternSyntax) Validate(pattern string) error {
+	if p == PatternSubject {
+		return ValidateSubject(pattern)
+	}
+	return ValidateGlob(pattern)
+}
+
 // Bucket is one namespace of keys.
 type Bucket struct {
 	Name string

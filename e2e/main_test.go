@@ -21,6 +21,7 @@ func TestMain(m *testing.M) {
 	}
 	binary = filepath.Join(dir, "kvdeck")
 	build := exec.Command("go", "build", "-o", binary, "..")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as `make build` ships it
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building kvdeck:", err)

@@ -47,7 +47,7 @@ func (a *App) openDelete() tea.Cmd {
 		title := fmt.Sprintf("Delete %d keys?", len(names))
 		body := []string{fmt.Sprintf("%d keys in bucket %s will be deleted, for example:", len(names), format.Escape(bucket))}
 		for _, n := range names[:min(len(names), 5)] {
-			body = append(body, "  "+format.Escape(n))
+			body = append(body, "  "+format.KeyName(n))
 		}
 		body = append(body, "", a.keyName(a.km.Undo)+" undoes it in this session: every key comes back with its expiry, unless it is written again meanwhile.")
 		a.dialog = newConfirm(title, body, func(a *App) tea.Cmd {
@@ -66,7 +66,7 @@ func (a *App) openDelete() tea.Cmd {
 	}
 	undoable := a.keyName(a.km.Undo) + " undoes it in this session (the key comes back with its expiry)."
 	a.dialog = newConfirm("Delete key?", []string{
-		"Delete " + a.st.Danger.Render(format.Escape(name)) + " from bucket " + format.Escape(bucket) + "?",
+		"Delete " + a.st.Danger.Render(format.KeyName(name)) + " from bucket " + format.Escape(bucket) + "?",
 		undoable,
 	}, func(a *App) tea.Cmd { return deleteCmd(a.store, a.opts.Timeout, bucket, []string{name}, version) })
 	return nil
@@ -92,14 +92,14 @@ func (a *App) openTTLDialog() tea.Cmd {
 	if current != "" {
 		hint = append([]string{"now: " + current + " left"}, hint...)
 	}
-	a.dialog = newInput("Set TTL of "+format.Escape(name), "ttl> ", "", hint, func(a *App, v string) (tea.Cmd, error) {
+	a.dialog = newInput("Set TTL of "+format.KeyName(name), "ttl> ", "", hint, func(a *App, v string) (tea.Cmd, error) {
 		ttl, err := backend.ParseTTL(v)
 		if err != nil {
 			return nil, err
 		}
-		what := "TTL of " + format.Escape(name) + " set to " + v
+		what := "TTL of " + format.KeyName(name) + " set to " + v
 		if ttl == 0 {
-			what = "TTL of " + format.Escape(name) + " removed"
+			what = "TTL of " + format.KeyName(name) + " removed"
 		}
 		a.rememberTTL(bucket, name, ttl)
 		return expireCmd(a.store, a.opts.Timeout, bucket, name, ttl, what), nil
@@ -148,7 +148,7 @@ func (a *App) refreshTTL() tea.Cmd {
 		a.inform("the store does not remember the TTL this key was given, so there is nothing to refresh to; " + a.keyName(a.km.TTL) + " sets one")
 		return nil
 	}
-	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "refreshed TTL of "+format.Escape(name)+" to "+backend.FormatTTL(ttl))
+	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "refreshed TTL of "+format.KeyName(name)+" to "+backend.FormatTTL(ttl))
 }
 
 // openNewKey creates a key: its name, then (on Redis) its type, then an
@@ -169,7 +169,7 @@ func (a *App) openNewKey() tea.Cmd {
 			return nil, backend.Invalid("key", "must not be empty")
 		}
 		if _, ok := a.store.(backend.Collections); ok {
-			a.dialog = newInput("Type of "+format.Escape(name), "type> ", "string", []string{"string hash list set zset stream"}, func(a *App, t string) (tea.Cmd, error) {
+			a.dialog = newInput("Type of "+format.KeyName(name), "type> ", "string", []string{"string hash list set zset stream"}, func(a *App, t string) (tea.Cmd, error) {
 				kind, ok := backend.ParseKind(strings.TrimSpace(t))
 				if !ok || kind == backend.KindJSON {
 					return nil, backend.Invalid("type", "%q: use string, hash, list, set, zset or stream", t)
@@ -187,7 +187,7 @@ func (a *App) openNewKey() tea.Cmd {
 
 // newKeyTTL asks for the new key's TTL, then for its value.
 func (a *App) newKeyTTL(bucket, name string, kind backend.Kind) modal {
-	return newInput("TTL of the new key "+format.Escape(name), "ttl> ", "", []string{"empty for none (or the bucket's default): 90s 15m 36h 7d"}, func(a *App, v string) (tea.Cmd, error) {
+	return newInput("TTL of the new key "+format.KeyName(name), "ttl> ", "", []string{"empty for none (or the bucket's default): 90s 15m 36h 7d"}, func(a *App, v string) (tea.Cmd, error) {
 		ttl := time.Duration(0)
 		if strings.TrimSpace(v) != "" {
 			var err error
@@ -218,7 +218,14 @@ func (a *App) openRename() tea.Cmd {
 		return nil
 	}
 	bucket := a.keys.bucket
-	a.dialog = newInput("Rename "+format.Escape(name), "to> ", name, []string{"an existing key is never overwritten"}, func(a *App, to string) (tea.Cmd, error) {
+	// The input starts from the current name, unless the name is too long
+	// to edit by hand: a 1 MB name made every keystroke take a minute.
+	start, hint := name, []string{"an existing key is never overwritten"}
+	if len(name) > maxPrefilledName {
+		start = ""
+		hint = append(hint, fmt.Sprintf("the current name is %d bytes long: type the new name whole", len(name)))
+	}
+	a.dialog = newInput("Rename "+format.KeyName(name), "to> ", start, hint, func(a *App, to string) (tea.Cmd, error) {
 		if to == "" || to == name {
 			return nil, backend.Invalid("name", "type a different, non-empty name")
 		}
@@ -226,6 +233,9 @@ func (a *App) openRename() tea.Cmd {
 	})
 	return nil
 }
+
+// maxPrefilledName is the longest name the rename dialog starts from.
+const maxPrefilledName = 4096
 
 func (a *App) openPatternDialog() tea.Cmd {
 	if a.keys.bucket == "" {
@@ -274,14 +284,14 @@ func (a *App) openPurge() tea.Cmd {
 	}
 	bucket := a.keys.bucket
 	a.dialog = newConfirm("Purge key?", []string{
-		"Purge " + a.st.Danger.Render(format.Escape(name)) + "?",
+		"Purge " + a.st.Danger.Render(format.KeyName(name)) + "?",
 		"Delete (" + a.keyName(a.km.Delete) + ") leaves a marker and keeps the key's history;",
 		"purge removes the key and every kept revision.",
 		a.keyName(a.km.Undo) + " brings back the current value; the older revisions are gone for good.",
 	}, func(a *App) tea.Cmd {
 		s, timeout := a.store, a.opts.Timeout
 		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
-			msg := writeDoneMsg{from: s, op: "purged " + format.Escape(name), bucket: bucket, keys: []string{name}}
+			msg := writeDoneMsg{from: s, op: "purged " + format.KeyName(name), bucket: bucket, keys: []string{name}}
 			kept, _, err := snapshotFor(ctx, s, bucket, name)
 			if err != nil {
 				msg.err = err
@@ -292,7 +302,7 @@ func (a *App) openPurge() tea.Cmd {
 			}
 			msg.removed = msg.keys
 			if kept != nil {
-				msg.undo = &undoRecord{what: "purge of " + format.Escape(name), bucket: bucket,
+				msg.undo = &undoRecord{what: "purge of " + format.KeyName(name), bucket: bucket,
 					steps: []undoStep{{key: name, restore: kept, cond: backend.RestoreOptions{IfAbsent: true}}}}
 			}
 			return msg
@@ -418,7 +428,7 @@ func (a *App) setTTLTo(text string) (tea.Cmd, error) {
 	}
 	name, _ := a.targetKey()
 	a.rememberTTL(a.keys.bucket, name, ttl)
-	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "TTL of "+format.Escape(name)+" set to "+text), nil
+	return expireCmd(a.store, a.opts.Timeout, a.keys.bucket, name, ttl, "TTL of "+format.KeyName(name)+" set to "+text), nil
 }
 
 // matchesPattern tells whether a key created elsewhere belongs to the

@@ -283,7 +283,7 @@ func copyKey(a *App) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	a.inform("copied key " + format.Escape(name))
+	a.inform("copied key " + format.KeyName(name))
 	return tea.SetClipboard(name)
 }
 

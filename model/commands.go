@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/internal/shutdown"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
 
@@ -145,13 +146,13 @@ func putCmd(s backend.Store, timeout time.Duration, p pendingPut) tea.Cmd {
 		msg.put = nil
 		switch {
 		case p.opts.IfVersion != "" && version == p.opts.IfVersion:
-			msg.op = "unchanged: nothing written to " + format.Escape(p.key)
+			msg.op = "unchanged: nothing written to " + format.KeyName(p.key)
 		case kept != nil:
-			msg.undo = &undoRecord{what: "overwrite of " + format.Escape(p.key), bucket: p.bucket,
+			msg.undo = &undoRecord{what: "overwrite of " + format.KeyName(p.key), bucket: p.bucket,
 				steps: []undoStep{{key: p.key, restore: kept, cond: backend.RestoreOptions{IfVersion: version}}}}
 		case p.opts.IfAbsent || !unkept:
 			msg.added = []string{p.key}
-			msg.undo = &undoRecord{what: "creation of " + format.Escape(p.key), bucket: p.bucket,
+			msg.undo = &undoRecord{what: "creation of " + format.KeyName(p.key), bucket: p.bucket,
 				steps: []undoStep{{key: p.key, created: true, createdV: version}}}
 		default:
 			msg.op += " (too large to keep a copy: cannot be undone)"
@@ -183,7 +184,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 			}
 			kept, tooLarge, err := snapshotFor(ctx, s, bucket, k)
 			if err != nil {
-				failed = append(failed, fmt.Errorf("%s: %w", format.Escape(k), err))
+				failed = append(failed, fmt.Errorf("%s: %w", format.KeyName(k), err))
 				continue
 			}
 			opts := backend.DeleteOptions{IfVersion: version}
@@ -205,11 +206,11 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 			case errors.Is(err, backend.ErrConflict):
 				skipped++
 				if len(keys) == 1 {
-					failed = append(failed, fmt.Errorf("not deleted: %s changed since it was shown: %w", format.Escape(k), err))
+					failed = append(failed, fmt.Errorf("not deleted: %s changed since it was shown: %w", format.KeyName(k), err))
 				}
 				continue
 			case err != nil:
-				failed = append(failed, fmt.Errorf("%s: %w", format.Escape(k), err))
+				failed = append(failed, fmt.Errorf("%s: %w", format.KeyName(k), err))
 				continue
 			}
 			msg.keys = append(msg.keys, k)
@@ -224,7 +225,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 		if len(u.steps) > 0 {
 			u.what = fmt.Sprintf("delete of %d keys", len(u.steps))
 			if len(keys) == 1 {
-				u.what = "delete of " + format.Escape(keys[0])
+				u.what = "delete of " + format.KeyName(keys[0])
 			}
 			msg.undo = u
 		}
@@ -242,7 +243,7 @@ func deleteCmd(s backend.Store, timeout time.Duration, bucket string, keys []str
 // failed, and what cannot be undone.
 func deleteSummary(keys []string, done, skipped, unkept int, failed []error) string {
 	if len(keys) == 1 && done == 1 {
-		s := "deleted " + format.Escape(keys[0])
+		s := "deleted " + format.KeyName(keys[0])
 		if unkept > 0 {
 			s += " (too large to keep a copy: cannot be undone)"
 		}
@@ -282,7 +283,7 @@ func expireCmd(s backend.Store, timeout time.Duration, bucket, key string, ttl t
 			return msg
 		}
 		msg.op = appliedTTL(key, ttl, now.ExpiresAt, what)
-		msg.undo = &undoRecord{what: "TTL change of " + format.Escape(key), bucket: bucket,
+		msg.undo = &undoRecord{what: "TTL change of " + format.KeyName(key), bucket: bucket,
 			steps: []undoStep{{key: key, expire: true, oldExpiry: old.ExpiresAt, setExpiry: now.ExpiresAt}}}
 		return msg
 	})
@@ -297,10 +298,10 @@ func appliedTTL(key string, asked time.Duration, expires time.Time, what string)
 	case asked == 0:
 		return what
 	case expires.IsZero():
-		return fmt.Sprintf("TTL of %s: asked %s, but the store shows no expiry", format.Escape(key), backend.FormatTTL(asked))
+		return fmt.Sprintf("TTL of %s: asked %s, but the store shows no expiry", format.KeyName(key), backend.FormatTTL(asked))
 	}
 	if left := time.Until(expires); left > asked+2*time.Second || left < asked-2*time.Second {
-		return fmt.Sprintf("TTL of %s: asked %s, the store applied %s", format.Escape(key), backend.FormatTTL(asked), backend.FormatTTL(left))
+		return fmt.Sprintf("TTL of %s: asked %s, the store applied %s", format.KeyName(key), backend.FormatTTL(asked), backend.FormatTTL(left))
 	}
 	return what
 }
@@ -342,6 +343,9 @@ func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) 
 // context that ends after timeout, and its message is the answer.
 func withTimeout(timeout time.Duration, f func(ctx context.Context) tea.Msg) tea.Cmd {
 	return func() tea.Msg {
+		if shutdown.Stopping() {
+			return nil // kvdeck is ending on a signal: start nothing new
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		return f(ctx)

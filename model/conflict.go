@@ -30,7 +30,7 @@ func newConflictDialog(a *App, msg writeDoneMsg) modal {
 	mine := textBlock(a, "your version", retry.value, 8, w)
 	both := lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w+2).Render(theirs), mine)
 	d := &dlg.Choose{
-		Title: "Changed by someone else: " + format.Escape(retry.key),
+		Title: "Changed by someone else: " + format.KeyName(retry.key),
 		Lines: []string{"The value changed since it was shown.", "", both},
 		Options: []dlg.Option{
 			{ID: "reload", Keys: a.km.Reload, Label: "reload theirs"},
@@ -77,7 +77,7 @@ func newElementConflictDialog(a *App, msg writeDoneMsg) modal {
 		lines = append(lines, "yours: "+format.Escape(p.typed))
 	}
 	d := &dlg.Choose{
-		Title: "Changed by someone else: " + format.Escape(p.key),
+		Title: "Changed by someone else: " + format.KeyName(p.key),
 		Lines: lines,
 		Options: []dlg.Option{
 			{ID: "reload", Keys: a.km.Reload, Label: "reload and look again"},

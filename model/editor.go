@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/internal/shutdown"
 	dlg "github.com/kvdeck/kvdeck/model/dialog"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
@@ -55,15 +56,16 @@ func (a *App) editInEditor() tea.Cmd {
 		if err != nil {
 			return editorReadyMsg{err: err}
 		}
-		// os.CreateTemp makes the file 0600: the value may be a secret.
-		f, err := os.CreateTemp("", "kvdeck-*"+editSuffix(e.Value))
+		// The file is 0600 (the value may be a secret), and removed on
+		// every way out, a signal included.
+		f, err := shutdown.CreateTemp("kvdeck-*" + editSuffix(e.Value))
 		if err != nil {
 			return editorReadyMsg{err: err}
 		}
 		_, werr := f.Write(e.Value)
 		cerr := f.Close()
 		if werr != nil || cerr != nil {
-			os.Remove(f.Name())
+			shutdown.Remove(f.Name())
 			return editorReadyMsg{err: fmt.Errorf("writing temp file: %v %v", werr, cerr)}
 		}
 		return editorReadyMsg{bucket: bucket, key: name, entry: e, path: f.Name()}
@@ -91,9 +93,15 @@ func (a *App) runEditor(msg editorReadyMsg) tea.Cmd {
 		a.fail(msg.err)
 		return nil
 	}
-	return tea.ExecProcess(a.editorCommand(msg.path), func(err error) tea.Msg {
+	// shutdown.Command lets a signal that ends kvdeck end the editor too.
+	return tea.Exec(shutdown.Command{Cmd: a.editorCommand(msg.path)}, func(err error) tea.Msg {
 		// Runs after the editor exits: read back and remove the file.
-		defer os.Remove(msg.path)
+		defer shutdown.Remove(msg.path)
+		if shutdown.Stopping() {
+			// The editor ended because kvdeck is ending: whatever is in
+			// the file was not meant to be saved.
+			return nil
+		}
 		if err != nil {
 			return editedMsg{err: fmt.Errorf("editor: %w", err)}
 		}
@@ -103,6 +111,9 @@ func (a *App) runEditor(msg editorReadyMsg) tea.Cmd {
 }
 
 func (a *App) edited(msg editedMsg) tea.Cmd {
+	if shutdown.Stopping() {
+		return nil // a signal came while the editor was open: no save
+	}
 	if msg.err != nil {
 		a.fail(msg.err)
 		return nil
@@ -141,7 +152,7 @@ func fromEditor(old, file []byte) []byte {
 // back: the inline editor reopens with it, an $EDITOR edit is kept in a
 // private file whose path is shown.
 func (a *App) saveEdit(t editTarget, value []byte, asText, inline bool) tea.Cmd {
-	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.Escape(t.key),
+	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.KeyName(t.key),
 		recover: &editRecovery{target: t, inline: inline}}
 	if !asText && looksJSON(t.old, value) {
 		if err := jsonError(value); err != nil {
@@ -160,7 +171,7 @@ func (a *App) saveEdit(t editTarget, value []byte, asText, inline bool) tea.Cmd 
 		p.opts.IfVersion = t.version
 	} else {
 		p.opts.IfAbsent = true
-		p.what = "created " + format.Escape(t.key)
+		p.what = "created " + format.KeyName(t.key)
 		if t.ttl > 0 {
 			p.opts.TTLMode, p.opts.TTL = backend.TTLSet, t.ttl
 		}
@@ -212,7 +223,7 @@ func keepEditCmd(key string, value []byte, why string) tea.Cmd {
 			return statusMsg{err: fmt.Errorf("%s; and keeping your edit failed: %w", why, werr)}
 		}
 		// The path first: a long reason may be cut at the screen's edge.
-		return statusMsg{err: fmt.Errorf("your edit of %s is kept in %s (%s)", format.Escape(key), f.Name(), why)}
+		return statusMsg{err: fmt.Errorf("your edit of %s is kept in %s (%s)", format.KeyName(key), f.Name(), why)}
 	}
 }
 
@@ -286,9 +297,9 @@ func reopenValueEditor(a *App, t editTarget, value []byte) *valueEditor {
 // open makes the dialog: its title, the note on escapes, and the footer
 // saying what happens to the TTL.
 func (d *valueEditor) open(a *App, text string, restarts bool) {
-	title := "Edit " + format.Escape(d.target.key)
+	title := "Edit " + format.KeyName(d.target.key)
 	if d.create {
-		title = "New key " + format.Escape(d.target.key)
+		title = "New key " + format.KeyName(d.target.key)
 	}
 	d.ed = dlg.NewEditor(a.dialogEnv(), title, text)
 	if d.escaped {

@@ -101,7 +101,7 @@ func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed str
 	if typed != "" {
 		current = typed
 	}
-	a.dialog = newInput(title+" of "+format.Escape(key), prompt, current, nil, func(a *App, v string) (tea.Cmd, error) {
+	a.dialog = newInput(title+" of "+format.KeyName(key), prompt, current, nil, func(a *App, v string) (tea.Cmd, error) {
 		next := el
 		switch kind {
 		case backend.KindZSet:
@@ -118,7 +118,7 @@ func (a *App) openElementEdit(c backend.Collections, p pendingElement, typed str
 			return nil, nil
 		}
 		p.el, p.typed = next, v
-		return a.elementCmd("saved "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
+		return a.elementCmd("saved "+format.KeyName(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			return c.SetElement(ctx, p.bucket, key, kind, p.old, next)
 		}), nil
 	})
@@ -170,13 +170,13 @@ func (a *App) addElement() tea.Cmd {
 		return nil
 	}
 	bucket, key, kind := a.value.bucket, a.value.key, e.Kind
-	a.dialog = newInput("Add to "+format.Escape(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
+	a.dialog = newInput("Add to "+format.KeyName(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
 		el, front, err := parseElement(kind, v)
 		if err != nil {
 			return nil, err
 		}
 		p := pendingElement{bucket: bucket, key: key, kind: kind, el: el, typed: v}
-		return a.elementCmd("added to "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
+		return a.elementCmd("added to "+format.KeyName(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			if kind == backend.KindList {
 				return c.PushElement(ctx, bucket, key, el.Value, front)
 			}
@@ -190,7 +190,7 @@ func (a *App) addElement() tea.Cmd {
 // it, with its TTL, in one atomic write that refuses an existing key.
 func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.Duration) modal {
 	c := a.store.(backend.Collections)
-	return newInput("First element of the new "+kind.String()+" "+format.Escape(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
+	return newInput("First element of the new "+kind.String()+" "+format.KeyName(key), "add> ", "", []string{elementHints[kind]}, func(a *App, v string) (tea.Cmd, error) {
 		el, _, err := parseElement(kind, v)
 		if err != nil {
 			return nil, err
@@ -198,10 +198,10 @@ func (a *App) newCollectionKey(bucket, key string, kind backend.Kind, ttl time.D
 		timeout := a.opts.Timeout
 		return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 			version, err := c.CreateKey(ctx, bucket, key, kind, el, ttl)
-			msg := writeDoneMsg{from: c, op: "created " + kind.String() + " " + format.Escape(key), bucket: bucket, keys: []string{key}, err: err}
+			msg := writeDoneMsg{from: c, op: "created " + kind.String() + " " + format.KeyName(key), bucket: bucket, keys: []string{key}, err: err}
 			if err == nil {
 				msg.added = msg.keys
-				msg.undo = &undoRecord{what: "creation of " + format.Escape(key), bucket: bucket,
+				msg.undo = &undoRecord{what: "creation of " + format.KeyName(key), bucket: bucket,
 					steps: []undoStep{{key: key, created: true, createdV: version}}}
 			}
 			return msg
@@ -222,9 +222,9 @@ func (a *App) removeElement() tea.Cmd {
 	if kind == backend.KindHash || kind == backend.KindStream {
 		name = format.Escape(el.Field)
 	}
-	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.Escape(key) + "?", a.keyName(a.km.Undo) + " undoes it in this session."}, func(a *App) tea.Cmd {
+	a.dialog = newConfirm("Remove element?", []string{"Remove " + a.st.Danger.Render(name) + " from " + format.KeyName(key) + "?", a.keyName(a.km.Undo) + " undoes it in this session."}, func(a *App) tea.Cmd {
 		p := pendingElement{bucket: bucket, key: key, kind: kind, old: &el, remove: true}
-		return a.elementCmd("removed "+name+" from "+format.Escape(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
+		return a.elementCmd("removed "+name+" from "+format.KeyName(key), p, func(ctx context.Context) (backend.ElementWrite, error) {
 			return c.RemoveElement(ctx, bucket, key, kind, el)
 		})
 	})
@@ -246,6 +246,6 @@ func (a *App) memoryUsage() tea.Cmd {
 		if err != nil {
 			return statusMsg{err: err}
 		}
-		return statusMsg{text: fmt.Sprintf("%s uses %s in the store (MEMORY USAGE)", format.Escape(key), format.HumanBytes(n))}
+		return statusMsg{text: fmt.Sprintf("%s uses %s in the store (MEMORY USAGE)", format.KeyName(key), format.HumanBytes(n))}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/theme"
+	"github.com/kvdeck/kvdeck/ui/format"
 )
 
 // env is what the panes and pages see of the App: the store and its facts,
@@ -38,6 +39,9 @@ func (e *env) nextReq() uint64 {
 func (e *env) ask(i intent) { e.intents = append(e.intents, i) }
 
 func (e *env) inform(text string) {
+	// The same guard as describeError's: names in text come escaped, and
+	// nothing else reaches the terminal raw either.
+	text = format.EscapeLine(text)
 	e.status.text, e.status.isError, e.status.until = text, false, e.opts.Now().Add(statusLifetime)
 }
 

@@ -45,7 +45,7 @@ func (a *App) openHistory() (page, tea.Cmd) {
 	return d, historyCmd(h, d.req, a.opts.Timeout, d.bucket, name)
 }
 
-func (d *historyPage) title(e *env) string { return "History of " + format.Escape(d.key) }
+func (d *historyPage) title(e *env) string { return "History of " + format.KeyName(d.key) }
 
 func (d *historyPage) layout(e *env, w, h int) {
 	d.win.Height = max(h-2, 1)
@@ -104,7 +104,7 @@ func (d *historyPage) update(e *env, msg tea.Msg) (tea.Cmd, pageResult) {
 				old, cur := d.entries[d.win.Cursor], d.entries[0]
 				p := pendingPut{bucket: d.bucket, key: d.key, value: old.Value,
 					opts: backend.PutOptions{IfVersion: cur.Version},
-					what: fmt.Sprintf("reverted %s to revision %d", format.Escape(d.key), old.Revision)}
+					what: fmt.Sprintf("reverted %s to revision %d", format.KeyName(d.key), old.Revision)}
 				return putCmd(e.store, e.opts.Timeout, p), pagePopped
 			}
 		}

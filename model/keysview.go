@@ -62,9 +62,9 @@ func (k *keysPane) rowLine(e *env, i, w int, now time.Time, focused bool) string
 		if tr.Node != nil && tr.Node.Parent != nil {
 			full = strings.TrimPrefix(full, tr.Node.Path(k.tree.delim))
 		}
-		name = indent + "  " + format.Escape(full)
+		name = indent + "  " + format.KeyName(full)
 	} else {
-		name = format.Escape(k.set.Name(r))
+		name = format.KeyName(k.set.Name(r))
 	}
 	m := k.set.Meta(r)
 	if m.Known {

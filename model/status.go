@@ -28,7 +28,10 @@ func (s *statusLine) expire(now time.Time) {
 }
 
 // describeError turns an error into one line for a person: the typed
-// errors get plain words, and the text is escaped in case it quotes a key.
+// errors get plain words, and whatever a terminal would act on is escaped,
+// in case the text quotes a key or the server's words. Backslashes are
+// left alone: kvdeck's own messages already show names escaped, and
+// escaping them again would double every backslash of a name.
 func describeError(err error) string {
 	var msg string
 	switch {
@@ -43,7 +46,7 @@ func describeError(err error) string {
 	default:
 		msg = err.Error()
 	}
-	return format.Escape(strings.ReplaceAll(msg, "\n", " "))
+	return format.EscapeLine(strings.ReplaceAll(msg, "\n", " "))
 }
 
 // conflictText is a store's conflict message without the trailing kind

@@ -99,7 +99,7 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) und
 	var r undoResult
 	for _, st := range u.steps {
 		if ctx.Err() != nil {
-			r.failed = append(r.failed, fmt.Errorf("%s: not attempted: %w", format.Escape(st.key), ctx.Err()))
+			r.failed = append(r.failed, fmt.Errorf("%s: not attempted: %w", format.KeyName(st.key), ctx.Err()))
 			continue
 		}
 		err := st.apply(ctx, s, u.bucket, force)
@@ -121,7 +121,7 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) und
 			}
 			r.conflicts = append(r.conflicts, c)
 		default:
-			r.failed = append(r.failed, fmt.Errorf("%s: %w", format.Escape(st.key), err))
+			r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(st.key), err))
 		}
 	}
 	return r
@@ -135,7 +135,7 @@ func (st undoStep) forceable() bool { return st.element == nil && st.renameTo ==
 // errChangedSince marks an undo condition that failed in the model (the
 // store's own conditions return ErrConflict themselves).
 func changedSince(key, why string) error {
-	return fmt.Errorf("%s %s: %w", format.Escape(key), why, backend.ErrConflict)
+	return fmt.Errorf("%s %s: %w", format.KeyName(key), why, backend.ErrConflict)
 }
 
 func (st undoStep) apply(ctx context.Context, s backend.Store, bucket string, force bool) error {
@@ -242,7 +242,7 @@ func conflictLines(cs []undoConflict, width int) []string {
 			lines = append(lines, fmt.Sprintf("… and %d more", len(cs)-5))
 			break
 		}
-		lines = append(lines, format.Escape(c.step.key)+": "+format.Escape(c.why))
+		lines = append(lines, format.KeyName(c.step.key)+": "+format.Escape(c.why))
 		if c.step.restore != nil {
 			lines = append(lines, "  undo would put back: "+preview(c.step.restore.Kind, c.step.restore.Value, c.step.restore.Size, width))
 		}

@@ -119,6 +119,15 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 		return started(func() { searchInBatches(ctx, br, bucket, timeout, names, rows, vq, ss, scanned) }, searchWait(ss, scanned, k.search.req))
 	}
 	produce := func() {
+		// A read that fails, other than for a key deleted since it was
+		// listed, ends the search with its error, as searchInBatches does:
+		// a count over the keys that could be read is not passed off as
+		// the count over all of them (with the server gone, it said "1974
+		// of 200000 keys match" when 2000 did).
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		var failed error
+		var failOnce sync.Once
 		jobs := make(chan int)
 		var wg sync.WaitGroup
 		for range valueSearchParallel {
@@ -126,9 +135,15 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 			go func() {
 				defer wg.Done()
 				for i := range jobs {
-					gctx, gcancel := context.WithTimeout(ctx, timeout)
+					gctx, gcancel := context.WithTimeout(rctx, timeout)
 					e, err := s.Get(gctx, bucket, names[i], backend.GetOptions{MaxBytes: valueSearchBytes})
 					gcancel()
+					if err != nil && !errors.Is(err, backend.ErrNotFound) {
+						if rctx.Err() == nil {
+							failOnce.Do(func() { failed = err; stop() })
+						}
+						continue
+					}
 					scanned.Add(1)
 					if err == nil && vq.match(e.Value) {
 						ss.push(rows[i])
@@ -141,15 +156,18 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 		for i := range names {
 			select {
 			case jobs <- i:
-			case <-ctx.Done():
+			case <-rctx.Done():
 			}
-			if ctx.Err() != nil {
+			if rctx.Err() != nil {
 				break
 			}
 		}
 		close(jobs)
 		wg.Wait()
-		ss.finish(ctx.Err())
+		if failed == nil {
+			failed = ctx.Err()
+		}
+		ss.finish(failed)
 	}
 	return started(produce, searchWait(ss, scanned, k.search.req))
 }
@@ -241,6 +259,8 @@ type valueSearchState struct {
 	scanned   int
 	found     int
 	done      bool
+	// incomplete: the search ended on a failed read, not after every key.
+	incomplete bool
 }
 
 func (k *keysPane) stopValueSearch() {
@@ -265,7 +285,8 @@ func (k *keysPane) valueSearched(e *env, msg valueSearchMsg) tea.Cmd {
 		k.search.done = true
 		k.search.stream = nil
 		if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
-			e.fail(fmt.Errorf("search in values for %q stopped after %d of %d keys (%d match): %w", format.Escape(k.search.query), k.search.scanned, k.search.total, k.search.found, msg.err))
+			k.search.incomplete = true
+			e.fail(fmt.Errorf("search in values for %q stopped after %d of %d keys, so %d matches is not the whole count: %w", format.Escape(k.search.query), k.search.scanned, k.search.total, k.search.found, msg.err))
 		} else {
 			e.inform(fmt.Sprintf("search in values for %q: %d of %d keys match", format.Escape(k.search.query), k.search.found, k.search.total))
 		}
@@ -278,6 +299,9 @@ func (k *keysPane) searchStatus() string {
 	s := k.search
 	if s.query == "" {
 		return ""
+	}
+	if s.done && s.incomplete {
+		return fmt.Sprintf("value search %q: %d matches in %d of %d keys (incomplete)", format.Escape(s.query), s.found, s.scanned, s.total)
 	}
 	if s.done {
 		return fmt.Sprintf("value search %q: %d matches", format.Escape(s.query), s.found)

@@ -43,7 +43,9 @@ func (a *App) View() tea.View {
 	v := tea.NewView(a.Render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "kvdeck " + a.info.Address
+	// The address is the user's target: a file path or URL can hold
+	// escape sequences, which in a title would act on the terminal.
+	v.WindowTitle = "kvdeck " + format.Escape(a.info.Address)
 	return v
 }
 
@@ -72,7 +74,7 @@ func (a *App) Render() string {
 		valueBody = a.bucketInfo(b, g.valW-2)
 	} else {
 		if a.value.key != "" {
-			valueTitle = " " + format.Escape(a.value.key) + " "
+			valueTitle = " " + format.KeyName(a.value.key) + " "
 		}
 		valueBody = a.value.render(&a.env, g.valW-2, inner, a.focus == paneValue)
 	}

@@ -28,7 +28,7 @@ var zoomPageSpec = pageSpec{
 // and the keys it does not use go to the value pane.
 type zoomPage struct{ value *valuePane }
 
-func (z *zoomPage) title(e *env) string { return format.Escape(z.value.key) }
+func (z *zoomPage) title(e *env) string { return format.KeyName(z.value.key) }
 
 // layout needs nothing of its own: the App sizes the value pane to the
 // page while this page is on top.

@@ -30,6 +30,14 @@ import (
 // Options configure Open.
 type Options struct {
 	ReadOnly bool
+	// MustExist refuses a path where there is no file yet (a target the
+	// user typed: a typo must not leave a new store behind), unless
+	// Create is set too. Without it a missing file is created (the
+	// default store, tests).
+	MustExist bool
+	// Create makes a new store where there is no file, or in an existing
+	// empty file, which is otherwise refused as not a bbolt database.
+	Create bool
 	// NoSync skips fsync on commit: for temporary stores (the demo) only.
 	NoSync bool
 	// Now is the clock; tests may freeze it.
@@ -115,8 +123,16 @@ func (e *lockedError) Is(target error) bool { return target == ErrLocked }
 
 var errClosed = errors.New("the store is closed")
 
-// Open opens (or, unless read-only, creates) the bbolt file at path. It
-// checks the file and returns; it keeps no lock on it.
+// isEmptyFile reports whether path is an existing regular file of 0 bytes.
+func isEmptyFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular() && st.Size() == 0
+}
+
+// Open opens the bbolt file at path, or creates it when there is no file
+// (unless read-only, or MustExist without Create). A file that is not a
+// bbolt database is refused with what it is, and left untouched. It checks
+// the file and returns; it keeps no lock on it.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -127,11 +143,18 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.linger == 0 {
 		opts.linger = defaultLinger
 	}
-	if opts.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("cannot open %s read-only: %w", path, err)
+	_, statErr := os.Stat(path)
+	switch {
+	case statErr == nil:
+		if err := checkBoltFile(path); err != nil && !(opts.Create && isEmptyFile(path)) {
+			return nil, err
 		}
-	} else if dir := filepath.Dir(path); dir != "" {
+	case opts.ReadOnly:
+		return nil, fmt.Errorf("cannot open %s read-only: %w", path, statErr)
+	case opts.MustExist && !opts.Create && errors.Is(statErr, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s does not exist; to make a new store there, add --create", path)
+	}
+	if dir := filepath.Dir(path); !opts.ReadOnly && dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("cannot create %s: folder %s: %w", path, dir, err)
 		}
@@ -140,7 +163,7 @@ func Open(path string, opts Options) (*Store, error) {
 		Guard: backend.Guard{ReadOnly: opts.ReadOnly}, path: path, now: opts.Now, noSync: opts.NoSync, linger: opts.linger,
 		watchers: map[*watcher]struct{}{}, stop: make(chan struct{}), done: make(chan struct{}),
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly {
+	if errors.Is(statErr, fs.ErrNotExist) || opts.Create && isEmptyFile(path) {
 		db, err := s.openBolt(false, true, lockTimeout)
 		if err != nil {
 			return nil, err

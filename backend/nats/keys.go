@@ -3,6 +3,7 @@ package nats
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -140,6 +141,20 @@ func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, ma
 		remove()
 		return nil, nil, describe(err)
 	}
+	// A connection that drops ends the listing at once with that cause.
+	// The client reconnects on its own, and the ordered consumer would
+	// start again afterwards, but with the server gone for good the
+	// listing waited for deliveries that never came until the caller gave
+	// up 30 s later, with "context canceled" for a reason.
+	lost := s.nc.StatusChanged(natsgo.DISCONNECTED, natsgo.RECONNECTING, natsgo.CLOSED)
+	go func() {
+		defer s.nc.RemoveStatusListener(lost)
+		select {
+		case <-lost:
+			l.fail(s.connectionLost())
+		case <-l.stop:
+		}
+	}()
 	stop := func() {
 		l.mu.Lock()
 		l.done = true
@@ -149,6 +164,16 @@ func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, ma
 		remove()
 	}
 	return l, stop, nil
+}
+
+// connectionLost says that the connection to the server dropped, and why
+// when the client knows.
+func (s *Store) connectionLost() error {
+	why := "the server closed it or went away"
+	if err := s.nc.LastError(); err != nil {
+		why = err.Error()
+	}
+	return fmt.Errorf("connection to %s lost (%s): %w", s.Info().Address, why, natsgo.ErrDisconnected)
 }
 
 // keyBatch is a run of listed keys, with their revisions when asked for.

@@ -5,6 +5,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -84,7 +85,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if err := c.Ping(ctx).Err(); err != nil {
 		s.Close()
-		return nil, describe(err, s.address)
+		if isNoSuchDatabase(err) {
+			return nil, noSuchDatabase(s.address, o.DB)
+		}
+		return nil, s.openError(err)
 	}
 	if !s.cluster && o.MasterName == "" && o.Network != "unix" {
 		// A cluster node answers a plain client too, but only for its own
@@ -110,6 +114,49 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
+// openError says why the first PING failed, naming what was dialled: the
+// deadline alone ("context deadline exceeded") said nothing of which
+// server or Sentinel did not answer.
+func (s *Store) openError(err error) error {
+	if s.opts.MasterName != "" {
+		cause := firstLine(err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			cause = "no answer in time"
+		}
+		return fmt.Errorf("master %q through the Sentinels %s: %s", s.opts.MasterName, strings.Join(s.opts.SentinelAddrs, ", "), cause)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: no answer in time: is the address right and the server up?", s.address)
+	}
+	return describe(err, s.address)
+}
+
+// CheckBucket says whether a bucket exists, cheaply: a database is there
+// when the server lets a connection select it (a PING on its client).
+func (s *Store) CheckBucket(ctx context.Context, bucket string) error {
+	c, err := s.bucketClient(bucket)
+	if err != nil {
+		return err
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		if isNoSuchDatabase(err) {
+			db, _ := strconv.Atoi(bucket)
+			return noSuchDatabase(s.address, db)
+		}
+		return describe(err, s.address)
+	}
+	return nil
+}
+
+// isNoSuchDatabase matches the server's refusal of SELECT n.
+func isNoSuchDatabase(err error) bool {
+	return strings.Contains(err.Error(), "DB index is out of range")
+}
+
+func noSuchDatabase(addr string, db int) error {
+	return backendErr(backend.ErrNotFound, "%s has no database %d (ERR DB index is out of range; the server's \"databases\" setting says how many it has, 16 by default)", addr, db)
+}
+
 // client returns the client for a database, creating it on first use: one
 // client per database keeps SELECT out of shared connections.
 func (s *Store) client(db int) (goredis.UniversalClient, error) {
@@ -126,24 +173,29 @@ func (s *Store) client(db int) (goredis.UniversalClient, error) {
 		return nil, err
 	}
 	o := s.opts
+	// With TLS, kvdeck dials the handshake itself, to say what failed.
+	var dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	if tlsConf != nil {
+		dialer = tlsDialer(tlsConf, o.Timeout)
+	}
 	var c goredis.UniversalClient
 	switch {
 	case o.MasterName != "":
 		c = goredis.NewFailoverClient(&goredis.FailoverOptions{
 			MasterName: o.MasterName, SentinelAddrs: o.SentinelAddrs, SentinelPassword: o.SentinelPassword,
-			Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
+			Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf, Dialer: dialer,
 			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
 			ContextTimeoutEnabled: true,
 		})
 	case s.cluster:
 		c = goredis.NewClusterClient(&goredis.ClusterOptions{
-			Addrs: o.Addrs, Username: o.Username, Password: o.Password, TLSConfig: tlsConf,
+			Addrs: o.Addrs, Username: o.Username, Password: o.Password, TLSConfig: tlsConf, Dialer: dialer,
 			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
 			ContextTimeoutEnabled: true,
 		})
 	default:
 		c = goredis.NewClient(&goredis.Options{
-			Network: o.Network, Addr: o.Addrs[0], Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf,
+			Network: o.Network, Addr: o.Addrs[0], Username: o.Username, Password: o.Password, DB: db, TLSConfig: tlsConf, Dialer: dialer,
 			DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout, MaxRetries: noRetries,
 			// The caller's deadline reaches the socket, so a UI timeout
 			// shorter than Timeout ends a stuck read.

@@ -217,6 +217,9 @@ func newBench(runs, keys int) (*bench, error) {
 	for _, args := range [][]string{{"build", "-o", b.kvdeckBin, "."}, {"build", "-o", b.floor, "./bench/floor"}, {"build", "-o", b.teaFloor, "./bench/teafloor"}, {"build", "-o", b.natsd, "./bench/natsd"}} {
 		cmd := exec.Command(goTool(), args...)
 		cmd.Dir = root
+		// Static binaries, as `make build` makes them: no dynamic loader
+		// and libc to map at every exec.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return b, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}

@@ -6,7 +6,7 @@
 //
 //	go run ./bench/startup [-bin PATH[,PATH...]] [-runs 3]
 //
-// Without -bin it builds kvdeck as the README does (plain go build); with
+// Without -bin it builds kvdeck as `make build` does (static); with
 // several binaries (say, before and after a change) they take turns. The
 // first frame is timed in a 120x30 pseudo-terminal on an empty bbolt file:
 // from just before the exec until the frame's "Buckets" pane title arrives.
@@ -47,6 +47,7 @@ func main() {
 	if *bins == "" {
 		*bins = filepath.Join(dir, "kvdeck")
 		build := exec.Command("go", "build", "-o", *bins, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = os.Stdout, os.Stderr
 		if err := build.Run(); err != nil {
 			log.Fatalf("go build: %v", err)

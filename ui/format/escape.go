@@ -21,15 +21,20 @@ var asciiSafe = func() (t [utf8.RuneSelf]bool) {
 
 // unsafeRune reports whether a correctly encoded rune above ASCII must be
 // shown escaped: C1 controls (a terminal may act on U+009B as CSI), the line
-// and paragraph separators, and the bidirectional overrides that can make
-// text display in an order other than the bytes' (Trojan Source).
+// and paragraph separators, the bidirectional marks and overrides that can
+// make text display in an order other than the bytes' (Trojan Source), and
+// the characters that draw nothing (zero-width space, joiners, word joiner,
+// invisible operators, byte order mark), with which two different keys
+// look the same.
 func unsafeRune(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f:
 		return true
-	case r == 0x061c, r == 0x200e, r == 0x200f, r == 0x2028, r == 0x2029:
+	case r == 0x061c, r == 0x2028, r == 0x2029, r == 0xfeff:
 		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e:
+		return true
+	case r >= 0x2060 && r <= 0x2064, r >= 0x2066 && r <= 0x2069:
 		return true
 	}
 	return false
