@@ -220,12 +220,25 @@ func (a *App) openRename() tea.Cmd {
 	bucket := a.keys.bucket
 	// The input starts from the current name, unless the name is too long
 	// to edit by hand: a 1 MB name made every keystroke take a minute.
-	start, hint := name, []string{"an existing key is never overwritten"}
+	// A name with bytes a one-line input cannot hold (control bytes, a
+	// newline, invalid UTF-8, bidi or zero-width characters) is edited in
+	// its escaped form and decoded back, so bytes the user did not touch
+	// stay as they were.
+	start, escaped := inlineLine([]byte(name))
+	hint := []string{"an existing key is never overwritten"}
+	if escaped {
+		hint = append(hint, `the name is shown escaped: \xNN, \uNNNN, \t, \r, \n, \\ for a backslash`)
+	}
 	if len(name) > maxPrefilledName {
 		start = ""
 		hint = append(hint, fmt.Sprintf("the current name is %d bytes long: type the new name whole", len(name)))
 	}
-	a.dialog = newInput("Rename "+format.KeyName(name), "to> ", start, hint, func(a *App, to string) (tea.Cmd, error) {
+	a.dialog = newInput("Rename "+format.KeyName(name), "to> ", start, hint, func(a *App, typed string) (tea.Cmd, error) {
+		b, err := fromInline(typed, escaped)
+		if err != nil {
+			return nil, backend.Invalid("name", "%v", err)
+		}
+		to := string(b)
 		if to == "" || to == name {
 			return nil, backend.Invalid("name", "type a different, non-empty name")
 		}

@@ -513,3 +513,29 @@ func TestValueSearchOnRedisFindsEveryMatchAcrossBatches(t *testing.T) {
 	app.Keys("enter")
 	mustSee(t, app, `search in values for "failed": 25 of 2502 keys match`)
 }
+
+// Found by the hostile-output test: the rename dialog started from the
+// name as a one-line input keeps it, without its control bytes, so enter
+// on the untouched name renamed "a\x1b]52…" to "a]52…". The name is now
+// edited escaped and decoded back: untouched, nothing is renamed; edited,
+// every byte the user did not touch stays. Checked with redis's client.
+func TestRenameKeepsTheBytesAOneLineInputCannotHold(t *testing.T) {
+	f := startRedis(t)
+	name := "a\x1b]52;c;aGk=\x07\u202eb\n"
+	f.c.Set(f.ctx, name, "v", 0)
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0"})
+	mustSee(t, app, "1 keys")
+	app.Keys("R")
+	mustSee(t, app, `a\x1b]52;c;aGk=\x07\u202eb\n`) // the input, escaped
+	app.Keys("enter")
+	mustSee(t, app, "type a different, non-empty name")
+	if keys := f.c.Keys(f.ctx, "*").Val(); len(keys) != 1 || keys[0] != name {
+		t.Fatalf("enter on the untouched name changed the keys to %q", keys)
+	}
+	app.Type("2")
+	app.Keys("enter")
+	mustSee(t, app, "renamed")
+	if keys := f.c.Keys(f.ctx, "*").Val(); len(keys) != 1 || keys[0] != name+"2" {
+		t.Fatalf("renamed to %q, want %q", keys, name+"2")
+	}
+}

@@ -19,14 +19,14 @@ var asciiSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// unsafeRune reports whether a correctly encoded rune above ASCII must be
+// UnsafeRune reports whether a correctly encoded rune above ASCII must be
 // shown escaped: C1 controls (a terminal may act on U+009B as CSI), the line
 // and paragraph separators, the bidirectional marks and overrides that can
 // make text display in an order other than the bytes' (Trojan Source), and
 // the characters that draw nothing (zero-width space, joiners, word joiner,
 // invisible operators, byte order mark), with which two different keys
 // look the same.
-func unsafeRune(r rune) bool {
+func UnsafeRune(r rune) bool {
 	switch {
 	case r >= 0x80 && r <= 0x9f:
 		return true
@@ -54,7 +54,7 @@ func firstUnsafe(s string, backslash bool) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+		if (r == utf8.RuneError && size == 1) || UnsafeRune(r) {
 			return i
 		}
 		i += size
@@ -176,7 +176,7 @@ func appendEscaped(b *strings.Builder, s string, col int, expandTabs, backslash 
 			b.WriteByte(hexDigits[c&0xf])
 			mark(from)
 			col += 4
-		case unsafeRune(r):
+		case UnsafeRune(r):
 			from := b.Len()
 			b.WriteString(`\u`)
 			for shift := 12; shift >= 0; shift -= 4 {

@@ -18,7 +18,7 @@ func assertTerminalSafe(t *testing.T, what, s string) {
 		t.Errorf("%s: output %q is not valid UTF-8", what, s)
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || unsafeRune(r) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || UnsafeRune(r) {
 			t.Errorf("%s: output %q holds raw %U", what, s, r)
 			return
 		}
@@ -145,7 +145,7 @@ func TestLiteralEscapeTextAndTheByteLookDifferent(t *testing.T) {
 	}
 }
 
-// invisibleOrReordering lists, independently of unsafeRune, the runes that
+// invisibleOrReordering lists, independently of UnsafeRune, the runes that
 // draw nothing or reorder what is drawn: zero-width space and joiners, the
 // bidi marks, embeddings, overrides and isolates, the word joiner and
 // invisible operators, and the byte order mark. With any of them raw, two

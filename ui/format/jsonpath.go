@@ -84,7 +84,7 @@ func quoteKey(key string) string {
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r < 0x20 || r == 0x7f || unsafeRune(r):
+		case r < 0x20 || r == 0x7f || UnsafeRune(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)

@@ -93,7 +93,7 @@ func step(s string, i, col int) (size, cells, cols int) {
 		if r == utf8.RuneError && n == 1 {
 			return 1, 4, 4 // `\xff`
 		}
-		if unsafeRune(r) {
+		if UnsafeRune(r) {
 			return n, 6, 6 // `\u202e`
 		}
 	}
