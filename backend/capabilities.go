@@ -101,9 +101,13 @@ type Watcher interface {
 }
 
 // Connectivity reports the connection state of a networked store without
-// I/O, so the status bar can show "disconnected" while the client retries.
+// I/O (Connected), so the header can say "disconnected", and tries the
+// connection once (Reconnect: a round trip on Redis, whose client only
+// redials when a command needs it; on NATS, whose client reconnects by
+// itself, whether it has, after asking it to try now).
 type Connectivity interface {
 	Connected() bool
+	Reconnect(ctx context.Context) error
 }
 
 // BulkLoader writes many string values in few transactions (demo seeding,

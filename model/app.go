@@ -56,6 +56,8 @@ type App struct {
 	// ttlGiven is the TTL last set on a key from here (bucket NUL key), so
 	// refresh works on stores that keep only the time left (Redis).
 	ttlGiven map[string]time.Duration
+	// conn is the connection's state, for the header and reconnecting.
+	conn connState
 
 	dialog modal
 	// pages are the full-screen views open over the panes, top last.
@@ -152,7 +154,9 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		now := a.opts.Now()
 		a.status.expire(now)
-		return a, tea.Batch(tick(), a.value.reloadIfExpired(&a.env, now))
+		return a, tea.Batch(tick(), a.value.reloadIfExpired(&a.env, now), a.checkConnection(now, false))
+	case connProbeMsg:
+		return a, a.probed(msg)
 	case bucketsLoadedMsg:
 		return a, a.buckets.loaded(&a.env, msg)
 	case keysChunkMsg:
@@ -271,6 +275,7 @@ func (a *App) switchStore(s backend.Store) tea.Cmd {
 	a.intents = nil
 	a.store, a.info = s, s.Info()
 	a.status = statusLine{}
+	a.conn = connState{}
 	a.focus = paneBuckets
 	a.buckets.req = a.nextReq()
 	a.buckets.want = a.info.Bucket

@@ -169,7 +169,14 @@ func (a *App) bucketActions() []action {
 	admin := needs[backend.BucketAdmin]("its buckets are fixed by the server")
 	return []action{
 		{binding: km.Open, run: func(a *App) tea.Cmd { a.buckets.openSelected(&a.env); return nil }, why: needsBucketSelected},
-		{binding: km.Reload, run: func(a *App) tea.Cmd { return a.buckets.refreshCounts(&a.env) }},
+		{binding: km.Reload, run: func(a *App) tea.Cmd {
+			// Disconnected, r tries the connection now, not at the next
+			// backoff step; connected, it reloads the counts.
+			if a.conn.down {
+				return a.checkConnection(a.opts.Now(), true)
+			}
+			return a.buckets.refreshCounts(&a.env)
+		}},
 		{binding: km.NewBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(nil) }, why: all(admin, needsWrite)},
 		{binding: km.EditBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(&a.buckets.list[a.buckets.win.Cursor]) }, why: all(admin, needsWrite, needsBucketSelected)},
 		{binding: km.DeleteBucket, run: func(a *App) tea.Cmd { return a.openDeleteBucket(a.buckets.selected()) }, why: all(admin, needsWrite, needsBucketSelected)},

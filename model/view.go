@@ -122,8 +122,8 @@ func (a *App) header() string {
 	if a.info.ReadOnly {
 		right = a.st.ReadOnlyBadge.Render("READ-ONLY") + " " + right
 	}
-	if c, ok := a.store.(backend.Connectivity); ok && !c.Connected() {
-		right = a.st.StatusError.Render("DISCONNECTED · retrying") + " " + right
+	if a.conn.badge != "" {
+		right = a.st.StatusError.Render(a.conn.badge) + " " + right
 	}
 	gap := a.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {

@@ -67,6 +67,20 @@ func (s *Store) Info() backend.Info {
 // is not, it keeps reconnecting.
 func (s *Store) Connected() bool { return s.connected.Load() }
 
+// Reconnect asks the client, which reconnects by itself every
+// reconnectWait, to try at once, and says whether it is connected.
+func (s *Store) Reconnect(ctx context.Context) error {
+	if s.nc.IsConnected() {
+		s.connected.Store(true)
+		return nil
+	}
+	if s.nc.IsClosed() {
+		return describe(natsgo.ErrConnectionClosed)
+	}
+	s.nc.ForceReconnect()
+	return fmt.Errorf("%s: not connected yet (the client retries every %s): %w", s.Info().Address, reconnectWait, natsgo.ErrDisconnected)
+}
+
 // Close closes the connection.
 func (s *Store) Close() error {
 	s.nc.Close()

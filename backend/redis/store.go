@@ -240,6 +240,21 @@ func (s *Store) Info() backend.Info {
 // Connected reports whether the last command reached the server.
 func (s *Store) Connected() bool { return s.connected.Load() }
 
+// Reconnect sends a PING on the opened database's client: go-redis dials
+// again when a command needs a connection, and the hook records the
+// outcome in Connected.
+func (s *Store) Reconnect(ctx context.Context) error {
+	c, err := s.client(s.opts.DB)
+	if err != nil {
+		return err
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		return s.openError(err)
+	}
+	s.connected.Store(true)
+	return nil
+}
+
 // Close closes every client.
 func (s *Store) Close() error {
 	s.mu.Lock()
