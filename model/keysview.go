@@ -75,6 +75,11 @@ func (k *keysPane) rowLine(e *env, i, w int, now time.Time, focused bool) string
 			right = m.Kind.String() + " " + right
 		}
 	}
+	if n := k.set.NameLen(r); n > format.MaxShownName {
+		// The row cuts a long name at the pane's edge, and KeyName's
+		// length after the cut would be past it: say the length here.
+		right = format.HumanBytes(int64(n)) + " name " + right
+	}
 	mark := "  "
 	if k.marked[r] {
 		mark = "● "

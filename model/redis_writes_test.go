@@ -539,3 +539,31 @@ func TestRenameKeepsTheBytesAOneLineInputCannotHold(t *testing.T) {
 		t.Fatalf("renamed to %q, want %q", keys, name+"2")
 	}
 }
+
+// Issue 11, item 8: a 1 MB key name froze the UI (65 s per keystroke in
+// the rename dialog) and pushed the delete prompt's answer off the
+// screen. The name shows cut with its length, the delete dialog keeps its
+// answer line, and rename starts empty and answers keystrokes.
+func TestAMegabyteKeyNameKeepsTheScreenUsable(t *testing.T) {
+	f := startRedis(t)
+	name := strings.Repeat("n", 1<<20)
+	f.c.Set(f.ctx, name, "v", 0)
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0"})
+	mustSee(t, app, "1 keys")
+	mustSee(t, app, "1.0 MB name") // the row says how long the name is
+	app.Keys("d")
+	mustSee(t, app, "Delete")
+	mustSee(t, app, "y yes") // the answer line is on the screen
+	app.Keys("n")
+	app.Keys("R")
+	mustSee(t, app, "the current name is 1048576 bytes long")
+	app.Type("short")
+	app.Keys("enter")
+	mustSee(t, app, "renamed")
+	if v := f.c.Get(f.ctx, "short").Val(); v != "v" {
+		t.Fatalf("short holds %q after the rename", v)
+	}
+	if n := f.c.Exists(f.ctx, name).Val(); n != 0 {
+		t.Fatal("the 1 MB name is still there after the rename")
+	}
+}

@@ -8,9 +8,11 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/theme"
@@ -26,9 +28,24 @@ type Env struct {
 // BoxWidth is the width dialogs take on a screen of this size.
 func (e Env) BoxWidth() int { return max(min(e.Width-6, 72), 24) }
 
-// Box draws a dialog: a title, then lines, in a bordered box.
+// Box draws a dialog: a title, then lines, in a bordered box. A box taller
+// than the screen keeps its title and its last two lines (the keys that
+// answer it) and cuts lines before them, saying how many: a long body
+// (a 1 MB key name) pushed the answer keys off the screen.
 func (e Env) Box(title string, lines ...string) string {
-	body := e.Styles.DialogTitle.Render(title) + "\n\n" + strings.Join(lines, "\n")
+	inner := e.BoxWidth() - e.Styles.Dialog.GetHorizontalFrameSize()
+	var wrapped []string
+	for _, l := range lines {
+		wrapped = append(wrapped, strings.Split(ansi.Wrap(l, max(inner, 1), ""), "\n")...)
+	}
+	// Room for the border, padding, title and its blank line.
+	room := e.Height - e.Styles.Dialog.GetVerticalFrameSize() - 2
+	if e.Height > 0 && len(wrapped) > room && room >= 4 {
+		keep := room - 3 // head lines, then the cut notice, then the last two
+		cut := len(wrapped) - keep - 2
+		wrapped = append(append(wrapped[:keep:keep], e.Styles.Muted.Render(fmt.Sprintf("… %d lines not shown", cut))), wrapped[len(wrapped)-2:]...)
+	}
+	body := e.Styles.DialogTitle.Render(title) + "\n\n" + strings.Join(wrapped, "\n")
 	return e.Styles.Dialog.Width(e.BoxWidth()).Render(body)
 }
 

@@ -1,10 +1,12 @@
 package dialog
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvdeck/kvdeck/keymap"
 	"github.com/kvdeck/kvdeck/model/modeltest"
@@ -81,5 +83,29 @@ func TestInputSubmitsCompletesAndCancels(t *testing.T) {
 	}
 	if _, ok := press(d, "esc").(Cancelled); !ok {
 		t.Fatal("esc did not cancel")
+	}
+}
+
+// Issue 11, item 8: a body taller than the screen pushed the answer keys
+// off it. The box fits the screen, keeps its title and last two lines,
+// and says how many lines it left out.
+func TestBoxTallerThanTheScreenKeepsItsAnswerLine(t *testing.T) {
+	e := env()
+	var body []string
+	for i := range 100 {
+		body = append(body, fmt.Sprintf("line %d", i))
+	}
+	body = append(body, "", "y yes   n/esc no")
+	out := ansi.Strip(e.Box("Delete 100 keys?", body...))
+	if h := strings.Count(out, "\n") + 1; h > e.Height {
+		t.Fatalf("the box is %d lines high on a %d-line screen:\n%s", h, e.Height, out)
+	}
+	for _, want := range []string{"Delete 100 keys?", "line 0", "lines not shown", "y yes   n/esc no"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the box lost %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "line 99") {
+		t.Errorf("the box kept a line it says it cut:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -23,11 +24,19 @@ type Input struct {
 func NewInput(title, prompt, value string, hint []string) *Input {
 	in := textinput.New()
 	in.Prompt = prompt
+	// Bounded, so a paste of megabytes cannot make every keystroke slow:
+	// nothing typed by hand is longer. Never below the starting value,
+	// which SetValue would otherwise cut (an element's value, edited and
+	// saved shorter than it was).
+	in.CharLimit = max(MaxInput, utf8.RuneCountInString(value))
 	in.SetValue(value)
 	in.CursorEnd()
 	in.Focus()
 	return &Input{Title: title, Hint: hint, input: in}
 }
+
+// MaxInput is the most characters a one-line input takes.
+const MaxInput = 64 << 10
 
 // SetError shows why the last submission was refused.
 func (d *Input) SetError(msg string) { d.err = msg }

@@ -181,6 +181,9 @@ func (s *Set) Name(i int) string {
 	return unsafe.String(&s.chunks[r.chunk][r.off], int(r.n))
 }
 
+// NameLen is the length of row i's name in bytes.
+func (s *Set) NameLen(i int) int { return int(s.row(i).n) }
+
 // Deleted reports whether row i was removed.
 func (s *Set) Deleted(i int) bool { return s.row(i).flags&flagDeleted != 0 }
 
