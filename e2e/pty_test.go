@@ -28,6 +28,10 @@ type ptyTerm struct {
 	raw  bytes.Buffer
 	done chan struct{} // closed when the program has exited
 	err  error         // cmd.Wait's, once done
+	// drained is closed when the reader has read the terminal to its end:
+	// the last bytes the program wrote (its terminal restore) may still
+	// be unread when it has exited.
+	drained chan struct{}
 }
 
 func startPty(t *testing.T, env []string, argv ...string) *ptyTerm {
@@ -38,7 +42,7 @@ func startPty(t *testing.T, env []string, argv ...string) *ptyTerm {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pt := &ptyTerm{cmd: cmd, pty: f, emu: vt.NewEmulator(100, 30), done: make(chan struct{})}
+	pt := &ptyTerm{cmd: cmd, pty: f, emu: vt.NewEmulator(100, 30), done: make(chan struct{}), drained: make(chan struct{})}
 	go func() {
 		pt.err = cmd.Wait()
 		close(pt.done)
@@ -62,6 +66,7 @@ func startPty(t *testing.T, env []string, argv ...string) *ptyTerm {
 		}
 	}()
 	go func() {
+		defer close(pt.drained)
 		buf := make([]byte, 64<<10)
 		for {
 			n, err := f.Read(buf)
@@ -119,6 +124,11 @@ func (pt *ptyTerm) exitCode(t *testing.T, timeout time.Duration) int {
 		screen := pt.emu.String()
 		pt.mu.Unlock()
 		t.Fatalf("still running %s later; screen:\n%s", timeout, screen)
+	}
+	select {
+	case <-pt.drained: // EIO: the program and its children closed the terminal
+	case <-time.After(2 * time.Second):
+		t.Errorf("the terminal was not closed 2 s after the program exited: a child still holds it")
 	}
 	ws := pt.cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {

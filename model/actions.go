@@ -16,7 +16,7 @@ import (
 // targetKey is the key an action applies to: the open value, else the key
 // under the cursor in the list.
 func (a *App) targetKey() (string, bool) {
-	if a.focus == paneValue && a.value.key != "" {
+	if a.focus == paneValue && a.value.hasKey {
 		return a.value.key, true
 	}
 	name, _, ok := a.keys.selectedKey()

@@ -319,7 +319,7 @@ func (a *App) followCursor() tea.Cmd {
 // followFocus loads the key under the cursor when the user moves into the
 // keys or value pane and nothing is shown yet.
 func (a *App) followFocus() tea.Cmd {
-	if a.focus != paneBuckets && a.value.key == "" {
+	if a.focus != paneBuckets && !a.value.hasKey {
 		return a.keys.selectCursor(&a.env)
 	}
 	return nil
@@ -450,7 +450,7 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	}
 	cmds := []tea.Cmd{recovered, a.keys.applyWrite(&a.env, msg), a.buckets.refreshCounts(&a.env)}
 	switch {
-	case a.value.key == "":
+	case !a.value.hasKey:
 	case slices.Contains(msg.removed, a.value.key):
 		// The key shown is gone: show the one the cursor moved to rather
 		// than reading it again to say "not found".

@@ -172,11 +172,11 @@ func (a *App) bucketActions() []action {
 		{binding: km.Reload, run: func(a *App) tea.Cmd {
 			// Disconnected, r tries the connection now, not at the next
 			// backoff step; connected, it reloads the counts.
-			if a.conn.down {
+			if c, ok := a.store.(backend.Connectivity); ok && (a.conn.down || !c.Connected()) {
 				return a.checkConnection(a.opts.Now(), true)
 			}
 			return a.buckets.refreshCounts(&a.env)
-		}},
+		}, verb: "reconnect"},
 		{binding: km.NewBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(nil) }, why: all(admin, needsWrite)},
 		{binding: km.EditBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(&a.buckets.list[a.buckets.win.Cursor]) }, why: all(admin, needsWrite, needsBucketSelected)},
 		{binding: km.DeleteBucket, run: func(a *App) tea.Cmd { return a.openDeleteBucket(a.buckets.selected()) }, why: all(admin, needsWrite, needsBucketSelected)},

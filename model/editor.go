@@ -322,7 +322,7 @@ func (a *App) openInlineEdit() tea.Cmd {
 		return nil
 	}
 	e := a.value.entry
-	if e == nil || a.value.key == "" {
+	if e == nil || !a.value.hasKey {
 		return nil
 	}
 	if e.Kind.IsCollection() {

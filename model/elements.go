@@ -233,7 +233,7 @@ func (a *App) removeElement() tea.Cmd {
 
 func (a *App) memoryUsage() tea.Cmd {
 	m, ok := a.store.(backend.MemoryReporter)
-	if !ok || a.value.key == "" {
+	if !ok || !a.value.hasKey {
 		a.inform("memory usage: this store does not report it")
 		return nil
 	}

@@ -89,7 +89,7 @@ func (a *App) apply(i intent) tea.Cmd {
 		a.value.reset()
 	case followCursorIntent:
 		if i.ifEmpty {
-			if a.value.key == "" && a.focus != paneBuckets {
+			if !a.value.hasKey && a.focus != paneBuckets {
 				return a.keys.selectCursor(&a.env)
 			}
 			return nil
@@ -97,7 +97,7 @@ func (a *App) apply(i intent) tea.Cmd {
 		return a.followCursor()
 	case keysChangedIntent:
 		for _, k := range i.keys {
-			if a.value.key != "" && k == a.value.key {
+			if a.value.hasKey && k == a.value.key {
 				return a.value.reload(&a.env)
 			}
 		}

@@ -567,3 +567,22 @@ func TestAMegabyteKeyNameKeepsTheScreenUsable(t *testing.T) {
 		t.Fatal("the 1 MB name is still there after the rename")
 	}
 }
+
+// Issue 11, item 14: a key whose name is empty (Redis allows it) showed as
+// a blank row. It shows as \(empty), which no escaped name can be, and
+// opens like any other key.
+func TestTheEmptyKeyNameShowsAsAPlaceholder(t *testing.T) {
+	f := startRedis(t)
+	f.c.Set(f.ctx, "", "nameless", 0)
+	f.c.Set(f.ctx, "(empty)", "named so", 0)
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0"})
+	mustSee(t, app, "2 keys")
+	mustSee(t, app, `\(empty)`)  // the empty name
+	mustSee(t, app, "  (empty)") // the key named "(empty)", unescaped
+	// SCAN's order is the server's: the value pane follows the cursor,
+	// so move it to the empty name's row if it is not on it.
+	if app.WaitFor("named so", 2*time.Second) {
+		app.Keys("down")
+	}
+	mustSee(t, app, "nameless")
+}

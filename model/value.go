@@ -19,17 +19,20 @@ import (
 // down, and its value formatted, scrolled in a window of lines.
 type valuePane struct {
 	bucket, key string
-	row         int
-	req         uint64
-	loading     bool
-	err         error
-	entry       *backend.Entry
-	whole       bool // the user asked for the whole value (L)
-	mode        format.Mode
-	doc         *format.Document
-	fmErr       error
-	hl          *format.Highlighter
-	win         ui.Window
+	// hasKey: a key is open. Its name may be "" (Redis allows an empty
+	// name), so key == "" cannot say that no key is open.
+	hasKey  bool
+	row     int
+	req     uint64
+	loading bool
+	err     error
+	entry   *backend.Entry
+	whole   bool // the user asked for the whole value (L)
+	mode    format.Mode
+	doc     *format.Document
+	fmErr   error
+	hl      *format.Highlighter
+	win     ui.Window
 
 	// Long lines of a value (not of collection elements) are wrapped onto
 	// as many rows as they need, or, when sideways, cut at the pane's edge
@@ -77,7 +80,7 @@ func (v *valuePane) open(e *env, bucket, k string, row int) tea.Cmd {
 		return nil
 	}
 	same := v.bucket == bucket && v.key == k
-	v.bucket, v.key, v.row = bucket, k, row
+	v.bucket, v.key, v.row, v.hasKey = bucket, k, row, true
 	if !same {
 		v.mode = format.Auto
 		v.whole = false
@@ -104,7 +107,7 @@ func (v *valuePane) reloadIfExpired(e *env, now time.Time) tea.Cmd {
 const expiryGrace = 1500 * time.Millisecond
 
 func (v *valuePane) reload(e *env) tea.Cmd {
-	if v.key == "" {
+	if !v.hasKey {
 		return nil
 	}
 	v.req = e.nextReq()
@@ -567,7 +570,7 @@ func (v *valuePane) ttlText(e *env) string {
 
 func (v *valuePane) render(e *env, w, h int, focused bool) string {
 	switch {
-	case v.key == "":
+	case !v.hasKey:
 		return e.st.Muted.Render("select a key")
 	case v.err != nil:
 		return e.st.StatusError.Render(describeError(v.err))

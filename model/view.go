@@ -73,7 +73,7 @@ func (a *App) Render() string {
 		valueTitle = " bucket " + format.Escape(b.Name) + " "
 		valueBody = a.bucketInfo(b, g.valW-2)
 	} else {
-		if a.value.key != "" {
+		if a.value.hasKey {
 			valueTitle = " " + format.KeyName(a.value.key) + " "
 		}
 		valueBody = a.value.render(&a.env, g.valW-2, inner, a.focus == paneValue)

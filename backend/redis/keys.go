@@ -100,10 +100,14 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 		if !ok {
 			return ctx.Err()
 		}
+		// select picks at random among ready cases: a page that was ready
+		// when the listing was cancelled must not reach emit (the
+		// conformance suite caught emit called after cancel, about one
+		// run in ten).
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if p.err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
 			return s.cmdErr(p.err, "")
 		}
 		// A new batch per page: emit keeps it.

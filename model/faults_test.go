@@ -1,0 +1,280 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kvdeck/kvdeck/backend/nats"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/kvdeck/kvdeck/backend/redis"
+	"github.com/kvdeck/kvdeck/backend/redis/redistest"
+	"github.com/kvdeck/kvdeck/internal/slowlink"
+	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/model/modeltest"
+)
+
+// The fault-injection suite of issue 11: the server is killed while kvdeck
+// lists, searches in values and saves, and started again. Each step checks
+// what the screen says (the count marked incomplete where it is), that
+// nothing in the store changed unasked (Redis's DEBUG DIGEST, or every
+// NATS key and value read with nats.go), and that kvdeck carries on
+// without a restart. Redis holds kvdeck's commands (CLIENT PAUSE) and NATS
+// answers through a slow link, so each operation is surely running when
+// the server dies.
+
+func mustSeeWithin(t *testing.T, s *modeltest.Sim, text string, d time.Duration) {
+	t.Helper()
+	if !s.WaitFor(text, d) {
+		t.Fatalf("the screen never showed %q:\n%s", text, plain(s))
+	}
+}
+
+// killSoon runs kill in a moment, while the keys pressed next are being
+// answered (the Sim waits for every command to end before it returns from
+// a key, so the kill has to come from outside), and returns a wait for it:
+// the test waits before it touches the server again.
+func killSoon(kill func()) (wait func()) {
+	done := make(chan struct{})
+	time.AfterFunc(300*time.Millisecond, func() {
+		kill()
+		close(done)
+	})
+	return func() { <-done }
+}
+
+// reconnect asks kvdeck to try the connection now. The model's clock does
+// not run in these tests, so the tries a second apart never come.
+func reconnect(app *modeltest.Sim) {
+	app.Keys(":")
+	app.Type("reconnect")
+	app.Keys("enter")
+}
+
+func TestRedisKilledWhileListingSearchingAndSavingChangesNothingAndRecovers(t *testing.T) {
+	srv := redistest.Start(t, "--enable-debug-command", "yes")
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	const keys = 300_000
+	if err := c.Do(ctx, "DEBUG", "POPULATE", keys, "key", 12).Err(); err != nil {
+		t.Fatal(err)
+	}
+	digest := func() string {
+		t.Helper()
+		d, err := c.Do(ctx, "DEBUG", "DIGEST").Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	before := digest()
+	// The restarted server loads this snapshot: the digest after it says
+	// whether kvdeck wrote anything.
+	if err := c.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := redis.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// pause holds every client's commands in the server, so that what
+	// kvdeck starts next is surely running when the server is killed.
+	pause := func() {
+		t.Helper()
+		if err := c.Do(ctx, "CLIENT", "PAUSE", 60000, "ALL").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pause()
+	killed := killSoon(srv.Stop)
+	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	restart := func() {
+		t.Helper()
+		killed()
+		if err := srv.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		if got := digest(); got != before {
+			t.Fatalf("the data changed: digest %s, was %s", got, before)
+		}
+	}
+
+	// Listing.
+	mustSeeWithin(t, app, "listing stopped after", 10*time.Second)
+	mustSee(t, app, "keys (incomplete)")
+	reconnect(app) // r in the bucket pane, :reconnect anywhere
+	mustSeeWithin(t, app, "DISCONNECTED · attempt 1 failed", 5*time.Second)
+	restart()
+	reconnect(app)
+	mustSeeWithin(t, app, "connected again", 15*time.Second)
+	mustSeeWithin(t, app, fmt.Sprintf("%d keys", keys), 30*time.Second)
+	mustNotSee(t, app, "(incomplete)")
+
+	// Search in values: "value:9" is in one value in ten.
+	pause()
+	app.Keys("S")
+	app.Type("value:9")
+	killed = killSoon(srv.Stop)
+	app.Keys("enter")
+	mustSeeWithin(t, app, "(incomplete)", 10*time.Second)
+	mustSee(t, app, `search in values for "value:9" stopped`)
+	restart()
+	reconnect(app)
+	mustSeeWithin(t, app, "connected again", 15*time.Second)
+
+}
+
+// A save cut by the server's death writes nothing and gives the edit back.
+func TestRedisKilledWhileSavingGivesTheEditBackAndWritesNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	c.Set(ctx, "cfg", `{"on":true}`, 0)
+	if err := c.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := redis.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	mustSee(t, app, "1 keys")
+	app.Keys("enter", "i", "ctrl+end", "left") // before the closing brace
+	app.Type(`,"edited":1`)
+	if err := c.Do(ctx, "CLIENT", "PAUSE", 60000, "ALL").Err(); err != nil {
+		t.Fatal(err)
+	}
+	killed := killSoon(srv.Stop)
+	app.Keys("ctrl+s")
+	mustSee(t, app, "Edit cfg") // the editor, back with the edit
+	mustSee(t, app, `{"on":true,"edited":1}`)
+	mustSee(t, app, "connection lost")
+	mustNotSee(t, app, "saved cfg")
+	killed()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Get(ctx, "cfg").Val(); v != `{"on":true}` {
+		t.Fatalf("cfg holds %q after the cut save", v)
+	}
+}
+
+func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := context.Background()
+	nc, err := natsgo.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "jobs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys = 2000
+	for i := range keys {
+		v := "queued"
+		if i%5 == 0 {
+			v = "failed"
+		}
+		if _, err := kv.PutString(ctx, fmt.Sprintf("job.%04d", i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// snapshot reads every key and value with nats.go, not with kvdeck.
+	snapshot := func() map[string]string {
+		t.Helper()
+		kv, err := js.KeyValue(ctx, "jobs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := kv.ListKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for k := range names.Keys() {
+			e, err := kv.Get(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[k] = string(e.Value())
+		}
+		return m
+	}
+	before := snapshot()
+
+	// A link with a 1 s round trip: the search takes several, so the kill
+	// a moment after it starts surely cuts it.
+	link, err := slowlink.Listen(fmt.Sprintf("127.0.0.1:%d", srv.Port()), 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	o, err := nats.ParseURL("nats://" + link.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app := newApp(t, s, model.Options{Bucket: "jobs", Timeout: 3 * time.Second})
+	mustSeeWithin(t, app, fmt.Sprintf("%d keys", keys), 30*time.Second)
+	app.Keys("S")
+	app.Type("failed")
+	killed := killSoon(srv.Shutdown)
+	app.Keys("enter")
+	// It used to say "5153 of 100000 keys match" as if complete.
+	mustSeeWithin(t, app, "(incomplete)", 10*time.Second)
+	mustSee(t, app, `0 matches in 0 of 2000 keys (incomplete)`)
+	if strings.Contains(plain(app), fmt.Sprintf("%d of %d keys match", keys/5, keys)) {
+		t.Fatalf("a cut search claims the whole count:\n%s", plain(app))
+	}
+	killed()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// The NATS client reconnects by itself; kvdeck notices at its next
+	// look, which here is the next :reconnect.
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(plain(app), "connected again") && time.Now().Before(deadline) {
+		reconnect(app)
+		time.Sleep(200 * time.Millisecond)
+	}
+	mustSee(t, app, "connected again")
+	// The listing the loss cut (its watch) runs again: every key is back.
+	app.Keys("esc")
+	mustSeeWithin(t, app, fmt.Sprintf("%d keys", keys), 30*time.Second)
+	after := snapshot()
+	if len(after) != len(before) {
+		t.Fatalf("%d keys after, %d before", len(after), len(before))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Fatalf("%s is %q after, %q before", k, after[k], v)
+		}
+	}
+}
