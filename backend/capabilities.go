@@ -104,7 +104,7 @@ type Watcher interface {
 // I/O (Connected), so the header can say "disconnected", and tries the
 // connection once (Reconnect: a round trip on Redis, whose client only
 // redials when a command needs it; on NATS, whose client reconnects by
-// itself, whether it has, after asking it to try now).
+// itself, whether it has).
 type Connectivity interface {
 	Connected() bool
 	Reconnect(ctx context.Context) error

@@ -96,14 +96,16 @@ func (a *App) probed(msg connProbeMsg) tea.Cmd {
 }
 
 // connectionBack says the connection is back and lists again what the
-// loss cut: the bucket list's counts, and the keys if their listing
-// ended early (its watch is started again with it).
+// loss cut: the bucket list's counts, and the open bucket's keys with a
+// new watch. Even a listing that had ended is run again: the changes made
+// while kvdeck was away reached no watch (a Redis subscription that
+// outlived the server delivered nothing after its restart).
 func (a *App) connectionBack(now time.Time) tea.Cmd {
 	cs := a.conn
 	a.conn = connState{}
 	text := fmt.Sprintf("connected again to %s after %s", format.Escape(a.info.Address), now.Sub(cs.since).Round(time.Second))
 	cmds := []tea.Cmd{a.buckets.refreshCounts(&a.env)}
-	if a.keys.bucket != "" && (a.keys.err != nil || a.keys.watch == nil) {
+	if a.keys.bucket != "" {
 		text += "; listing " + format.Escape(a.keys.bucket) + " again"
 		cmds = append(cmds, a.keys.reload(&a.env))
 	}

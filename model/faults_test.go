@@ -48,6 +48,14 @@ func killSoon(kill func()) (wait func()) {
 	return func() { <-done }
 }
 
+// openBucket opens a bucket from the command line, which also puts the
+// focus on its keys.
+func openBucket(app *modeltest.Sim, name string) {
+	app.Keys(":")
+	app.Type("bucket " + name)
+	app.Keys("enter")
+}
+
 // reconnect asks kvdeck to try the connection now. The model's clock does
 // not run in these tests, so the tries a second apart never come.
 func reconnect(app *modeltest.Sim) {
@@ -277,4 +285,243 @@ func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testin
 			t.Fatalf("%s is %q after, %q before", k, after[k], v)
 		}
 	}
+}
+
+// Opening a value and deleting marked keys, each cut by the server's
+// death: the value pane and the status line say what failed, nothing is
+// deleted (the digest after a restart from the same snapshot), and once
+// back the same value opens.
+func TestRedisKilledWhileOpeningAValueAndBulkDeletingDeletesNothing(t *testing.T) {
+	srv := redistest.Start(t, "--enable-debug-command", "yes")
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	for i := range 5 {
+		c.Set(ctx, fmt.Sprintf("job:%d", i), fmt.Sprintf("state-%d", i), 0)
+	}
+	before, err := c.Do(ctx, "DEBUG", "DIGEST").Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := redis.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	mustSee(t, app, "5 keys")
+	restart := func(killed func()) {
+		t.Helper()
+		killed()
+		if err := srv.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := c.Do(ctx, "DEBUG", "DIGEST").Text(); got != before {
+			t.Fatalf("the data changed: digest %s, was %s", got, before)
+		}
+		reconnect(app)
+		mustSeeWithin(t, app, "connected again", 15*time.Second)
+		mustSeeWithin(t, app, "5 keys", 10*time.Second)
+	}
+	pause := func() {
+		t.Helper()
+		if err := c.Do(ctx, "CLIENT", "PAUSE", 60000, "ALL").Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Value open: the value pane follows the cursor down to the next key.
+	pause()
+	killed := killSoon(srv.Stop)
+	app.Keys("down")
+	mustSeeWithin(t, app, "connection lost", 10*time.Second)
+	restart(killed)
+	app.Keys("up", "down") // the same key again
+	mustSeeWithin(t, app, "state-", 10*time.Second)
+
+	// Bulk delete of three marked keys.
+	app.Keys("home", "space", "space", "space", "d")
+	mustSee(t, app, "Delete 3 keys?")
+	pause()
+	killed = killSoon(srv.Stop)
+	app.Keys("y")
+	// The delete's own summary ("deleted 0 of 3 keys, failed: …") may be
+	// followed at once by the next failed read's error: either says it.
+	if !app.WaitUntil(func(p string) bool {
+		return strings.Contains(p, "deleted 0 of 3 keys") || strings.Contains(p, "connection refused")
+	}, 10*time.Second) {
+		t.Fatalf("the cut delete says nothing:\n%s", plain(app))
+	}
+	mustNotSee(t, app, "deleted 3")
+	restart(killed) // the digest: nothing was deleted
+}
+
+// NATS: a value open and a save cut by the server's death say so, write
+// nothing, and the watch delivers another client's change once the
+// server is back.
+func TestNATSKilledWhileOpeningAndSavingWritesNothingAndTheWatchResumes(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := context.Background()
+	nc, err := natsgo.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "flags", History: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b"} {
+		if _, err := kv.PutString(ctx, "flag."+k, "on"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link, err := slowlink.Listen(fmt.Sprintf("127.0.0.1:%d", srv.Port()), 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	o, err := nats.ParseURL("nats://" + link.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app := newApp(t, s, model.Options{Bucket: "flags", Timeout: 3 * time.Second})
+	mustSeeWithin(t, app, "2 keys", 30*time.Second)
+	back := func(killed func()) {
+		t.Helper()
+		killed()
+		if err := srv.Restart(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for !strings.Contains(plain(app), "connected again") && time.Now().Before(deadline) {
+			reconnect(app)
+			time.Sleep(200 * time.Millisecond)
+		}
+		mustSee(t, app, "connected again")
+	}
+	// listAgain opens the bucket until it lists: through the proxy the
+	// client may drop once more while the restarted server settles, and
+	// kvdeck's clock, which would notice, does not run in these tests.
+	listAgain := func() {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			openBucket(app, "flags")
+			if app.WaitFor("2 keys", 3*time.Second) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the bucket does not list again:\n%s", plain(app))
+			}
+			reconnect(app)
+		}
+	}
+
+	// Save: the inline edit of flag.a, cut; the editor comes back with it.
+	app.Keys("enter")
+	mustSeeWithin(t, app, "on", 10*time.Second)
+	app.Keys("i", "ctrl+end")
+	app.Type("-edited")
+	killed := killSoon(srv.Shutdown)
+	app.Keys("ctrl+s")
+	mustSeeWithin(t, app, "on-edited", 10*time.Second) // given back
+	mustNotSee(t, app, "saved flag")
+	app.Keys("esc")
+	back(killed)
+
+	// Value open: moving to flag.b while the server dies.
+	listAgain()
+	killed = killSoon(srv.Shutdown)
+	app.Keys("down")
+	// A read in flight when the connection dropped ends at its timeout.
+	if !app.WaitUntil(func(p string) bool {
+		return strings.Contains(p, "did not answer in time") || strings.Contains(p, "connection")
+	}, 10*time.Second) {
+		t.Fatalf("the cut value open says nothing:\n%s", plain(app))
+	}
+	back(killed)
+
+	// Bulk delete of both keys, cut: neither is deleted.
+	listAgain()
+	app.Keys("space", "space", "d")
+	mustSee(t, app, "Delete 2 keys?")
+	killed = killSoon(srv.Shutdown)
+	app.Keys("y")
+	mustNotSee(t, app, "deleted 2")
+	back(killed)
+
+	// Nothing was written: each key has its one revision, "on".
+	for _, k := range []string{"flag.a", "flag.b"} {
+		e, err := kv.Get(ctx, k)
+		if err != nil || string(e.Value()) != "on" || e.Revision() > 2 {
+			t.Fatalf("%s after the faults: %v %v", k, e, err)
+		}
+	}
+	// The watch runs again: another client's new key appears.
+	listAgain()
+	if _, err := kv.PutString(ctx, "flag.c", "on"); err != nil {
+		t.Fatal(err)
+	}
+	mustSeeWithin(t, app, "3 keys", 30*time.Second)
+}
+
+// Redis with keyspace notifications: the watch the server's death ended
+// runs again once kvdeck is connected again, and shows another client's
+// new key without a reload.
+func TestRedisKilledUnderAWatchWatchesAgainOnceBack(t *testing.T) {
+	srv := redistest.Start(t, "--notify-keyspace-events", "KEA")
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	c.Set(ctx, "a", "1", 0)
+	c.Set(ctx, "b", "2", 0)
+	if err := c.Save(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := redis.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	mustSee(t, app, "2 keys")
+	c.Set(ctx, "before", "3", 0) // the watch is live
+	mustSeeWithin(t, app, "3 keys", 10*time.Second)
+	c.Del(ctx, "before")
+	mustSeeWithin(t, app, "2 keys", 10*time.Second)
+	c.Save(ctx)
+
+	srv.Stop()
+	reconnect(app)
+	mustSeeWithin(t, app, "DISCONNECTED · attempt 1 failed", 10*time.Second)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	reconnect(app)
+	mustSeeWithin(t, app, "connected again", 15*time.Second)
+	mustSeeWithin(t, app, "2 keys", 10*time.Second)
+	c.Set(ctx, "after", "4", 0)
+	mustSeeWithin(t, app, "3 keys", 10*time.Second)
+	mustSee(t, app, "after")
 }

@@ -67,8 +67,9 @@ func (s *Store) Info() backend.Info {
 // is not, it keeps reconnecting.
 func (s *Store) Connected() bool { return s.connected.Load() }
 
-// Reconnect asks the client, which reconnects by itself every
-// reconnectWait, to try at once, and says whether it is connected.
+// Reconnect says whether the client, which reconnects by itself every
+// reconnectWait, is connected. It does not force a reconnect: one asked
+// for just as the client got through dropped that fresh connection.
 func (s *Store) Reconnect(ctx context.Context) error {
 	if s.nc.IsConnected() {
 		s.connected.Store(true)
@@ -77,7 +78,6 @@ func (s *Store) Reconnect(ctx context.Context) error {
 	if s.nc.IsClosed() {
 		return describe(natsgo.ErrConnectionClosed)
 	}
-	s.nc.ForceReconnect()
 	return fmt.Errorf("%s: not connected yet (the client retries every %s): %w", s.Info().Address, reconnectWait, natsgo.ErrDisconnected)
 }
 
