@@ -12,8 +12,6 @@ import (
 
 	"github.com/kvdeck/kvdeck/backend/nats"
 	"github.com/kvdeck/kvdeck/backend/nats/natstest"
-	"github.com/kvdeck/kvdeck/backend/redis"
-	"github.com/kvdeck/kvdeck/backend/redis/redistest"
 	"github.com/kvdeck/kvdeck/internal/slowlink"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/model/modeltest"
@@ -33,6 +31,47 @@ func mustSeeWithin(t *testing.T, s *modeltest.Sim, text string, d time.Duration)
 	if !s.WaitFor(text, d) {
 		t.Fatalf("the screen never showed %q:\n%s", text, plain(s))
 	}
+}
+
+// natsKV creates a bucket with nats.go, which the test reads the truth with.
+func natsKV(t *testing.T, srv *natstest.Server, cfg jetstream.KeyValueConfig) (jetstream.JetStream, jetstream.KeyValue) {
+	t.Helper()
+	nc, err := natsgo.Connect(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := js.CreateKeyValue(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js, kv
+}
+
+// openNATSThroughSlowLink opens kvdeck's store on srv through a link with a
+// 1 s round trip: an operation takes several, so a kill a moment after it
+// starts surely cuts it.
+func openNATSThroughSlowLink(t *testing.T, srv *natstest.Server) *nats.Store {
+	t.Helper()
+	link, err := slowlink.Listen(fmt.Sprintf("127.0.0.1:%d", srv.Port()), 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { link.Close() })
+	o, err := nats.ParseURL("nats://" + link.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // killSoon runs kill in a moment, while the keys pressed next are being
@@ -65,10 +104,8 @@ func reconnect(app *modeltest.Sim) {
 }
 
 func TestRedisKilledWhileListingSearchingAndSavingChangesNothingAndRecovers(t *testing.T) {
-	srv := redistest.Start(t, "--enable-debug-command", "yes")
-	c := srv.Client()
-	defer c.Close()
-	ctx := context.Background()
+	f := startRedis(t, "--enable-debug-command", "yes")
+	srv, c, ctx := f.srv, f.c, f.ctx
 	const keys = 300_000
 	if err := c.Do(ctx, "DEBUG", "POPULATE", keys, "key", 12).Err(); err != nil {
 		t.Fatal(err)
@@ -87,15 +124,6 @@ func TestRedisKilledWhileListingSearchingAndSavingChangesNothingAndRecovers(t *t
 	if err := c.Save(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := redis.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := redis.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	// pause holds every client's commands in the server, so that what
 	// kvdeck starts next is surely running when the server is killed.
 	pause := func() {
@@ -104,6 +132,7 @@ func TestRedisKilledWhileListingSearchingAndSavingChangesNothingAndRecovers(t *t
 			t.Fatal(err)
 		}
 	}
+	s := f.open(t, srv.URL())
 	pause()
 	killed := killSoon(srv.Stop)
 	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
@@ -145,24 +174,13 @@ func TestRedisKilledWhileListingSearchingAndSavingChangesNothingAndRecovers(t *t
 
 // A save cut by the server's death writes nothing and gives the edit back.
 func TestRedisKilledWhileSavingGivesTheEditBackAndWritesNothing(t *testing.T) {
-	srv := redistest.Start(t)
-	c := srv.Client()
-	defer c.Close()
-	ctx := context.Background()
+	f := startRedis(t)
+	srv, c, ctx := f.srv, f.c, f.ctx
 	c.Set(ctx, "cfg", `{"on":true}`, 0)
 	if err := c.Save(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := redis.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := redis.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Timeout: 3 * time.Second})
 	mustSee(t, app, "1 keys")
 	app.Keys("enter", "i", "ctrl+end", "left") // before the closing brace
 	app.Type(`,"edited":1`)
@@ -187,19 +205,7 @@ func TestRedisKilledWhileSavingGivesTheEditBackAndWritesNothing(t *testing.T) {
 func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testing.T) {
 	srv := natstest.Start(t)
 	ctx := context.Background()
-	nc, err := natsgo.Connect(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "jobs"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	js, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "jobs"})
 	const keys = 2000
 	for i := range keys {
 		v := "queued"
@@ -233,22 +239,7 @@ func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testin
 	}
 	before := snapshot()
 
-	// A link with a 1 s round trip: the search takes several, so the kill
-	// a moment after it starts surely cuts it.
-	link, err := slowlink.Listen(fmt.Sprintf("127.0.0.1:%d", srv.Port()), 500*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer link.Close()
-	o, err := nats.ParseURL("nats://" + link.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := nats.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openNATSThroughSlowLink(t, srv)
 	app := newApp(t, s, model.Options{Bucket: "jobs", Timeout: 3 * time.Second})
 	mustSeeWithin(t, app, fmt.Sprintf("%d keys", keys), 30*time.Second)
 	app.Keys("S")
@@ -292,10 +283,8 @@ func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testin
 // deleted (the digest after a restart from the same snapshot), and once
 // back the same value opens.
 func TestRedisKilledWhileOpeningAValueAndBulkDeletingDeletesNothing(t *testing.T) {
-	srv := redistest.Start(t, "--enable-debug-command", "yes")
-	c := srv.Client()
-	defer c.Close()
-	ctx := context.Background()
+	f := startRedis(t, "--enable-debug-command", "yes")
+	srv, c, ctx := f.srv, f.c, f.ctx
 	for i := range 5 {
 		c.Set(ctx, fmt.Sprintf("job:%d", i), fmt.Sprintf("state-%d", i), 0)
 	}
@@ -306,16 +295,7 @@ func TestRedisKilledWhileOpeningAValueAndBulkDeletingDeletesNothing(t *testing.T
 	if err := c.Save(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := redis.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := redis.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Timeout: 3 * time.Second})
 	mustSee(t, app, "5 keys")
 	restart := func(killed func()) {
 		t.Helper()
@@ -369,38 +349,13 @@ func TestRedisKilledWhileOpeningAValueAndBulkDeletingDeletesNothing(t *testing.T
 func TestNATSKilledWhileOpeningAndSavingWritesNothingAndTheWatchResumes(t *testing.T) {
 	srv := natstest.Start(t)
 	ctx := context.Background()
-	nc, err := natsgo.Connect(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "flags", History: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "flags", History: 3})
 	for _, k := range []string{"a", "b"} {
 		if _, err := kv.PutString(ctx, "flag."+k, "on"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	link, err := slowlink.Listen(fmt.Sprintf("127.0.0.1:%d", srv.Port()), 500*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer link.Close()
-	o, err := nats.ParseURL("nats://" + link.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := nats.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openNATSThroughSlowLink(t, srv)
 	app := newApp(t, s, model.Options{Bucket: "flags", Timeout: 3 * time.Second})
 	mustSeeWithin(t, app, "2 keys", 30*time.Second)
 	back := func(killed func()) {
@@ -486,25 +441,14 @@ func TestNATSKilledWhileOpeningAndSavingWritesNothingAndTheWatchResumes(t *testi
 // runs again once kvdeck is connected again, and shows another client's
 // new key without a reload.
 func TestRedisKilledUnderAWatchWatchesAgainOnceBack(t *testing.T) {
-	srv := redistest.Start(t, "--notify-keyspace-events", "KEA")
-	c := srv.Client()
-	defer c.Close()
-	ctx := context.Background()
+	f := startRedis(t, "--notify-keyspace-events", "KEA")
+	srv, c, ctx := f.srv, f.c, f.ctx
 	c.Set(ctx, "a", "1", 0)
 	c.Set(ctx, "b", "2", 0)
 	if err := c.Save(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := redis.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := redis.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	app := newApp(t, s, model.Options{Bucket: "0", Timeout: 3 * time.Second})
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Timeout: 3 * time.Second})
 	mustSee(t, app, "2 keys")
 	c.Set(ctx, "before", "3", 0) // the watch is live
 	mustSeeWithin(t, app, "3 keys", 10*time.Second)

@@ -30,9 +30,9 @@ type redisFixture struct {
 	ctx   context.Context
 }
 
-func startRedis(t *testing.T) *redisFixture {
+func startRedis(t *testing.T, serverArgs ...string) *redisFixture {
 	t.Helper()
-	srv := redistest.Start(t)
+	srv := redistest.Start(t, serverArgs...)
 	c := srv.Client()
 	t.Cleanup(func() { c.Close() })
 	return &redisFixture{srv: srv, c: c, ctx: context.Background()}
@@ -41,6 +41,12 @@ func startRedis(t *testing.T) *redisFixture {
 // app opens kvdeck on url (the server's, or with a path) and waits for the
 // listing of the bucket it opens.
 func (f *redisFixture) app(t *testing.T, url string, opts model.Options) *modeltest.Sim {
+	t.Helper()
+	return newApp(t, f.open(t, url), opts)
+}
+
+// open opens kvdeck's store on url, without a model yet.
+func (f *redisFixture) open(t *testing.T, url string) *redis.Store {
 	t.Helper()
 	o, err := redis.ParseURL(url)
 	if err != nil {
@@ -52,7 +58,7 @@ func (f *redisFixture) app(t *testing.T, url string, opts model.Options) *modelt
 	}
 	t.Cleanup(func() { s.Close() })
 	f.store = s
-	return newApp(t, s, opts)
+	return s
 }
 
 func (f *redisFixture) list(t *testing.T, key string) []string {
