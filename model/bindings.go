@@ -175,7 +175,8 @@ func (a *App) bucketActions() []action {
 			if c, ok := a.store.(backend.Connectivity); ok && (a.conn.down || !c.Connected()) {
 				return a.checkConnection(a.opts.Now(), true)
 			}
-			return a.buckets.refreshCounts(&a.env)
+			// Connected: the counts again, and a listing a failure cut.
+			return tea.Batch(a.buckets.refreshCounts(&a.env), a.relistCut(true))
 		}, verb: "reconnect"},
 		{binding: km.NewBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(nil) }, why: all(admin, needsWrite)},
 		{binding: km.EditBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(&a.buckets.list[a.buckets.win.Cursor]) }, why: all(admin, needsWrite, needsBucketSelected)},

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,8 @@ type connState struct {
 	req     uint64
 	// badge is the header's word on it, set in Update so View only reads.
 	badge string
+	// relisted: a cut listing was run again since the last that completed.
+	relisted bool
 }
 
 // connProbeMsg is the outcome of one try.
@@ -55,7 +58,7 @@ func (a *App) checkConnection(now time.Time, force bool) tea.Cmd {
 	case connected && cs.down && !cs.trying:
 		return a.connectionBack(now)
 	case connected:
-		return nil
+		return a.relistCut(force)
 	case !cs.down:
 		*cs = connState{down: true, since: now, nextAt: now, badge: "DISCONNECTED"}
 	}
@@ -95,6 +98,40 @@ func (a *App) probed(msg connProbeMsg) tea.Cmd {
 	return nil
 }
 
+// relistCut lists the open bucket again when its listing was cut by a
+// failure that may have passed: the connection can drop and come back
+// between two looks (the NATS client reconnects within a second), and
+// then nothing else would run the listing again. The clock does it once
+// until a listing completes, so a failure that stays does not become a
+// loop; the user (r in the bucket pane, :reconnect) whenever asked. A
+// refusal that will not pass (a missing bucket, bad input, no permission
+// to do something) is left as it is.
+func (a *App) relistCut(asked bool) tea.Cmd {
+	k := &a.keys
+	if k.err == nil && !k.listing {
+		a.conn.relisted = false // a listing completed: the next cut may be retried
+	}
+	if k.bucket == "" || k.err == nil || k.listing || !transient(k.err) {
+		return nil
+	}
+	if !asked && a.conn.relisted {
+		return nil
+	}
+	a.conn.relisted = true
+	a.inform("listing " + format.Escape(k.bucket) + " again: the last listing was cut")
+	return k.reload(&a.env)
+}
+
+// transient: an error that is none of the store's typed refusals.
+func transient(err error) bool {
+	for _, kind := range []error{backend.ErrNotFound, backend.ErrInvalid, backend.ErrUnsupported, backend.ErrReadOnly, backend.ErrConflict} {
+		if errors.Is(err, kind) {
+			return false
+		}
+	}
+	return true
+}
+
 // connectionBack says the connection is back and lists again what the
 // loss cut: the bucket list's counts, and the open bucket's keys with a
 // new watch. Even a listing that had ended is run again: the changes made
@@ -102,7 +139,7 @@ func (a *App) probed(msg connProbeMsg) tea.Cmd {
 // outlived the server delivered nothing after its restart).
 func (a *App) connectionBack(now time.Time) tea.Cmd {
 	cs := a.conn
-	a.conn = connState{}
+	a.conn = connState{relisted: cs.relisted}
 	text := fmt.Sprintf("connected again to %s after %s", format.Escape(a.info.Address), now.Sub(cs.since).Round(time.Second))
 	cmds := []tea.Cmd{a.buckets.refreshCounts(&a.env)}
 	if a.keys.bucket != "" {

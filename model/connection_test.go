@@ -2,10 +2,15 @@ package model
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/backend/redis"
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"
 	"github.com/kvdeck/kvdeck/model/modeltest"
@@ -61,5 +66,43 @@ func TestReconnectingIsShownAsItIsAndTheCutListingRunsAgain(t *testing.T) {
 	}
 	if strings.Contains(sim.Plain(), "DISCONNECTED") {
 		t.Fatalf("the header still says DISCONNECTED:\n%s", sim.Plain())
+	}
+}
+
+// The clock lists a cut listing again once, not in a loop while the
+// failure stays, and again after a listing has completed; a refusal that
+// will not pass (a missing bucket) is not retried.
+func TestTheClockListsACutListingAgainOnceUntilOneCompletes(t *testing.T) {
+	s, err := local.Open(filepath.Join(t.TempDir(), "s.db"), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	a := New(s, Options{NoColor: true})
+	a.keys.bucket = "b"
+	cut := func(err error) {
+		a.keys.listing, a.keys.err = false, err
+	}
+	cut(errors.New("connection lost"))
+	if a.relistCut(false) == nil {
+		t.Fatal("a cut listing was not listed again")
+	}
+	cut(errors.New("connection lost again"))
+	if a.relistCut(false) != nil {
+		t.Fatal("the clock listed again a second time while the failure stays")
+	}
+	if a.relistCut(true) == nil {
+		t.Fatal("asked (r, :reconnect), it did not list again")
+	}
+	cut(nil) // a listing completed
+	a.relistCut(false)
+	cut(errors.New("connection lost later"))
+	if a.relistCut(false) == nil {
+		t.Fatal("a new cut after a completed listing was not listed again")
+	}
+	cut(fmt.Errorf("bucket gone: %w", backend.ErrNotFound))
+	a.conn.relisted = false
+	if a.relistCut(false) != nil || a.relistCut(true) != nil {
+		t.Fatal("a missing bucket was listed again")
 	}
 }

@@ -373,7 +373,8 @@ func TestNATSKilledWhileOpeningAndSavingWritesNothingAndTheWatchResumes(t *testi
 	}
 	// listAgain opens the bucket until it lists: through the proxy the
 	// client may drop once more while the restarted server settles, and
-	// kvdeck's clock, which would notice, does not run in these tests.
+	// kvdeck's clock, which would list a cut listing again, does not run
+	// in these tests.
 	listAgain := func() {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
@@ -468,4 +469,43 @@ func TestRedisKilledUnderAWatchWatchesAgainOnceBack(t *testing.T) {
 	c.Set(ctx, "after", "4", 0)
 	mustSeeWithin(t, app, "3 keys", 10*time.Second)
 	mustSee(t, app, "after")
+}
+
+// NATS: a listing cut by the server's death is marked incomplete, and once
+// the server is back it runs again, whole.
+func TestNATSKilledWhileListingMarksItIncompleteAndListsAgain(t *testing.T) {
+	srv := natstest.Start(t)
+	ctx := context.Background()
+	_, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "jobs"})
+	const keys = 300
+	for i := range keys {
+		if _, err := kv.PutString(ctx, fmt.Sprintf("job.%04d", i), "queued"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openNATSThroughSlowLink(t, srv)
+	killed := killSoon(srv.Shutdown)
+	app := newApp(t, s, model.Options{Bucket: "jobs", Timeout: 10 * time.Second})
+	// Cut before its first keys (the bucket's config is read first) or
+	// after some: either way the pane says the listing did not complete.
+	if !app.WaitUntil(func(p string) bool {
+		return strings.Contains(p, "listing stopped after") || strings.Contains(p, "did not answer in time")
+	}, 15*time.Second) {
+		t.Fatalf("the cut listing says nothing:\n%s", plain(app))
+	}
+	mustNotSee(t, app, fmt.Sprintf("%d keys", keys))
+	killed()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !app.WaitFor(fmt.Sprintf("%d keys", keys), 5*time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cut listing does not run again:\n%s", plain(app))
+		}
+		// The client may be connected again before kvdeck looked (no
+		// clock runs here): :reconnect then lists the cut listing again.
+		reconnect(app)
+	}
+	mustNotSee(t, app, "(incomplete)")
 }
