@@ -60,6 +60,7 @@ Flags:
 // flags are the command line.
 type flags struct {
 	demo, readOnly, showVersion, create         bool
+	passwordFile                                string
 	bucket, match, delimiter                    string
 	timeout                                     time.Duration
 	tlsCA, tlsCert, tlsKey                      string
@@ -86,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.match, "match", "", "start the key listing with this pattern (glob; NATS: subject wildcards)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "tree delimiter (default: ':' Redis, '.' NATS, ':' local)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout of each store request")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the Redis password from this file's first line (or set REDISCLI_AUTH), not the URL")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate (PEM) to trust (Redis, NATS)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key (PEM)")
@@ -151,6 +153,7 @@ func run(args []string, stderr io.Writer) int {
 	target := ""
 	if len(rest) == 1 {
 		target = rest[0]
+		warnArgvSecret(target, stderr)
 	}
 	// The renderer measures cells with go-runewidth, which builds a 2 MB
 	// table the first time it meets a rune above U+02FF: the panes' box
@@ -261,6 +264,11 @@ func openRedis(ctx context.Context, target string, f flags) (backend.Store, erro
 	o, err := redis.ParseURL(target)
 	if err != nil {
 		return nil, err
+	}
+	if o.Password == "" {
+		if o.Password, err = redisPassword(f); err != nil {
+			return nil, err
+		}
 	}
 	o.ReadOnly = f.readOnly
 	o.Cluster = o.Cluster || f.cluster

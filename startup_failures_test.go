@@ -143,3 +143,46 @@ func TestCreateMakesANewLocalStore(t *testing.T) {
 		cleanup()
 	}
 }
+
+// Issue 12 (secrets never in argv), Redis: the password can come from
+// $REDISCLI_AUTH or --password-file instead of the URL; a URL with one in
+// argv gets redis-cli's kind of warning; a wrong one is refused without
+// showing it.
+func TestRedisPasswordFromOutsideArgv(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "s3cret-pw")
+	file := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(file, []byte("s3cret-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := func(f flags) error {
+		f.timeout, f.theme = 3*time.Second, "auto"
+		s, cleanup, err := openStore(srv.URL(), f)
+		if err == nil {
+			s.Close()
+			cleanup()
+		}
+		return err
+	}
+	if err := open(flags{passwordFile: file}); err != nil {
+		t.Errorf("--password-file: %v", err)
+	}
+	t.Setenv("REDISCLI_AUTH", "s3cret-pw")
+	if err := open(flags{}); err != nil {
+		t.Errorf("REDISCLI_AUTH: %v", err)
+	}
+	t.Setenv("REDISCLI_AUTH", "wrong-pw")
+	err := open(flags{})
+	if err == nil || !strings.Contains(err.Error(), "WRONGPASS") || strings.Contains(err.Error(), "wrong-pw") {
+		t.Errorf("a wrong REDISCLI_AUTH: %v", err)
+	}
+	var stderr bytes.Buffer
+	warnArgvSecret("redis://:s3cret-pw@"+srv.Addr, &stderr)
+	if got := stderr.String(); got != argvPasswordWarning+"\n" || strings.Contains(got, "s3cret") {
+		t.Errorf("warning for a password in argv: %q", got)
+	}
+	stderr.Reset()
+	warnArgvSecret(srv.URL(), &stderr)
+	if stderr.Len() != 0 {
+		t.Errorf("a warning without a password: %q", stderr.String())
+	}
+}

@@ -42,7 +42,7 @@ func describe(err error, addr string) error {
 	case strings.HasPrefix(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
 		return fmt.Errorf("%s: wrong user name or password (WRONGPASS)", addr)
 	case strings.HasPrefix(msg, "NOAUTH"):
-		return fmt.Errorf("%s: the server needs a password; put it in the URL: redis://:PASSWORD@host:port", addr)
+		return fmt.Errorf("%s: the server needs a password: set REDISCLI_AUTH or pass --password-file (not the URL, which other users can read in ps)", addr)
 	case strings.HasPrefix(msg, "NOPERM"):
 		return fmt.Errorf("permission denied by the server's ACL (NOPERM): %s", strings.TrimPrefix(firstLine(err), "NOPERM "))
 	case strings.Contains(msg, scriptACLDenied):
