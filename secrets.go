@@ -44,7 +44,7 @@ func warnArgvSecret(target string, stderr io.Writer) {
 		return
 	}
 	_, has := u.User.Password()
-	nats := u.Scheme == "nats" || u.Scheme == "tls" || u.Scheme == "ws" || u.Scheme == "wss"
+	nats := schemes[strings.ToLower(u.Scheme)] == kindNATS
 	switch {
 	case nats && (has || u.User.Username() != ""): // nats://TOKEN@host too
 		fmt.Fprintln(stderr, "kvdeck: warning: a secret in a URL on the command line may not be safe (shell history, ps); use a natscli context (--context), --creds or $NATS_URL")

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kvdeck/kvdeck/backend/nats"
@@ -36,15 +35,7 @@ func mustSeeWithin(t *testing.T, s *modeltest.Sim, text string, d time.Duration)
 // natsKV creates a bucket with nats.go, which the test reads the truth with.
 func natsKV(t *testing.T, srv *natstest.Server, cfg jetstream.KeyValueConfig) (jetstream.JetStream, jetstream.KeyValue) {
 	t.Helper()
-	nc, err := natsgo.Connect(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStreamOf(t, srv.URL())
 	kv, err := js.CreateKeyValue(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +76,19 @@ func killSoon(kill func()) (wait func()) {
 		close(done)
 	})
 	return func() { <-done }
+}
+
+// reconnectUntilBack presses :reconnect until kvdeck says the connection
+// is back: the NATS client reconnects by itself, and kvdeck notices at its
+// next look, which without the clock is the next :reconnect.
+func reconnectUntilBack(t *testing.T, app *modeltest.Sim) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(plain(app), "connected again") && time.Now().Before(deadline) {
+		reconnect(app)
+		time.Sleep(200 * time.Millisecond)
+	}
+	mustSee(t, app, "connected again")
 }
 
 // openBucket opens a bucket from the command line, which also puts the
@@ -256,14 +260,7 @@ func TestNATSKilledWhileSearchingValuesSaysIncompleteAndChangesNothing(t *testin
 	if err := srv.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	// The NATS client reconnects by itself; kvdeck notices at its next
-	// look, which here is the next :reconnect.
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(plain(app), "connected again") && time.Now().Before(deadline) {
-		reconnect(app)
-		time.Sleep(200 * time.Millisecond)
-	}
-	mustSee(t, app, "connected again")
+	reconnectUntilBack(t, app)
 	// The listing the loss cut (its watch) runs again: every key is back.
 	app.Keys("esc")
 	mustSeeWithin(t, app, fmt.Sprintf("%d keys", keys), 30*time.Second)
@@ -364,12 +361,7 @@ func TestNATSKilledWhileOpeningAndSavingWritesNothingAndTheWatchResumes(t *testi
 		if err := srv.Restart(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(15 * time.Second)
-		for !strings.Contains(plain(app), "connected again") && time.Now().Before(deadline) {
-			reconnect(app)
-			time.Sleep(200 * time.Millisecond)
-		}
-		mustSee(t, app, "connected again")
+		reconnectUntilBack(t, app)
 	}
 	// listAgain opens the bucket until it lists: through the proxy the
 	// client may drop once more while the restarted server settles, and

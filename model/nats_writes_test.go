@@ -28,7 +28,14 @@ func openNATS(t *testing.T) (*nats.Store, jetstream.JetStream) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	nc, err := natsgo.Connect(srv.URL())
+	return s, jetStreamOf(t, srv.URL())
+}
+
+// jetStreamOf connects nats.go, the second client and the one that reads
+// the truth, to the server at url.
+func jetStreamOf(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := natsgo.Connect(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +44,7 @@ func openNATS(t *testing.T) (*nats.Store, jetstream.JetStream) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, js
+	return js
 }
 
 // Defect 11: in a bucket with a bucket-wide TTL an edit restarted the

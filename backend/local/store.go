@@ -123,12 +123,6 @@ func (e *lockedError) Is(target error) bool { return target == ErrLocked }
 
 var errClosed = errors.New("the store is closed")
 
-// isEmptyFile reports whether path is an existing regular file of 0 bytes.
-func isEmptyFile(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular() && st.Size() == 0
-}
-
 // Open opens the bbolt file at path, or creates it when there is no file
 // (unless read-only, or MustExist without Create). A file that is not a
 // bbolt database is refused with what it is, and left untouched. It checks
@@ -143,10 +137,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.linger == 0 {
 		opts.linger = defaultLinger
 	}
-	_, statErr := os.Stat(path)
+	st, statErr := os.Stat(path)
+	// An empty file is refused as not a store, unless Create makes it one.
+	createInEmpty := opts.Create && statErr == nil && st.Mode().IsRegular() && st.Size() == 0
 	switch {
-	case statErr == nil:
-		if err := checkBoltFile(path); err != nil && !(opts.Create && isEmptyFile(path)) {
+	case statErr == nil && !createInEmpty:
+		if err := checkBoltFile(path); err != nil {
 			return nil, err
 		}
 	case opts.ReadOnly:
@@ -163,7 +159,7 @@ func Open(path string, opts Options) (*Store, error) {
 		Guard: backend.Guard{ReadOnly: opts.ReadOnly}, path: path, now: opts.Now, noSync: opts.NoSync, linger: opts.linger,
 		watchers: map[*watcher]struct{}{}, stop: make(chan struct{}), done: make(chan struct{}),
 	}
-	if errors.Is(statErr, fs.ErrNotExist) || opts.Create && isEmptyFile(path) {
+	if errors.Is(statErr, fs.ErrNotExist) || createInEmpty {
 		db, err := s.openBolt(false, true, lockTimeout)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,7 @@
 package shutdown
 
 import (
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -105,8 +106,4 @@ func (c Command) Run() error {
 	return err
 }
 
-var errStopping = stoppingError{}
-
-type stoppingError struct{}
-
-func (stoppingError) Error() string { return "kvdeck is ending on a signal" }
+var errStopping = errors.New("kvdeck is ending on a signal")
