@@ -18,10 +18,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kvdeck/kvdeck/backend"
-	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/backend/local/demo"
-	"github.com/kvdeck/kvdeck/backend/nats"
-	"github.com/kvdeck/kvdeck/backend/redis"
+	"github.com/kvdeck/kvdeck/connect"
 	"github.com/kvdeck/kvdeck/internal/shutdown"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/theme"
@@ -60,7 +58,9 @@ Flags:
 // flags are the command line.
 type flags struct {
 	demo, readOnly, showVersion, create         bool
-	passwordFile                                string
+	passwordFile, tokenFile, user               string
+	askPass                                     bool
+	ssh, sshIdentity, sshKnownHosts             string
 	bucket, match, delimiter                    string
 	timeout                                     time.Duration
 	tlsCA, tlsCert, tlsKey                      string
@@ -87,7 +87,13 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.match, "match", "", "start the key listing with this pattern (glob; NATS: subject wildcards)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "tree delimiter (default: ':' Redis, '.' NATS, ':' local)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "timeout of each store request")
-	fs.StringVar(&f.passwordFile, "password-file", "", "read the Redis password from this file's first line (or set REDISCLI_AUTH), not the URL")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from this file's first line (or set REDISCLI_AUTH for Redis, NATS_PASSWORD for NATS), not the URL")
+	fs.StringVar(&f.tokenFile, "token-file", "", "read the NATS token from this file's first line (or set NATS_TOKEN)")
+	fs.StringVar(&f.user, "user", "", "user name (Redis ACL user, NATS user; NATS_USER for NATS)")
+	fs.BoolVar(&f.askPass, "askpass", false, "ask for the password (NATS without a user: the token) on the terminal, echo off, before the UI starts")
+	fs.StringVar(&f.ssh, "ssh", "", "reach the server through SSH: user@bastion[:port]")
+	fs.StringVar(&f.sshIdentity, "ssh-identity", "", "SSH private key file (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+	fs.StringVar(&f.sshKnownHosts, "ssh-known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "CA certificate (PEM) to trust (Redis, NATS)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "client certificate (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "client key (PEM)")
@@ -160,16 +166,15 @@ func run(args []string, stderr io.Writer) int {
 	// drawing, in the first frame, which it delayed by 15 ms. Build it now,
 	// while the store opens and the terminal answers.
 	go ansi.StringWidthWc("─")
-	store, cleanup, err := openStore(target, f)
+	conn, cleanup, err := openStore(target, f, connect.Terminal{})
 	if err != nil {
 		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
 		return 2
 	}
 	defer cleanup()
-	defer store.Close()
 
 	opts := model.Options{
-		Bucket: f.bucket, Match: f.match, Timeout: f.timeout, Delimiter: f.delimiter,
+		Timeout: f.timeout, Delimiter: f.delimiter,
 		NoColor: theme.NoColorRequested(), Editor: os.Getenv("EDITOR"),
 	}
 	switch f.theme {
@@ -190,7 +195,11 @@ func run(args []string, stderr io.Writer) int {
 	// frame waits for the next tick, at most 8 ms instead of 17. Frames are
 	// written only when the screen changed, and a listing sends at most 30
 	// messages a second (model/stream.go), so this costs nothing at rest.
-	p := tea.NewProgram(model.New(store, opts), tea.WithFPS(120), tea.WithoutSignalHandler())
+	deck := model.NewDeck(opts, nil)
+	info := conn.Store.Info()
+	deck.AddTab(conn, model.Entry{Kind: info.Kind, Address: info.Address, ReadOnly: info.ReadOnly, Bucket: f.bucket, Match: f.match})
+	defer deck.Close()
+	p := tea.NewProgram(deck, tea.WithFPS(120), tea.WithoutSignalHandler())
 	ending := handleSignals(p)
 	_, err = p.Run()
 	shutdown.RemoveTemps()
@@ -204,8 +213,10 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// openStore turns the target (or the environment) into a store.
-func openStore(target string, f flags) (backend.Store, func(), error) {
+// openStore turns the target (or the environment) into an open
+// connection. p asks on the terminal for what is missing (--askpass, a
+// password the server wants), before the UI starts.
+func openStore(target string, f flags, p connect.Prompter) (*connect.Conn, func(), error) {
 	noop := func() {}
 	if f.demo {
 		s, _, cleanup, err := demo.OpenTemp()
@@ -217,7 +228,7 @@ func openStore(target string, f flags) (backend.Store, func(), error) {
 			cleanup()
 			return nil, noop, errors.New("--demo and --read-only together make no sense: the demo store is temporary")
 		}
-		return s, cleanup, nil
+		return &connect.Conn{Store: s}, cleanup, nil
 	}
 	if target == "" && f.natsContext == "" {
 		switch {
@@ -234,95 +245,32 @@ func openStore(target string, f flags) (backend.Store, func(), error) {
 	if err := f.validateForKind(kind); err != nil {
 		return nil, noop, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-	defer cancel()
-	switch kind {
-	case kindNATS:
-		s, err := openNATS(ctx, target, f)
-		return s, noop, err
-	case kindRedis:
-		s, err := openRedis(ctx, target, f)
-		return s, noop, err
-	}
-	// A path the user typed must name a store that is there, so a typo
-	// leaves nothing behind; --create makes a new one. The default store
-	// (no target) is made on first use.
-	path := strings.TrimPrefix(target, "file://")
-	mustExist := path != ""
-	if path == "" {
-		p, err := local.DefaultPath()
-		if err != nil {
-			return nil, noop, err
-		}
-		path = p
-	}
-	s, err := local.Open(path, local.Options{ReadOnly: f.readOnly, MustExist: mustExist, Create: f.create})
-	return s, noop, err
+	conn, err := connect.Open(context.Background(), f.spec(target, kind), p)
+	return conn, noop, err
 }
 
-func openRedis(ctx context.Context, target string, f flags) (backend.Store, error) {
-	o, err := redis.ParseURL(target)
-	if err != nil {
-		return nil, err
+// spec is the connection the command line names.
+func (f flags) spec(target, kind string) connect.Spec {
+	s := connect.Spec{
+		Kind: kind, Target: target, Username: f.user, AskPass: f.askPass,
+		ReadOnly: f.readOnly, Create: f.create,
+		// A path the user typed must name a store that is there, so a
+		// typo leaves nothing behind; --create makes a new one. The
+		// default store (no target) is made on first use.
+		MustExist: kind == kindLocal && target != "",
+		TLSCA:     f.tlsCA, TLSCert: f.tlsCert, TLSKey: f.tlsKey, TLSSkipVerify: f.tlsSkipVerify,
+		Cluster: f.cluster, SentinelMaster: f.sentinelMaster,
+		NATSContext: f.natsContext, NATSCreds: f.natsCreds, NATSNKey: f.natsNKey,
+		Bucket: f.bucket, Match: f.match,
+		SSH: f.ssh, SSHIdentity: f.sshIdentity, SSHKnownHosts: f.sshKnownHosts,
+		Timeout: f.timeout,
 	}
-	if o.Password == "" {
-		if o.Password, err = redisPassword(f); err != nil {
-			return nil, err
-		}
+	if f.sentinelAddrs != "" {
+		s.SentinelAddrs = strings.Split(f.sentinelAddrs, ",")
 	}
-	o.ReadOnly = f.readOnly
-	o.Cluster = o.Cluster || f.cluster
-	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" || f.tlsSkipVerify {
-		o.TLS.Enabled = true
-		o.TLS.CAFile, o.TLS.CertFile, o.TLS.KeyFile = f.tlsCA, f.tlsCert, f.tlsKey
-		o.TLS.InsecureSkipVerify = f.tlsSkipVerify
-	}
-	if f.sentinelMaster != "" {
-		o.MasterName = f.sentinelMaster
-		if f.sentinelAddrs != "" {
-			o.SentinelAddrs = strings.Split(f.sentinelAddrs, ",")
-		}
-	}
-	s, err := redis.Open(ctx, o)
-	if err != nil || f.bucket == "" {
-		return s, err
-	}
-	// --bucket names a database: one that is not there is refused now,
-	// not shown as an empty listing.
-	if err := s.CheckBucket(ctx, f.bucket); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("--bucket: %w", err)
-	}
-	return s, nil
+	s.Password, s.Token = f.secrets(kind)
+	return s
 }
-
-func openNATS(ctx context.Context, target string, f flags) (backend.Store, error) {
-	var o nats.Options
-	var err error
-	if f.natsContext != "" && target == "" {
-		o, err = nats.OptionsFromContext(f.natsContext)
-	} else {
-		o, err = nats.ParseURL(target)
-	}
-	if err != nil {
-		return nil, err
-	}
-	o.ReadOnly = f.readOnly
-	if f.natsCreds != "" {
-		o.CredsFile = f.natsCreds
-	}
-	if f.natsNKey != "" {
-		o.NKeySeedFile = f.natsNKey
-	}
-	if f.natsToken != "" {
-		o.Token = f.natsToken
-	}
-	if f.tlsCA != "" || f.tlsCert != "" || f.tlsKey != "" {
-		o.TLS.CAFile, o.TLS.CertFile, o.TLS.KeyFile = f.tlsCA, f.tlsCert, f.tlsKey
-	}
-	return nats.Open(ctx, o)
-}
-
 // oneLine keeps start-up errors to one line on the terminal.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -8,29 +9,59 @@ import (
 	"strings"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/connect"
 )
 
 // Secrets outside argv. A password in a URL on the command line is in the
 // shell's history and in /proc/PID/cmdline for every local user to read;
 // redis-cli warns about exactly that and reads REDISCLI_AUTH instead.
 
-// redisPassword is the Redis password from outside argv, when the URL has
-// none: --password-file (its first line), else $REDISCLI_AUTH. It returns
-// "" when neither is given.
-func redisPassword(f flags) (string, error) {
+// secrets says where the password and token come from, outside argv:
+// --password-file, else $REDISCLI_AUTH (Redis, redis-cli's convention) or
+// $NATS_PASSWORD (NATS, natscli's); the NATS token from --token (argv,
+// warned about), --token-file, else $NATS_TOKEN. A URL's own password
+// comes first (connect.Open uses these only when the URL has none).
+func (f flags) secrets(kind string) (password, token connect.Secret) {
+	envVar := "REDISCLI_AUTH"
+	if kind == kindNATS {
+		envVar = "NATS_PASSWORD"
+	}
+	password = fromEnv(envVar)
 	if f.passwordFile != "" {
-		b, err := os.ReadFile(f.passwordFile)
+		password = fromFile("--password-file", f.passwordFile)
+	}
+	if kind != kindNATS {
+		return password, nil
+	}
+	token = fromEnv("NATS_TOKEN")
+	switch {
+	case f.natsToken != "":
+		token = connect.Literal(f.natsToken)
+	case f.tokenFile != "":
+		token = fromFile("--token-file", f.tokenFile)
+	}
+	return password, token
+}
+
+func fromEnv(name string) connect.Secret {
+	return func(context.Context) (string, error) { return os.Getenv(name), nil }
+}
+
+// fromFile reads a secret from a file's first line. Errors name the file,
+// never what is in it.
+func fromFile(flag, path string) connect.Secret {
+	return func(context.Context) (string, error) {
+		b, err := os.ReadFile(path)
 		if err != nil {
-			return "", fmt.Errorf("--password-file %s: %w", f.passwordFile, unwrapPath(err))
+			return "", fmt.Errorf("%s %s: %w", flag, path, unwrapPath(err))
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" {
-			return "", backend.Invalid("--password-file", "%s is empty", f.passwordFile)
+			return "", backend.Invalid(flag, "%s is empty", path)
 		}
 		return line, nil
 	}
-	return os.Getenv("REDISCLI_AUTH"), nil
 }
 
 // argvPasswordWarning is the line for a Redis URL with a password in argv.

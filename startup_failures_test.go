@@ -125,7 +125,7 @@ func TestCreateMakesANewLocalStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(dir, "new.db"), empty} {
-		s, cleanup, err := openStore(path, flags{create: true, timeout: time.Second, theme: "auto"})
+		s, cleanup, err := openStore(path, flags{create: true, timeout: time.Second, theme: "auto"}, nil)
 		if err != nil {
 			t.Fatalf("--create %s: %v", path, err)
 		}
@@ -135,7 +135,7 @@ func TestCreateMakesANewLocalStore(t *testing.T) {
 			t.Errorf("--create %s left no store: %v %v", path, st, err)
 		}
 		// Opened again without --create, it is a store like any other.
-		s, cleanup, err = openStore(path, flags{timeout: time.Second, theme: "auto"})
+		s, cleanup, err = openStore(path, flags{timeout: time.Second, theme: "auto"}, nil)
 		if err != nil {
 			t.Fatalf("reopening %s: %v", path, err)
 		}
@@ -156,7 +156,7 @@ func TestRedisPasswordFromOutsideArgv(t *testing.T) {
 	}
 	open := func(f flags) error {
 		f.timeout, f.theme = 3*time.Second, "auto"
-		s, cleanup, err := openStore(srv.URL(), f)
+		s, cleanup, err := openStore(srv.URL(), f, nil)
 		if err == nil {
 			s.Close()
 			cleanup()

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 	"os"
 	"os/exec"
 	"strings"
@@ -51,6 +52,12 @@ func startPty(t *testing.T, env []string, argv ...string) *ptyTerm {
 		cmd.Process.Kill()
 		<-pt.done
 		f.Close()
+		// Everything kvdeck wrote to the terminal, prompts and screens,
+		// holds none of the test suite's secrets (typed answers included:
+		// their echo is off).
+		if leaked := testsecret.Leaked(pt.rawOutput()); leaked != "" {
+			t.Errorf("the test secret %q was written to the terminal", leaked)
+		}
 		// Not pt.emu.Close: vt's Close races with the Read below (it
 		// writes a flag Read reads without a lock). The reader goroutine
 		// stays blocked on the emulator's pipe until the test binary ends.

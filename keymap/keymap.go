@@ -28,6 +28,8 @@ type KeyMap struct {
 	NewBucket, EditBucket, DeleteBucket key.Binding
 	// History page
 	Diff, Revert key.Binding
+	// Connections: the picker, and the tabs of open connections
+	Connect, NextTab, PrevTab, CloseTab key.Binding
 	// Dialogs: the only key that confirms a destructive action, and the
 	// keys that decline.
 	Confirm, Deny key.Binding
@@ -99,6 +101,11 @@ func Default() KeyMap {
 		Diff:   b("d", "diff the revision with the current value", "d"),
 		Revert: b("r", "revert the key to the revision", "r"),
 
+		Connect:  b("C", "connections: pick, add, edit (also :connect)", "C"),
+		NextTab:  b("]", "next connection tab", "]"),
+		PrevTab:  b("[", "previous connection tab", "["),
+		CloseTab: b("ctrl+w", "close this connection's tab", "ctrl+w"),
+
 		Confirm: b("y", "yes: do it (nothing else confirms)", "y", "Y"),
 		Deny:    b("n/esc", "no", "n", "N", "esc"),
 	}
@@ -114,6 +121,7 @@ func (k KeyMap) Groups() []Group {
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 		{"History", []key.Binding{relabel(k.Open, "view the revision"), k.Diff, k.Revert}},
+		{"Connections", []key.Binding{k.Connect, k.NextTab, k.PrevTab, k.CloseTab}},
 		{"Dialogs", []key.Binding{k.Confirm, k.Deny}},
 	}
 }

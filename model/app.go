@@ -34,6 +34,20 @@ type Options struct {
 	Delimiter string
 }
 
+// withDefaults fills in what was left unset.
+func (opts Options) withDefaults() Options {
+	if opts.Timeout == 0 {
+		opts.Timeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Keys.Quit.Keys()) == 0 {
+		opts.Keys = keymap.Default()
+	}
+	return opts
+}
+
 type pane int
 
 const (
@@ -58,6 +72,9 @@ type App struct {
 	ttlGiven map[string]time.Duration
 	// conn is the connection's state, for the header and reconnecting.
 	conn connState
+	// tabLine is the Deck's tabs, which the header shows in place of the
+	// address when connections are named or more than one is open.
+	tabLine string
 
 	dialog modal
 	// pages are the full-screen views open over the panes, top last.
@@ -76,15 +93,7 @@ type App struct {
 // in Init, because Init has a value receiver in Bubble Tea's contract and
 // state set there would be lost.
 func New(s backend.Store, opts Options) *App {
-	if opts.Timeout == 0 {
-		opts.Timeout = 10 * time.Second
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if len(opts.Keys.Quit.Keys()) == 0 {
-		opts.Keys = keymap.Default()
-	}
+	opts = opts.withDefaults()
 	a := &App{env: env{store: s, info: s.Info(), opts: opts, km: opts.Keys, st: theme.New(opts.Dark, opts.NoColor)}}
 	a.buckets.req = a.nextReq()
 	a.buckets.want = opts.Bucket
@@ -232,6 +241,9 @@ func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return a.updatePage(msg) // a page owns its input
 	}
 	if cmd, ok := dispatch(a, a.globalActions(), msg); ok {
+		return cmd
+	}
+	if cmd, ok := dispatch(a, a.connectionActions(), msg); ok {
 		return cmd
 	}
 	return a.paneKey(a.focus, msg)

@@ -163,6 +163,19 @@ func (a *App) globalActions() []action {
 	}
 }
 
+// connectionActions work in every pane: they ask the Deck, which owns
+// the tabs and the picker (deck.go).
+func (a *App) connectionActions() []action {
+	km := a.km
+	return []action{
+		{binding: km.Connect, run: func(a *App) tea.Cmd { return askDeck(opPicker, "") }, verb: "connect", arg: "NAME",
+			runArg: func(a *App, name string) (tea.Cmd, error) { return askDeck(opPicker, name), nil }},
+		{binding: km.NextTab, run: func(a *App) tea.Cmd { return askDeck(opNextTab, "") }, verb: "tab"},
+		{binding: km.PrevTab, run: func(a *App) tea.Cmd { return askDeck(opPrevTab, "") }},
+		{binding: km.CloseTab, run: func(a *App) tea.Cmd { return askDeck(opCloseTab, "") }, verb: "close"},
+	}
+}
+
 // bucketActions work in the buckets pane.
 func (a *App) bucketActions() []action {
 	km := a.km
@@ -368,7 +381,7 @@ func (a *App) helpSections() []ui.HelpSection {
 	if e := a.value.entry; a.focus == paneValue && e != nil && e.Kind.IsCollection() {
 		pane = "Value pane (" + e.Kind.String() + ": e and i edit the element under the cursor)"
 	}
-	return []ui.HelpSection{section(pane, a.paneActions()), section("Global", a.globalActions()), move}
+	return []ui.HelpSection{section(pane, a.paneActions()), section("Global", a.globalActions()), section("Connections", a.connectionActions()), move}
 }
 
 // commandActions are the actions with a command line verb, from every
@@ -376,7 +389,7 @@ func (a *App) helpSections() []ui.HelpSection {
 func (a *App) commandActions() []action {
 	var out []action
 	seen := map[string]bool{}
-	for _, table := range [][]action{a.globalActions(), a.keyActions(), a.valueActions(), a.bucketActions()} {
+	for _, table := range [][]action{a.globalActions(), a.keyActions(), a.valueActions(), a.bucketActions(), a.connectionActions()} {
 		for _, act := range table {
 			if act.verb != "" && !seen[act.verb] {
 				seen[act.verb] = true

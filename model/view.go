@@ -118,6 +118,9 @@ func (a *App) titleStyle(p pane) lipgloss.Style {
 
 func (a *App) header() string {
 	left := a.st.Header.Render("kvdeck") + " " + a.st.HeaderAccent.Render(a.info.Kind+" · "+format.Escape(a.info.Address))
+	if a.tabLine != "" {
+		left = a.st.Header.Render("kvdeck") + " " + a.tabLine
+	}
 	right := a.st.Muted.Render(a.keyName(a.km.Help) + " help  " + a.keyName(a.km.Command) + " command  " + a.keyName(a.km.Quit) + " quit")
 	if a.info.ReadOnly {
 		right = a.st.ReadOnlyBadge.Render("READ-ONLY") + " " + right

@@ -63,7 +63,7 @@ func describe(err error) error {
 	case errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount), errors.Is(err, natsgo.ErrJetStreamNotEnabledForAccount):
 		return &storeError{msg: msgNoJSAccount, kind: backend.ErrUnsupported, cause: err}
 	case errors.Is(err, natsgo.ErrAuthorization):
-		return &storeError{msg: msgAuth, cause: err}
+		return &storeError{msg: msgAuth, kind: backend.ErrAuth, cause: err}
 	case errors.Is(err, natsgo.ErrAuthExpired), errors.Is(err, natsgo.ErrAuthRevoked):
 		return &storeError{msg: msgAuthExpired, cause: err}
 	case errors.Is(err, natsgo.ErrNoResponders), errors.Is(err, jetstream.ErrNoStreamResponse):

@@ -40,9 +40,9 @@ func describe(err error, addr string) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case strings.HasPrefix(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
-		return fmt.Errorf("%s: wrong user name or password (WRONGPASS)", addr)
+		return backend.AuthFailed("%s: wrong user name or password (WRONGPASS)", addr)
 	case strings.HasPrefix(msg, "NOAUTH"):
-		return fmt.Errorf("%s: the server needs a password: set REDISCLI_AUTH or pass --password-file (not the URL, which other users can read in ps)", addr)
+		return backend.AuthFailed("%s: the server needs a password: set REDISCLI_AUTH or pass --password-file or --askpass (not the URL, which other users can read in ps)", addr)
 	case strings.HasPrefix(msg, "NOPERM"):
 		return fmt.Errorf("permission denied by the server's ACL (NOPERM): %s", strings.TrimPrefix(firstLine(err), "NOPERM "))
 	case strings.Contains(msg, scriptACLDenied):

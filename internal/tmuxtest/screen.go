@@ -4,13 +4,22 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // Screen returns the visible screen as plain text, one line per row with
 // trailing spaces removed.
+//
+// Every screen captured is checked for the test suite's secrets (package
+// testsecret): one on the screen fails the test.
 func (s *Session) Screen() string {
 	s.t.Helper()
-	return s.must("capture-pane", "-p", "-t", sessionName)
+	screen := s.must("capture-pane", "-p", "-t", sessionName)
+	if leaked := testsecret.Leaked(screen); leaked != "" {
+		s.t.Errorf("tmuxtest: the test secret %q is on the screen:\n%s", leaked, frame(screen))
+	}
+	return screen
 }
 
 // ScreenANSI returns the visible screen with its colours and attributes as

@@ -24,6 +24,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kvdeck/kvdeck/internal/teacmd"
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // Model is what the simulator drives: a Bubble Tea model that can also
@@ -107,8 +110,16 @@ func Start(m Model, width, height int) *Sim {
 // Model returns the current model.
 func (s *Sim) Model() Model { return s.m }
 
-// Screen renders the current screen.
-func (s *Sim) Screen() string { return s.m.Render() }
+// Screen renders the current screen. Every screen a test renders is
+// checked for the test suite's secrets (package testsecret): one on the
+// screen fails the test, whatever the test itself asserts.
+func (s *Sim) Screen() string {
+	screen := s.m.Render()
+	if leaked := testsecret.Leaked(ansi.Strip(screen)); leaked != "" {
+		panic(fmt.Sprintf("modeltest: the test secret %q is on the screen:\n%s", leaked, ansi.Strip(screen)))
+	}
+	return screen
+}
 
 // Send delivers one message and runs what it returns.
 func (s *Sim) Send(msg tea.Msg) {
@@ -151,6 +162,7 @@ func (s *Sim) Settle() {
 	if err := s.settle(); err != nil {
 		panic(err)
 	}
+	s.Screen() // the state reached is a screen the user sees: check it
 }
 
 func (s *Sim) settle() error {
@@ -213,10 +225,13 @@ func (s *Sim) run(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	from := origin(cmd)
-	if isForeignTimer(from) {
+	if teacmd.IsCursorBlink(cmd) {
+		// The blink of a text input's cursor, which the model cannot mark
+		// with OutsideWait: dropped, the cursor stays shown, like the
+		// model's clock.
 		return
 	}
+	from := origin(cmd)
 	id := s.begin(from)
 	go func() {
 		defer s.end(id)
@@ -291,18 +306,6 @@ func origin(cmd tea.Cmd) string {
 	}
 	file, line := f.FileLine(pc)
 	return fmt.Sprintf("%s (%s:%d)", f.Name(), filepath.Base(file), line)
-}
-
-// isForeignTimer recognises the timers of libraries the model embeds, which
-// it cannot mark with OutsideWait: the blink of a text input's cursor waits
-// half a second and, while the input has the focus, starts the next one for
-// ever. The Sim drops it (the cursor stays shown), like the model's clock.
-// This goes by function name because the Cmd is all the library returns;
-// should the name change, the blink is counted again: each Settle then
-// waits half a second for it, and while an input has the focus it never
-// ends, so Settle fails naming it.
-func isForeignTimer(origin string) bool {
-	return strings.HasPrefix(origin, "charm.land/bubbles/v2/cursor.(*Model).Blink.")
 }
 
 // Key builds a key press from a name as the keymap writes it.
