@@ -361,7 +361,13 @@ func validateURL(raw string) error {
 		}
 		if u.User != nil {
 			if _, has := u.User.Password(); has {
-				return fmt.Errorf("%s holds a password: move it to password_env, password_file or password_command", maskTarget(part))
+				// Shown as user:***@: the message says where the
+				// password is without showing it.
+				bare := *u
+				bare.User = nil
+				scheme, rest, _ := strings.Cut(maskTarget(bare.String()), "://")
+				shown := scheme + "://" + url.User(u.User.Username()).String() + ":***@" + rest
+				return fmt.Errorf("%s holds a password: move it to password_env, password_file or password_command", shown)
 			}
 			if nats {
 				return fmt.Errorf("%s has a user part, which NATS reads as a token: use token_env, token_file or token_command (and user for a user name)", maskTarget(part))

@@ -86,10 +86,14 @@
 // file. Delete removes the table from its header through the line before
 // the next table header, but keeps a comment block that directly precedes
 // (no blank line between) that next header, since it describes the next
-// table; a comment above the deleted header is kept too (it may be the
-// file's own header). Sub-tables of the connection
-// ([connections.NAME.something]) go with it. Rename rewrites the header
-// line(s) only.
+// table. By the same rule the comment block directly above the deleted
+// header goes with it, unless that block starts the file (it is then the
+// file's own comment, like "# kvdeck saved connections"). Sub-tables of
+// the connection ([connections.NAME.something]) go with it. Blank lines
+// are kept so that what was separated stays separated, and at the end of
+// the file the blank lines before the deleted table go too. Rename
+// rewrites the header line(s) only. Comments between a cleared key and the
+// key above it stay.
 //
 // Not supported: a connection written as an inline table
 // (prod = { url = "..." }) or with dotted keys outside its own table
