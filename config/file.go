@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,13 +268,27 @@ func tomlError(path string, err error) error {
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		row, col := de.Position()
-		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		msg := scrub(strings.TrimPrefix(de.Error(), "toml: "))
 		if key := de.Key(); len(key) > 0 && !strings.Contains(msg, strings.Join(key, ".")) {
 			msg = fmt.Sprintf("%s: %s", joinKey(key), msg)
 		}
 		return fmt.Errorf("%s:%d:%d: %s", path, row, col, msg)
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// A parser message may quote the text it stopped at: a character
+// (U+0068 'h') or a number it could not read ("123abc"). Either may be part
+// of a secret written where it should not be, so it is cut; the line and
+// column say where to look.
+var (
+	quotedRune = regexp.MustCompile(` ?U\+[0-9A-F]{4,6}(?: '[^']*')?`)
+	quotedText = regexp.MustCompile(`"[^"]*"`)
+)
+
+func scrub(msg string) string {
+	msg = quotedRune.ReplaceAllString(msg, "")
+	return quotedText.ReplaceAllString(msg, `"..."`)
 }
 
 // closestKey is the known key a typo most likely meant, "" if none is
