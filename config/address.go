@@ -119,21 +119,28 @@ func natsServers(raw string) string {
 // (Redis reads it as a password, NATS as a token), and so are query
 // parameters that look like secrets. What cannot be parsed loses all it
 // has before its last @. A path (no ://) is returned as is.
-func maskTarget(target string) string {
+func maskTarget(target string) string { return mask(target, true) }
+
+// withoutCredentials is a target without any user part at all, user name
+// included: for the natscli contexts, whose credentials are the context's
+// business.
+func withoutCredentials(target string) string { return mask(target, false) }
+
+func mask(target string, keepUser bool) string {
 	if !strings.Contains(target, "://") {
 		return target
 	}
 	parts := strings.Split(target, ",")
 	scheme, _, _ := strings.Cut(target, "://")
 	for i, part := range parts {
-		parts[i] = maskOne(part, scheme)
+		parts[i] = maskOne(part, scheme, keepUser)
 	}
 	return strings.Join(parts, ",")
 }
 
 // maskOne masks one URL of a list; a later server of a NATS list may
 // have no scheme, and gets the first one's to be parsed.
-func maskOne(part, scheme string) string {
+func maskOne(part, scheme string, keepUser bool) string {
 	lead := part[:len(part)-len(strings.TrimLeft(part, " "))]
 	part = part[len(lead):]
 	added := ""
@@ -158,7 +165,7 @@ func maskOne(part, scheme string) string {
 	changed := false
 	if u.User != nil {
 		changed = true
-		if _, has := u.User.Password(); has && u.User.Username() != "" {
+		if _, has := u.User.Password(); has && keepUser && u.User.Username() != "" {
 			u.User = url.User(u.User.Username())
 		} else {
 			u.User = nil
