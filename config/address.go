@@ -119,14 +119,29 @@ func natsServers(raw string) string {
 // (Redis reads it as a password, NATS as a token), and so are query
 // parameters that look like secrets. What cannot be parsed loses all it
 // has before its last @. A path (no ://) is returned as is.
-func maskTarget(target string) string { return mask(target, true) }
+func maskTarget(target string) string { return mask(target, userShown) }
 
 // withoutCredentials is a target without any user part at all, user name
 // included: for the natscli contexts, whose credentials are the context's
 // business.
-func withoutCredentials(target string) string { return mask(target, false) }
+func withoutCredentials(target string) string { return mask(target, userDropped) }
 
-func mask(target string, keepUser bool) string {
+// withoutPassword is a target to be opened again: its password goes, its
+// user stays as user:@ (an empty password), because a lone user@ would be
+// read as a password by Redis and as a token by NATS. Unlike maskTarget it
+// gives the same target when applied again.
+func withoutPassword(target string) string { return mask(target, userEmptyPassword) }
+
+// userForm is what becomes of the user name of a URL with a password.
+type userForm int
+
+const (
+	userShown         userForm = iota // user@, for people
+	userDropped                       // nothing
+	userEmptyPassword                 // user:@, for kvdeck
+)
+
+func mask(target string, keepUser userForm) string {
 	if !strings.Contains(target, "://") {
 		return target
 	}
@@ -140,7 +155,7 @@ func mask(target string, keepUser bool) string {
 
 // maskOne masks one URL of a list; a later server of a NATS list may
 // have no scheme, and gets the first one's to be parsed.
-func maskOne(part, scheme string, keepUser bool) string {
+func maskOne(part, scheme string, keepUser userForm) string {
 	lead := part[:len(part)-len(strings.TrimLeft(part, " "))]
 	part = part[len(lead):]
 	added := ""
@@ -165,10 +180,14 @@ func maskOne(part, scheme string, keepUser bool) string {
 	changed := false
 	if u.User != nil {
 		changed = true
-		if _, has := u.User.Password(); has && keepUser && u.User.Username() != "" {
-			u.User = url.User(u.User.Username())
-		} else {
+		_, has := u.User.Password()
+		switch name := u.User.Username(); {
+		case !has || name == "" || keepUser == userDropped:
 			u.User = nil
+		case keepUser == userEmptyPassword:
+			u.User = url.UserPassword(name, "")
+		default:
+			u.User = url.User(name)
 		}
 	}
 	q := u.Query()

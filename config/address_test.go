@@ -1,6 +1,11 @@
 package config
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kvdeck/kvdeck/backend/nats"
+	"github.com/kvdeck/kvdeck/backend/redis"
+)
 
 func TestMaskedAddress(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,5 +51,30 @@ func TestMaskTarget(t *testing.T) {
 		if got := maskTarget(tc.in); got != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestWithoutPassword: a recent target keeps its user as user:@, which
+// kvdeck's own parsers read as that user with no password, and cleaning it
+// again changes nothing.
+func TestWithoutPassword(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"redis://app:hunter2@h:6379/0", "redis://app:@h:6379/0"},
+		{"redis://hunter2@h", "redis://h"},
+		{"nats://hunter2@a,u:hunter2@b", "nats://a,u:@b"},
+		{"/srv/kv.db", "/srv/kv.db"},
+	} {
+		got := withoutPassword(tc.in)
+		if got != tc.want || withoutPassword(got) != got {
+			t.Errorf("%q: got %q (again: %q), want %q", tc.in, got, withoutPassword(got), tc.want)
+		}
+	}
+	o, err := redis.ParseURL(withoutPassword("redis://app:hunter2@h:6379/0"))
+	if err != nil || o.Username != "app" || o.Password != "" {
+		t.Errorf("redis.ParseURL: user %q password %q, %v", o.Username, o.Password, err)
+	}
+	n, err := nats.ParseURL(withoutPassword("nats://u:hunter2@b"))
+	if err != nil || n.User != "u" || n.Password != "" || n.Token != "" {
+		t.Errorf("nats.ParseURL: user %q password %q token %q, %v", n.User, n.Password, n.Token, err)
 	}
 }
