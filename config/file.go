@@ -30,7 +30,8 @@ import (
 type File struct {
 	// Path is where the file is read from and saved to.
 	Path string
-	// Connections are in the file's order.
+	// Connections are in the file's order. Change them with Put, Delete
+	// and Rename, which edit the file's text; changing this slice does not.
 	Connections []Connection
 	// Warnings are problems that do not stop kvdeck: unknown keys inside a
 	// connection, each as "FILE:LINE: connections.NAME.KEY: ...".
@@ -296,6 +297,9 @@ func scrub(msg string) string {
 func closestKey(key string) string {
 	best, bestDist := "", 3
 	for _, f := range fields {
+		if strings.EqualFold(key, f.key) {
+			return f.key // URL: TOML keys are case-sensitive
+		}
 		d := editDistance(key, f.key)
 		if d < bestDist && d*2 < len(f.key) {
 			best, bestDist = f.key, d

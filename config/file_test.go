@@ -71,6 +71,7 @@ path = "~/kvdeck/scratch.db"
 bucket = 3                 # an integer is fine too
 colour = "red"             # a typo
 ssh-identity = "x"
+URL = "redis://h"
 `
 
 func writeConfig(t *testing.T, text string) string {
@@ -101,6 +102,7 @@ func TestLoadExample(t *testing.T) {
 	wantWarnings := []string{
 		path + `:32: connections."scratch pad".colour: unknown key, ignored (did you mean color?)`,
 		path + `:33: connections."scratch pad".ssh-identity: unknown key, ignored (did you mean ssh_identity?)`,
+		path + `:34: connections."scratch pad".URL: unknown key, ignored (did you mean url?)`,
 	}
 	if !reflect.DeepEqual(f.Warnings, wantWarnings) {
 		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(f.Warnings, "\n"), strings.Join(wantWarnings, "\n"))

@@ -303,6 +303,9 @@ func (l *layout) blanksBefore(offset int) int {
 // followed, and the file it points to replaced. A file that changed on disk
 // since Load is not overwritten (ErrChangedOnDisk).
 func (f *File) Save() error {
+	if bytes.Equal(f.data, f.loaded) && (f.loaded != nil || len(f.data) == 0) {
+		return nil // nothing changed: no file is made or touched
+	}
 	target := f.Path
 	if resolved, err := filepath.EvalSymlinks(f.Path); err == nil {
 		target = resolved

@@ -79,6 +79,12 @@ func TestWriteBackGolden(t *testing.T) {
 			// The comment that describes the deleted table goes with it.
 			return "scratch", nil
 		}},
+		{"mixed.clear-sentinel", "mixed.toml", func(t *testing.T, f *File) (string, *Connection) {
+			// A cleared multi-line value loses all its lines.
+			c := mustGet(t, f, "prod")
+			c.SentinelMaster, c.SentinelAddrs = "", nil
+			return "prod", &c
+		}},
 		{"mixed.edit-indented", "mixed.toml", func(t *testing.T, f *File) (string, *Connection) {
 			c := mustGet(t, f, "scratch pad")
 			c.ReadOnly = false
@@ -360,6 +366,35 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s: mode %o, want %o", path, got, want)
+	}
+}
+
+// TestAddBesideDottedKeys: a new table beside connections written with
+// dotted keys at the root is valid TOML (a sub-table may be added to a
+// table defined by dotted keys), and is written.
+func TestAddBesideDottedKeys(t *testing.T) {
+	path := writeConfig(t, "connections.x.url = \"redis://h\"\n")
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Put(Connection{Name: "y", Path: "/y.db"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "connections.x.url = \"redis://h\"\n\n[connections.y]\npath = \"/y.db\"\n"; string(f.data) != want {
+		t.Errorf("got:\n%s", f.data)
+	}
+}
+
+func TestSaveUnchanged(t *testing.T) {
+	// Nothing put: Save makes no file.
+	path := filepath.Join(t.TempDir(), "config.toml")
+	f, _ := Load(path)
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file was made: %v", err)
 	}
 }
 
