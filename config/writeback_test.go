@@ -428,3 +428,36 @@ func TestSaveChangedOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPutThenDeleteRestores: adding connections with awkward names and
+// values, then deleting them, gives back the original text byte for byte;
+// each reads back as put in between.
+func TestPutThenDeleteRestores(t *testing.T) {
+	for _, file := range []string{"mixed.toml", "crlf.toml", "header.toml", "inline.toml"} {
+		f := loadCopy(t, file)
+		orig := string(f.data)
+		conns := []Connection{
+			{Name: "a.b", URL: "redis://h:6379/2", Match: `quote" back\ tab	`, SentinelMaster: "m", SentinelAddrs: []string{"a:1", "b:2"}},
+			{Name: "中 文", Context: "c", TokenCommand: `sh -c 'echo "x"'`, Color: "cyan"},
+			{Name: "x", Path: "C:\\kv\\x.db", ReadOnly: true},
+		}
+		for _, c := range conns {
+			if err := f.Put(c); err != nil {
+				t.Fatalf("%s: put %q: %v", file, c.Name, err)
+			}
+		}
+		for _, c := range conns {
+			if got := mustGet(t, f, c.Name); !reflect.DeepEqual(got, c) {
+				t.Errorf("%s: %q reads back as %+v", file, c.Name, got)
+			}
+		}
+		for i := len(conns) - 1; i >= 0; i-- {
+			if err := f.Delete(conns[i].Name); err != nil {
+				t.Fatalf("%s: delete %q: %v", file, conns[i].Name, err)
+			}
+		}
+		if string(f.data) != orig {
+			t.Errorf("%s: after put and delete:\n%q\nwant\n%q", file, f.data, orig)
+		}
+	}
+}
