@@ -19,6 +19,7 @@ import (
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/local/demo"
+	"github.com/kvdeck/kvdeck/catalog"
 	"github.com/kvdeck/kvdeck/connect"
 	"github.com/kvdeck/kvdeck/internal/shutdown"
 	"github.com/kvdeck/kvdeck/model"
@@ -69,6 +70,7 @@ type flags struct {
 	sentinelMaster, sentinelAddrs               string
 	natsContext, natsCreds, natsNKey, natsToken string
 	theme                                       string
+	configPath                                  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
@@ -106,6 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.natsNKey, "nkey", "", "NATS nkey seed file")
 	fs.StringVar(&f.natsToken, "token", "", "NATS token (prefer a context or NATS_URL)")
 	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
+	fs.StringVar(&f.configPath, "config", "", "saved connections file (default $KVDECK_CONFIG, else $XDG_CONFIG_HOME/kvdeck/config.toml)")
 	// Flags may come before or after the target (kvdeck redis://h --bucket 0),
 	// so parse again after each positional argument.
 	var rest []string
@@ -166,10 +169,46 @@ func run(args []string, stderr io.Writer) int {
 	// drawing, in the first frame, which it delayed by 15 ms. Build it now,
 	// while the store opens and the terminal answers.
 	go ansi.StringWidthWc("─")
-	conn, cleanup, err := openStore(target, f, connect.Terminal{})
+	cat, err := newCatalog(f)
 	if err != nil {
 		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
 		return 2
+	}
+	// A target that is a saved connection's name opens it; with no target
+	// (and nothing in the environment) and saved connections, kvdeck
+	// starts on the picker.
+	saved, named, err := savedTarget(cat, target, f)
+	if err != nil {
+		fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
+		return 2
+	}
+	var conn *connect.Conn
+	cleanup := func() {}
+	var entry model.Entry
+	switch {
+	case named != nil:
+		spec := catalog.SpecOf(*named, f.timeout)
+		f.overrideSaved(&spec)
+		if conn, err = connect.Open(context.Background(), spec, connect.Terminal{}); err != nil {
+			fmt.Fprintf(stderr, "kvdeck: %s: %s\n", named.Name, oneLine(err))
+			return 2
+		}
+		entry = model.Entry{Source: model.FromSaved, Name: named.Name, Kind: named.Kind(), Address: catalog.Address(*named),
+			Color: named.Color, ReadOnly: spec.ReadOnly, Bucket: spec.Bucket, Match: spec.Match}
+		cat.Opened(entry) // the recent list is a convenience: not worth failing for
+	case target == "" && !f.demo && f.natsContext == "" && os.Getenv("REDIS_URL") == "" && os.Getenv("NATS_URL") == "" && len(saved) > 0:
+		// The picker.
+	default:
+		if conn, cleanup, err = openStore(target, f, connect.Terminal{}); err != nil {
+			fmt.Fprintf(stderr, "kvdeck: %s\n", oneLine(err))
+			return 2
+		}
+		info := conn.Store.Info()
+		entry = model.Entry{Kind: info.Kind, Address: info.Address, ReadOnly: info.ReadOnly, Bucket: f.bucket, Match: f.match}
+		if target != "" && !f.demo {
+			kind, _ := targetKind(target, f)
+			cat.OpenedTarget(target, kind)
+		}
 	}
 	defer cleanup()
 
@@ -195,9 +234,10 @@ func run(args []string, stderr io.Writer) int {
 	// frame waits for the next tick, at most 8 ms instead of 17. Frames are
 	// written only when the screen changed, and a listing sends at most 30
 	// messages a second (model/stream.go), so this costs nothing at rest.
-	deck := model.NewDeck(opts, nil)
-	info := conn.Store.Info()
-	deck.AddTab(conn, model.Entry{Kind: info.Kind, Address: info.Address, ReadOnly: info.ReadOnly, Bucket: f.bucket, Match: f.match})
+	deck := model.NewDeck(opts, cat)
+	if conn != nil {
+		deck.AddTab(conn, entry)
+	}
 	defer deck.Close()
 	p := tea.NewProgram(deck, tea.WithFPS(120), tea.WithoutSignalHandler())
 	ending := handleSignals(p)
@@ -271,6 +311,7 @@ func (f flags) spec(target, kind string) connect.Spec {
 	s.Password, s.Token = f.secrets(kind)
 	return s
 }
+
 // oneLine keeps start-up errors to one line on the terminal.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")

@@ -26,6 +26,9 @@ const MaxRecent = 10
 type Recent struct {
 	Path    string
 	Entries []RecentEntry
+	// removed are the keys Remove forgot: Save's merge with the file
+	// must not bring them back.
+	removed []string
 }
 
 // RecentEntry is a saved connection's name, or a target typed on the
@@ -137,6 +140,14 @@ func (r *Recent) AddConnection(name, kind string, at time.Time) {
 	r.Entries = add(r.Entries, RecentEntry{Name: name, Kind: kind, At: at})
 }
 
+// Remove forgets a target or a saved connection's entry (the picker's d
+// on a recent entry). Save then writes the list without it.
+func (r *Recent) Remove(name, target string) {
+	key := RecentEntry{Name: name, Target: target}.key()
+	r.Entries = slices.DeleteFunc(r.Entries, func(e RecentEntry) bool { return e.key() == key })
+	r.removed = append(r.removed, key)
+}
+
 // add puts e in the list (replacing an older entry of the same target
 // unless that one is newer), newest first, at most MaxRecent. Times are
 // kept to the second, in UTC: the file is read by people too.
@@ -163,7 +174,9 @@ func (r *Recent) Save() error {
 	merged := slices.Clone(r.Entries)
 	if onDisk, err := readRecent(r.Path); err == nil {
 		for _, e := range onDisk {
-			merged = add(merged, e)
+			if !slices.Contains(r.removed, e.key()) {
+				merged = add(merged, e)
+			}
 		}
 	}
 	slices.SortStableFunc(merged, func(a, b RecentEntry) int {

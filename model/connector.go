@@ -26,6 +26,9 @@ type Entry struct {
 	Address  string
 	Color    string
 	ReadOnly bool
+	// Target is a recent target's URL or path (recent targets hold no
+	// secret: the recent list drops them).
+	Target string
 	// Bucket and Match are where its tab opens.
 	Bucket, Match string
 	// Problem is why a saved connection cannot be opened as written (a
