@@ -56,10 +56,9 @@ func newNetns(t testing.TB) *netns {
 	})
 	// unshare execs sleep once the namespace exists: wait until the
 	// process's namespace differs from ours.
-	self, _ := os.Readlink("/proc/self/ns/net")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if link, err := os.Readlink(n.path); err == nil && link != self {
+		if link, err := os.Readlink(n.path); err == nil && link != ownNetns {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -72,6 +71,11 @@ func newNetns(t testing.TB) *netns {
 	}
 	return n
 }
+
+// ownNetns is the test process's network namespace, read before dial
+// moves any thread: /proc/self names the main thread, which dial may have
+// moved (the runtime parks a locked main thread instead of ending it).
+var ownNetns, _ = os.Readlink("/proc/self/ns/net")
 
 // command runs a program inside the namespace.
 func (n *netns) command(name string, args ...string) *exec.Cmd {

@@ -54,18 +54,22 @@ func startInside(t testing.TB, ns *netns, logFile string, name string, args ...s
 	return exited
 }
 
-func startRedis(t testing.TB, ns *netns, dir string) string {
+// startRedis runs redis-server in the namespace on TCP and on a unix
+// socket in dir (a path is not namespaced: the socket is for tests of
+// streamlocal forwarding, not of isolation).
+func startRedis(t testing.TB, ns *netns, dir string) (addr, socket string) {
 	t.Helper()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(hostFreePort(t)))
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(hostFreePort(t)))
 	_, port, _ := net.SplitHostPort(addr)
+	socket = filepath.Join(dir, "redis.sock")
 	log := filepath.Join(dir, "redis.log")
 	exited := startInside(t, ns, log, "redis-server", "--port", port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir)
+		"--unixsocket", socket, "--save", "", "--appendonly", "no", "--dir", dir)
 	if err := ns.waitListening(addr, exited); err != nil {
 		b, _ := os.ReadFile(log)
 		t.Fatalf("redis-server in the namespace: %v\n%s", err, b)
 	}
-	return addr
+	return addr, socket
 }
 
 // startSentinel runs redis-server --sentinel in the namespace, monitoring

@@ -68,6 +68,9 @@ type Server struct {
 	RedisAddr    string
 	NATSURL      string
 	SentinelAddr string
+	// RedisSocket is the Redis server's unix socket. Paths are not
+	// namespaced: it shows streamlocal forwarding, not isolation.
+	RedisSocket string
 
 	// Log is sshd's log (LogLevel DEBUG3), all sessions appended.
 	Log string
@@ -113,7 +116,7 @@ func Start(t testing.TB, o Options) *Server {
 
 	s.ns = newNetns(t)
 	if o.Redis || o.Sentinel {
-		s.RedisAddr = startRedis(t, s.ns, dir)
+		s.RedisAddr, s.RedisSocket = startRedis(t, s.ns, dir)
 	}
 	if o.Sentinel {
 		s.SentinelAddr = startSentinel(t, s.ns, dir, SentinelMaster, s.RedisAddr)

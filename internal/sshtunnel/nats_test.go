@@ -14,6 +14,7 @@ import (
 
 // kvdeck's NATS store works through the tunnel, and only through it.
 func TestNATSThroughTunnel(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t, sshtest.Options{NATS: true})
 	u, err := url.Parse(srv.NATSURL)
 	if err != nil {
@@ -62,6 +63,7 @@ func TestNATSThroughTunnel(t *testing.T) {
 // A name only the far end resolves reaches it unresolved: "localhost" is
 // looked up by sshd, inside the namespace.
 func TestNATSNameResolvedAtTheFarEnd(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t, sshtest.Options{NATS: true})
 	u, _ := url.Parse(srv.NATSURL)
 	_, port, _ := net.SplitHostPort(u.Host)

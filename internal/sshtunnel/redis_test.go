@@ -12,6 +12,7 @@ import (
 
 // kvdeck's Redis store works through the tunnel, and only through it.
 func TestRedisThroughTunnel(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t, sshtest.Options{Redis: true})
 	sshtest.RequireUnreachable(t, srv.RedisAddr)
 	tun := dial(t, config(t, srv))
@@ -43,6 +44,7 @@ func TestRedisThroughTunnel(t *testing.T) {
 
 // A store the SSH server cannot reach is named as such, with sshd's reason.
 func TestRedisRefusedAtTheFarEnd(t *testing.T) {
+	t.Parallel()
 	srv := sshtest.Start(t, sshtest.Options{})
 	tun := dial(t, config(t, srv))
 	_, err := tun.DialContext(ctxFor(t), "tcp", "127.0.0.1:1")

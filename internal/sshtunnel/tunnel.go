@@ -48,7 +48,7 @@ func Dial(ctx context.Context, cfg Config) (*Tunnel, error) {
 			agentSocket: cfg.AgentSocket, files: cfg.IdentityFiles},
 		connecting: make(chan struct{}, 1),
 	}
-	c, err := t.connect(ctx, cfg.Prompter)
+	c, err := t.connectCtx(ctx, cfg.Prompter)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +59,32 @@ func Dial(ctx context.Context, cfg Config) (*Tunnel, error) {
 
 // Target is where the tunnel goes.
 func (t *Tunnel) Target() Target { return t.cfg.Target }
+
+// connectCtx is connect returning as soon as ctx ends, even while a
+// prompt waits for an answer (a prompter cannot be interrupted); the
+// connection made after that is closed.
+func (t *Tunnel) connectCtx(ctx context.Context, p Prompter) (*ssh.Client, error) {
+	type result struct {
+		c   *ssh.Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := t.connect(ctx, p)
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		return r.c, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.c != nil {
+				r.c.Close()
+			}
+		}()
+		return nil, fmt.Errorf("ssh %s: %w", t.cfg.Target, context.Cause(ctx))
+	}
+}
 
 // connect dials TCP, checks the host key, logs in.
 func (t *Tunnel) connect(ctx context.Context, p Prompter) (*ssh.Client, error) {
@@ -202,7 +228,7 @@ func (t *Tunnel) current(ctx context.Context) (*ssh.Client, error) {
 	if c != nil {
 		return c, nil // another caller reconnected meanwhile
 	}
-	c, err := t.connect(ctx, NonInteractive{})
+	c, err := t.connectCtx(ctx, NonInteractive{})
 	if err != nil {
 		return nil, err
 	}
