@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kvdeck/kvdeck/internal/testcerts"
 )
 
 // hostFreePort is a port nothing listens on in the test's namespace, for
@@ -153,4 +155,25 @@ func startNATS(t testing.TB, ns *netns, dir string) string {
 		t.Fatalf("natsd in the namespace printed %q (%v): %s", line, err, stderr.String())
 	}
 	return strings.TrimSpace(strings.TrimPrefix(line, "url "))
+}
+
+// startRedisTLS runs a TLS-only redis-server in the namespace with a
+// throwaway CA (testcerts) whose server certificate names 127.0.0.1.
+func startRedisTLS(t testing.TB, ns *netns, dir string) (string, testcerts.Files) {
+	t.Helper()
+	certs, err := testcerts.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(hostFreePort(t))
+	log := filepath.Join(dir, "redis-tls.log")
+	exited := startInside(t, ns, log, "redis-server", "--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
+		"--tls-cert-file", certs.ServerCert, "--tls-key-file", certs.ServerKey, "--tls-ca-cert-file", certs.CA,
+		"--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir)
+	addr := net.JoinHostPort("127.0.0.1", port)
+	if err := ns.waitListening(addr, exited); err != nil {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("redis-server with TLS in the namespace: %v\n%s", err, b)
+	}
+	return addr, certs
 }

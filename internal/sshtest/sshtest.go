@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvdeck/kvdeck/internal/testcerts"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -29,6 +30,8 @@ type Options struct {
 	// Sentinel adds a Redis Sentinel monitoring the Redis server as
 	// SentinelMaster (implies Redis).
 	Sentinel bool
+	// RedisTLS adds a TLS-only redis-server; its CA is RedisTLSCerts.CA.
+	RedisTLS bool
 	// PasswordUser creates a throwaway system user with Password and
 	// allows password logins (removed when the test ends).
 	PasswordUser bool
@@ -68,6 +71,10 @@ type Server struct {
 	RedisAddr    string
 	NATSURL      string
 	SentinelAddr string
+	// RedisTLSAddr is the TLS-only Redis server (Options.RedisTLS),
+	// whose certificate, signed by RedisTLSCerts.CA, names 127.0.0.1.
+	RedisTLSAddr  string
+	RedisTLSCerts testcerts.Files
 	// RedisSocket is the Redis server's unix socket. Paths are not
 	// namespaced: it shows streamlocal forwarding, not isolation.
 	RedisSocket string
@@ -120,6 +127,9 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	if o.Sentinel {
 		s.SentinelAddr = startSentinel(t, s.ns, dir, SentinelMaster, s.RedisAddr)
+	}
+	if o.RedisTLS {
+		s.RedisTLSAddr, s.RedisTLSCerts = startRedisTLS(t, s.ns, dir)
 	}
 	if o.NATS {
 		s.NATSURL = startNATS(t, s.ns, dir)
