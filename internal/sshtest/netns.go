@@ -22,13 +22,15 @@ type netns struct {
 	path   string // /proc/PID/ns/net
 }
 
-const needs = "internal/sshtest needs root (or CAP_SYS_ADMIN) with network namespaces allowed, and unshare and nsenter (util-linux), sshd (apt-get install -y openssh-server), ssh-keygen, redis-server (apt-get install -y redis-server) and useradd/userdel/chpasswd (passwd)"
+const needs = "internal/sshtest needs root (CAP_SYS_ADMIN, network namespaces allowed: a container needs --privileged or --cap-add SYS_ADMIN) and " +
+	"/usr/sbin/sshd and ssh-keygen (apt-get install -y openssh-server), redis-server (apt-get install -y redis-server), " +
+	"unshare and nsenter (apt-get install -y util-linux), ip (apt-get install -y iproute2), useradd and chpasswd (apt-get install -y passwd), and go on PATH"
 
 // requireTools fails the test, saying what to install, when a tool is missing.
 func requireTools(t testing.TB) {
 	t.Helper()
 	var missing []string
-	for _, tool := range []string{"unshare", "nsenter", sshdPath, "ssh-keygen", "redis-server"} {
+	for _, tool := range []string{"unshare", "nsenter", "ip", sshdPath, "ssh-keygen", "redis-server", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}

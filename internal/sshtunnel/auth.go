@@ -48,9 +48,10 @@ type attempt struct {
 	pause   func() func()
 	closers []io.Closer
 
-	mu       sync.Mutex
-	failure  error
-	password []byte // typed in this attempt; kept once the login succeeds
+	mu        sync.Mutex
+	failure   error
+	password  []byte // typed in this attempt; kept once the login succeeds
+	keptTried bool   // the kept password was offered once already
 }
 
 func (a *attempt) fail(err error) {
@@ -74,7 +75,7 @@ func (a *attempt) close() {
 	}
 }
 
-// succeeded keeps the typed password for reconnections.
+// succeeded keeps the password typed, if any, for reconnections.
 func (a *attempt) succeeded() {
 	a.mu.Lock()
 	pw := a.password
@@ -259,12 +260,14 @@ func (a *attempt) passwordAnswer() (string, error) {
 func (a *attempt) passwordFor() ([]byte, error) {
 	a.c.mu.Lock()
 	kept := a.c.password
-	a.c.password = nil // tried once; kept again only if it still works
 	a.c.mu.Unlock()
-	if kept != nil {
-		a.mu.Lock()
-		a.password = kept
-		a.mu.Unlock()
+	a.mu.Lock()
+	offerKept := kept != nil && !a.keptTried
+	a.keptTried = true
+	a.mu.Unlock()
+	if offerKept {
+		// Offered once per login: a password the server now refuses is
+		// not sent again and again.
 		return kept, nil
 	}
 	resume := a.pause()

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/nats"
+	"github.com/kvdeck/kvdeck/backend/redis"
 	"github.com/kvdeck/kvdeck/internal/sshtest"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -30,6 +33,60 @@ func TestReconnectAfterSessionKilled(t *testing.T) {
 	}
 	if h, p, pw := rec.counts(); h+p+pw != 0 {
 		t.Errorf("a reconnection prompted (%d, %d, %d)", h, p, pw)
+	}
+}
+
+// kvdeck's stores come back after the SSH connection dies: Redis on
+// Reconnect (what :reconnect and the UI's clock call), NATS by nats.go's
+// own reconnection, both through a new SSH connection.
+func TestStoresReconnectThroughNewSSHConnection(t *testing.T) {
+	t.Parallel()
+	srv := sshtest.Start(t, sshtest.Options{Redis: true, NATS: true})
+	tun := dial(t, config(t, srv))
+	ctx := ctxFor(t)
+	rs, err := redis.Open(ctx, redis.Options{Addrs: []string{srv.RedisAddr}, Network: "tcp", Dialer: tun.DialContext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	ns, err := nats.Open(ctx, nats.Options{Servers: []string{srv.NATSURL}, Dialer: tun.DialContext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	if err := ns.CreateBucket(ctx, backend.BucketConfig{Name: "b", History: 1, Storage: "memory", Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.KillSessions()
+	waitGone(t, tun)
+	// The pooled Redis connection died with the channel; Reconnect dials
+	// a new one, and the tunnel a new SSH connection under it.
+	var rerr error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if rerr = rs.Reconnect(ctx); rerr == nil {
+			break
+		}
+	}
+	if rerr != nil {
+		t.Fatalf("redis Reconnect after the SSH connection died: %v", rerr)
+	}
+	if _, err := rs.Put(ctx, "0", "after", []byte("kill"), backend.PutOptions{}); err != nil {
+		t.Fatalf("redis Put after reconnecting: %v", err)
+	}
+	// nats.go may not have seen its connection end yet: a Put can fail
+	// (no buffering while reconnecting) until it is back.
+	var perr error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, perr = ns.Put(ctx, "b", "after", []byte("kill"), backend.PutOptions{}); perr == nil && ns.Connected() {
+			break
+		}
+	}
+	if perr != nil {
+		t.Fatalf("nats Put after the SSH connection died: %v", perr)
+	}
+	if n := srv.Sessions(); n < 2 {
+		t.Errorf("%d SSH connections, want a new one", n)
 	}
 }
 
