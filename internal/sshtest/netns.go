@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +47,7 @@ func requireTools(t testing.TB) {
 func newNetns(t testing.TB) *netns {
 	t.Helper()
 	cmd := exec.Command("unshare", "--net", "sleep", "infinity")
+	cmd.SysProcAttr = orphanKill()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -74,20 +76,29 @@ func newNetns(t testing.TB) *netns {
 	return n
 }
 
-// ownNetns is the test process's network namespace, read before dial
-// moves any thread: /proc/self names the main thread, which dial may have
-// moved (the runtime parks a locked main thread instead of ending it).
+// ownNetns is the test process's network namespace.
 var ownNetns, _ = os.Readlink("/proc/self/ns/net")
 
 // command runs a program inside the namespace.
 func (n *netns) command(name string, args ...string) *exec.Cmd {
-	return exec.Command("nsenter", append([]string{"--net=" + n.path, name}, args...)...)
+	cmd := exec.Command("nsenter", append([]string{"--net=" + n.path, name}, args...)...)
+	cmd.SysProcAttr = orphanKill()
+	return cmd
+}
+
+// orphanKill has the kernel kill a child when the test process dies
+// without its cleanups (a panic, a timeout): no sleeping namespace holder
+// or store is left behind. nsenter and unshare exec the program, which
+// keeps the setting.
+func orphanKill() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
 
 // dial connects to addr from inside the namespace: the socket is made on
-// an OS thread moved into it, and a socket stays in the namespace it was
-// made in. The thread is never moved back: it ends with its goroutine
-// (a locked thread is not reused), so no other goroutine runs there.
+// an OS thread moved into it (a socket stays in the namespace it was made
+// in), and the thread is moved back before it runs anything else. Were it
+// left to end with its goroutine instead, the children it had forked
+// would get their Pdeathsig.
 func (n *netns) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
 	type result struct {
 		c   net.Conn
@@ -96,17 +107,29 @@ func (n *netns) dial(network, addr string, timeout time.Duration) (net.Conn, err
 	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
-		f, err := os.Open(n.path)
+		own, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
+			runtime.UnlockOSThread()
 			done <- result{nil, err}
 			return
 		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		defer own.Close()
+		target, err := os.Open(n.path)
+		if err != nil {
+			runtime.UnlockOSThread()
+			done <- result{nil, err}
+			return
+		}
+		defer target.Close()
+		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			done <- result{nil, fmt.Errorf("setns: %w", err)}
 			return
 		}
 		c, err := net.DialTimeout(network, addr, timeout)
+		if unix.Setns(int(own.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		} // else the thread stays locked and ends with this goroutine
 		done <- result{c, err}
 	}()
 	r := <-done

@@ -101,7 +101,7 @@ func (d *sshd) start(c *net.TCPConn) {
 	cmd := d.ns.command(sshdPath, "-i", "-f", d.config, "-E", d.log)
 	cmd.Stdin, cmd.Stdout = f, f
 	// Its own process group: kill reaches the session's children too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr.Setpgid = true
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "sshtest: start sshd -i: %v\n", err)
 		c.Close()
