@@ -1,6 +1,8 @@
 package sshtunnel
 
 import (
+	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -48,7 +50,8 @@ func TestRedisRefusedAtTheFarEnd(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	tun := dial(t, config(t, srv))
 	_, err := tun.DialContext(ctxFor(t), "tcp", "127.0.0.1:1")
-	if err == nil || !strings.Contains(err.Error(), "could not reach 127.0.0.1:1") || !strings.Contains(err.Error(), "connect failed") {
+	var ne net.Error
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "dial tcp 127.0.0.1:1: through ssh "+srv.Target) || !strings.Contains(err.Error(), "Connection refused") {
 		t.Fatalf("err = %v, want the far end's refusal", err)
 	}
 }

@@ -166,41 +166,6 @@ func (t *Tunnel) watch(c *ssh.Client) {
 	go keepAlive(c, t.cfg.KeepAlive, done)
 }
 
-// keepAlive sends keepalive@openssh.com every interval and closes the
-// connection when a reply takes longer than another interval. Any reply,
-// even a refusal, proves the server is there.
-func keepAlive(c *ssh.Client, interval time.Duration, done <-chan struct{}) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-		replied := make(chan error, 1)
-		go func() {
-			_, _, err := c.SendRequest("keepalive@openssh.com", true, nil)
-			replied <- err
-		}()
-		timer := time.NewTimer(interval)
-		select {
-		case err := <-replied:
-			timer.Stop()
-			if err != nil {
-				c.Close()
-				return
-			}
-		case <-timer.C:
-			c.Close()
-			return
-		case <-done:
-			timer.Stop()
-			return
-		}
-	}
-}
-
 // current returns the live client, reconnecting without prompts if the
 // last one died.
 func (t *Tunnel) current(ctx context.Context) (*ssh.Client, error) {
@@ -257,12 +222,22 @@ func (t *Tunnel) drop(c *ssh.Client) {
 // DialContext opens a connection to addr as seen from the SSH server:
 // network "tcp" (direct-tcpip; a host name is resolved there) or "unix"
 // (a socket path there, streamlocal). Cancelling ctx abandons the dial. A
-// dead SSH connection is replaced once, without prompts.
+// dead SSH connection is replaced once, without prompts. Errors are
+// *net.OpError, as a net.Dialer's are, so that the stores count them as
+// the network failing.
 func (t *Tunnel) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := t.dial(ctx, network, addr)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: dialledAddr{network, addr}, Err: err}
+	}
+	return c, nil
+}
+
+func (t *Tunnel) dial(ctx context.Context, network, addr string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
-		return nil, fmt.Errorf("ssh tunnel: cannot dial network %q (only tcp and unix)", network)
+		return nil, fmt.Errorf("an SSH tunnel dials tcp or unix, not %q", network)
 	}
 	for try := 0; ; try++ {
 		c, err := t.current(ctx)
@@ -279,7 +254,7 @@ func (t *Tunnel) DialContext(ctx context.Context, network, addr string) (net.Con
 		var refused *ssh.OpenChannelError
 		if errors.As(err, &refused) {
 			// The server answered: it could not, or would not, connect.
-			return nil, fmt.Errorf("ssh %s could not reach %s: %s", t.cfg.Target, addr, refusal(refused))
+			return nil, fmt.Errorf("through ssh %s: %s", t.cfg.Target, refusal(refused))
 		}
 		t.drop(c)
 		if try > 0 {
