@@ -8,6 +8,21 @@
 // It needs root, sshd (apt-get install -y openssh-server), redis-server,
 // unshare and nsenter; without them a test fails, saying so, and is never
 // skipped.
+//
+// In another package's test:
+//
+//	srv := sshtest.Start(t, sshtest.Options{Redis: true, NATS: true})
+//	sshtest.RequireUnreachable(t, srv.RedisAddr) // only through SSH
+//	target, _ := sshtunnel.Parse(srv.Target)      // root@127.0.0.1:PORT
+//	tun, err := sshtunnel.Dial(ctx, sshtunnel.Config{Target: target,
+//		KnownHostsFile: srv.KnownHosts, IdentityFiles: []string{srv.KeyFile}})
+//	store, err := redis.Open(ctx, redis.Options{Addrs: []string{srv.RedisAddr},
+//		Network: "tcp", Dialer: tun.DialContext})
+//
+// srv.EncryptedKeyFile (with Passphrase), Options.PasswordUser (with
+// Password), a known_hosts file without the key (to be asked about it,
+// compare srv.HostKeyFingerprint), srv.KillSessions and srv.Log cover
+// the other paths.
 package sshtest
 
 import (
