@@ -14,13 +14,14 @@ demo:
 	$(GO) run . --demo
 
 # deps installs the servers and tools the tests drive for real: redis-server
-# (and redis-cli for the cluster test) and tmux for the end-to-end tests.
-# NATS runs in-process, from the Go module.
+# (and redis-cli for the cluster test), tmux for the end-to-end tests and
+# sshd for the SSH tunnel tests. NATS runs in-process, from the Go module.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-cli >/dev/null || missing="$$missing redis-tools"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
+	test -x /usr/sbin/sshd || missing="$$missing openssh-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -3,6 +3,7 @@ package nats
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -114,6 +115,14 @@ func (s *Store) natsOptions() ([]natsgo.Option, error) {
 		natsgo.ErrorHandler(func(*natsgo.Conn, *natsgo.Subscription, error) {}),
 	}
 
+	if o.Dialer != nil {
+		if o.natsContext != nil && o.natsContext.SocksProxy != "" {
+			return nil, backend.Invalid("context", "natscli context %q dials through the SOCKS proxy %s, and kvdeck was also told to dial through a tunnel: use one of them (remove socks_proxy from the context, or connect without the tunnel)",
+				o.Context, backend.MaskURL(o.natsContext.SocksProxy))
+		}
+		// A name only the far end knows must reach it unresolved.
+		opts = append(opts, natsgo.SetCustomDialer(contextDialer(o.Dialer)), natsgo.SkipHostLookup())
+	}
 	if o.natsContext != nil {
 		ctxOpts, err := o.natsContext.natsOptions()
 		if err != nil {
@@ -189,4 +198,15 @@ func (s *Store) initJetStream(ctx context.Context) error {
 		return describe(err)
 	}
 	return nil
+}
+
+// contextDialer makes a context dialer a nats.go CustomDialer, whose Dial
+// takes no context: each dial is bounded by the connect timeout, as
+// nats.go's own dialer is.
+type contextDialer func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (d contextDialer) Dial(network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
+	defer cancel()
+	return d(ctx, network, addr)
 }

@@ -1,7 +1,9 @@
 package nats
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -36,6 +38,11 @@ type Options struct {
 	Context string
 
 	ReadOnly bool
+
+	// Dialer is the base dialer, e.g. an SSH tunnel; TLS runs over it.
+	// Server names are then resolved at the far end, not here. A natscli
+	// context's socks_proxy is another base dialer: both cannot be used.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// natsContext is the loaded natscli context: its credentials are used
 	// as natscli would use them (file, env://, data:, op:// and nsc://

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -37,6 +38,10 @@ type Options struct {
 	// Timeout bounds each dial, read and write (default 5s), so a server
 	// that goes away ends a call with an error instead of a hang.
 	Timeout time.Duration
+	// Dialer is the base dialer, e.g. an SSH tunnel; TLS runs over it.
+	// Every connection goes through it: servers, Sentinels, the masters
+	// Sentinels announce and the Cluster nodes found. Nil dials directly.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // TLSOptions configure TLS (rediss://, or any of the files set).

@@ -173,10 +173,11 @@ func (s *Store) client(db int) (goredis.UniversalClient, error) {
 		return nil, err
 	}
 	o := s.opts
-	// With TLS, kvdeck dials the handshake itself, to say what failed.
-	var dialer func(ctx context.Context, network, addr string) (net.Conn, error)
+	// With TLS, kvdeck dials the handshake itself, to say what failed; it
+	// runs over the base dialer (a tunnel) when there is one.
+	dialer := o.Dialer
 	if tlsConf != nil {
-		dialer = tlsDialer(tlsConf, o.Timeout)
+		dialer = tlsDialer(tlsConf, o.Timeout, o.Dialer)
 	}
 	var c goredis.UniversalClient
 	switch {

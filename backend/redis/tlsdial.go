@@ -21,8 +21,13 @@ const plainProbeAfter = 500 * time.Millisecond
 // tlsDialer dials TCP and then the TLS handshake itself (go-redis's own
 // dialer does both in one call), so that a handshake that gets no answer
 // is diagnosed: a server that answers PING in plain text is named as such
-// at once. addr is what the error names.
-func tlsDialer(conf *tls.Config, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// at once. addr is what the error names. base, when not nil, makes the
+// connections under TLS (an SSH tunnel), the probe's too.
+func tlsDialer(conf *tls.Config, timeout time.Duration, base func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if base == nil {
+		d := net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
+		base = d.DialContext
+	}
 	// go-redis retries a failed dial (DialerRetries): a server found to
 	// speak plain text a moment ago is refused again at once, not after
 	// another unanswered handshake.
@@ -31,8 +36,9 @@ func tlsDialer(conf *tls.Config, timeout time.Duration) func(ctx context.Context
 		if at, ok := plainSince.Load(addr); ok && time.Since(at.(time.Time)) < 5*time.Second {
 			return nil, plainServerError(addr)
 		}
-		d := net.Dialer{Timeout: timeout, KeepAlive: 5 * time.Minute}
-		raw, err := d.DialContext(ctx, network, addr)
+		dctx, cancelDial := context.WithTimeout(ctx, timeout)
+		raw, err := base(dctx, network, addr)
+		cancelDial()
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +57,7 @@ func tlsDialer(conf *tls.Config, timeout time.Duration) func(ctx context.Context
 		select {
 		case err = <-done:
 		case <-time.After(plainProbeAfter):
-			if speaksPlainRedis(ctx, network, addr) {
+			if speaksPlainRedis(ctx, base, network, addr) {
 				cancel()
 				<-done
 				raw.Close()
@@ -62,7 +68,7 @@ func tlsDialer(conf *tls.Config, timeout time.Duration) func(ctx context.Context
 		}
 		if err != nil {
 			raw.Close()
-			if ctx.Err() == nil && speaksPlainRedis(ctx, network, addr) {
+			if ctx.Err() == nil && speaksPlainRedis(ctx, base, network, addr) {
 				plainSince.Store(addr, time.Now())
 				return nil, plainServerError(addr)
 			}
@@ -78,9 +84,10 @@ func plainServerError(addr string) error {
 
 // speaksPlainRedis reports whether addr answers a plain-text PING as
 // Redis does (+PONG, or an error such as -NOAUTH), within a second.
-func speaksPlainRedis(ctx context.Context, network, addr string) bool {
-	d := net.Dialer{Timeout: time.Second}
-	c, err := d.DialContext(ctx, network, addr)
+func speaksPlainRedis(ctx context.Context, dial func(ctx context.Context, network, addr string) (net.Conn, error), network, addr string) bool {
+	dctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	c, err := dial(dctx, network, addr)
 	if err != nil {
 		return false
 	}

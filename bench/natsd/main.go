@@ -5,7 +5,10 @@
 // but the machine. It prints "url nats://127.0.0.1:PORT" once the server
 // is ready, and shuts down when its standard input closes or on SIGTERM.
 //
-//	natsd -dir STORE_DIR
+// -port picks the client port (default: a free one); internal/sshtest runs
+// natsd in a network namespace of its own, where any port is free.
+//
+//	natsd -dir STORE_DIR [-port N]
 package main
 
 import (
@@ -17,16 +20,18 @@ import (
 	"syscall"
 
 	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 func main() {
 	dir := flag.String("dir", "", "JetStream store directory")
+	port := flag.Int("port", server.RANDOM_PORT, "client port (default: a free one)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "natsd: -dir is required")
 		os.Exit(2)
 	}
-	srv, err := natstest.Run(*dir)
+	srv, err := natstest.Run(*dir, func(o *server.Options) { o.Port = *port })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "natsd:", err)
 		os.Exit(1)

@@ -1,0 +1,179 @@
+package sshtest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kvdeck/kvdeck/internal/testcerts"
+)
+
+// hostFreePort is a port nothing listens on in the test's namespace, for
+// a store inside the other one: the test's direct dial of the store's
+// address then fails because the store is elsewhere, not because its port
+// happens to be taken by something else.
+func hostFreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startInside runs a program in the namespace until the test ends.
+func startInside(t testing.TB, ns *netns, logFile string, name string, args ...string) <-chan struct{} {
+	t.Helper()
+	cmd := ns.command(name, args...)
+	log, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		t.Fatalf("start %s in the namespace: %v (%s)", name, err, needs)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		log.Close()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	return exited
+}
+
+// startRedis runs redis-server in the namespace on TCP and on a unix
+// socket in dir (a path is not namespaced: the socket is for tests of
+// streamlocal forwarding, not of isolation).
+func startRedis(t testing.TB, ns *netns, dir string) (addr, socket string) {
+	t.Helper()
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(hostFreePort(t)))
+	_, port, _ := net.SplitHostPort(addr)
+	socket = filepath.Join(dir, "redis.sock")
+	log := filepath.Join(dir, "redis.log")
+	exited := startInside(t, ns, log, "redis-server", "--port", port, "--bind", "127.0.0.1",
+		"--unixsocket", socket, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := ns.waitListening(addr, exited); err != nil {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("redis-server in the namespace: %v\n%s", err, b)
+	}
+	return addr, socket
+}
+
+// startSentinel runs redis-server --sentinel in the namespace, monitoring
+// the master under name; it announces the master's in-namespace address.
+func startSentinel(t testing.TB, ns *netns, dir, name, master string) string {
+	t.Helper()
+	host, mport, _ := net.SplitHostPort(master)
+	port := strconv.Itoa(hostFreePort(t))
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("port %s\nbind 127.0.0.1\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n", port, name, host, mport, name)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "sentinel.log")
+	exited := startInside(t, ns, log, "redis-server", conf, "--sentinel")
+	addr := net.JoinHostPort("127.0.0.1", port)
+	if err := ns.waitListening(addr, exited); err != nil {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("redis sentinel in the namespace: %v\n%s", err, b)
+	}
+	return addr
+}
+
+// natsdBinary builds bench/natsd once per test process (go build's cache
+// makes that quick), to one path in the temporary directory shared by
+// every run: a build goes to a file of its own and is renamed over it, so
+// packages testing in parallel never run a half-written binary.
+var natsdBinary = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(os.TempDir(), "kvdeck-sshtest-natsd")
+	tmp, err := os.CreateTemp(os.TempDir(), "kvdeck-sshtest-natsd-*")
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	out, err := exec.Command("go", "build", "-o", tmp.Name(), "github.com/kvdeck/kvdeck/bench/natsd").CombinedOutput()
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("go build bench/natsd: %v: %s", err, out)
+	}
+	if err := os.Rename(tmp.Name(), bin); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return bin, nil
+})
+
+func startNATS(t testing.TB, ns *netns, dir string) string {
+	t.Helper()
+	bin, err := natsdBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(hostFreePort(t))
+	cmd := ns.command(bin, "-dir", filepath.Join(dir, "jetstream"), "-port", port)
+	stdin, err := cmd.StdinPipe() // natsd stops when its stdin closes
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start natsd in the namespace: %v", err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "url ") {
+		t.Fatalf("natsd in the namespace printed %q (%v): %s", line, err, stderr.String())
+	}
+	return strings.TrimSpace(strings.TrimPrefix(line, "url "))
+}
+
+// startRedisTLS runs a TLS-only redis-server in the namespace with a
+// throwaway CA (testcerts) whose server certificate names 127.0.0.1.
+func startRedisTLS(t testing.TB, ns *netns, dir string) (string, testcerts.Files) {
+	t.Helper()
+	certs, err := testcerts.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(hostFreePort(t))
+	log := filepath.Join(dir, "redis-tls.log")
+	exited := startInside(t, ns, log, "redis-server", "--port", "0", "--tls-port", port, "--bind", "127.0.0.1",
+		"--tls-cert-file", certs.ServerCert, "--tls-key-file", certs.ServerKey, "--tls-ca-cert-file", certs.CA,
+		"--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir)
+	addr := net.JoinHostPort("127.0.0.1", port)
+	if err := ns.waitListening(addr, exited); err != nil {
+		b, _ := os.ReadFile(log)
+		t.Fatalf("redis-server with TLS in the namespace: %v\n%s", err, b)
+	}
+	return addr, certs
+}
