@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/internal/sshtunnel"
 )
 
 // Store kinds a target names.
@@ -67,6 +68,11 @@ func (f flags) validate() error {
 	default:
 		return backend.Invalid("--theme", "%q: use auto, dark or light", f.theme)
 	}
+	if f.ssh != "" {
+		if _, err := sshtunnel.Parse(f.ssh); err != nil {
+			return fmt.Errorf("--ssh: %w", err)
+		}
+	}
 	if f.timeout <= 0 {
 		return backend.Invalid("--timeout", "%s: it must be more than 0, like 10s", f.timeout)
 	}
@@ -99,6 +105,9 @@ func (f flags) validateForKind(kind string) error {
 	}
 	if err := syntax.Validate(f.match); err != nil {
 		return fmt.Errorf("--match: %w", err)
+	}
+	if f.ssh != "" && kind == kindLocal {
+		return backend.Invalid("--ssh", "reaches a Redis or NATS server through a bastion; a local file has no server")
 	}
 	if kind == kindRedis && f.bucket != "" && f.bucket != "cluster" {
 		if n, err := strconv.Atoi(f.bucket); err != nil || n < 0 {

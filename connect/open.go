@@ -103,7 +103,7 @@ func openRedis(ctx context.Context, s Spec, p Prompter) (*Conn, error) {
 		return nil, err
 	}
 	if tunnel != nil {
-		_ = tunnel // Dialer: wired with the SSH tunnel package
+		o.Dialer = tunnel.DialContext
 	}
 	st, err := openRedisStep(ctx, s, o)
 	if errors.Is(err, backend.ErrAuth) && !given {
@@ -181,7 +181,7 @@ func openNATS(ctx context.Context, s Spec, p Prompter) (*Conn, error) {
 		return nil, err
 	}
 	if tunnel != nil {
-		_ = tunnel // Dialer: wired with the SSH tunnel package
+		o.Dialer = tunnel.DialContext
 	}
 	given := hasSecret() || s.NATSContext != ""
 	st, err := openNATSStep(ctx, s, o)

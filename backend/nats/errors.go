@@ -95,7 +95,11 @@ func (s *Store) connectError(err error) error {
 		return &storeError{msg: fmt.Sprintf("cannot reach NATS at %s: no server accepted the connection", s.address), cause: err}
 	}
 	d := describe(err)
-	return &storeError{msg: fmt.Sprintf("%s (%s)", d.Error(), s.address), cause: err}
+	var kind error
+	if se, ok := d.(*storeError); ok {
+		kind = se.kind // ErrAuth stays ErrAuth with the address added
+	}
+	return &storeError{msg: fmt.Sprintf("%s (%s)", d.Error(), s.address), kind: kind, cause: err}
 }
 
 func isTLSError(err error) bool {

@@ -9,10 +9,12 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // Passphrase encrypts EncryptedKeyFile.
-const Passphrase = "correct horse battery staple"
+const Passphrase = testsecret.SSHPassphrase
 
 // keygen makes an ed25519 key pair at path (path.pub beside it) with
 // OpenSSH's own ssh-keygen, so the files are exactly what users have.

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // Password is the password of the throwaway user Options.PasswordUser
 // creates.
-const Password = "kvdeck-sshtest-password"
+const Password = testsecret.SSHPassword
 
 // addPasswordUser creates a throwaway system user with Password, and
 // deletes it when the test ends: root's own password is never touched.
