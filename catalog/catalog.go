@@ -60,7 +60,11 @@ func (c *Catalog) Entries() ([]model.Entry, []string, error) {
 		return nil, nil, err
 	}
 	var out []model.Entry
-	warnings := append([]string(nil), f.Warnings...)
+	var warnings []string
+	for _, w := range f.Warnings {
+		// The header shows the file's path: the line number is enough.
+		warnings = append(warnings, "line "+strings.TrimPrefix(w, f.Path+":"))
+	}
 	for _, conn := range f.Connections {
 		out = append(out, model.Entry{
 			Source: model.FromSaved, Name: conn.Name, Kind: conn.Kind(), Address: Address(conn),

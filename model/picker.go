@@ -391,7 +391,7 @@ func (p *picker) openForm(d *Deck, e *Entry) {
 			title = "Save " + format.Escape(e.Name) + " as a connection"
 		}
 	}
-	p.form = dlg.NewForm(title+" ("+d.connector.Where()+")", d.connector.Form(e))
+	p.form = dlg.NewForm(title, d.connector.Form(e)) // the header names the file
 	p.formFor = forEntry
 }
 
