@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/nats-io/nats-server/v2/server"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // Every start-up refusal of issue 11's items 9-13: one line on stderr,
@@ -149,9 +152,9 @@ func TestCreateMakesANewLocalStore(t *testing.T) {
 // argv gets redis-cli's kind of warning; a wrong one is refused without
 // showing it.
 func TestRedisPasswordFromOutsideArgv(t *testing.T) {
-	srv := redistest.Start(t, "--requirepass", "s3cret-pw")
+	srv := redistest.Start(t, "--requirepass", testsecret.RedisPassword)
 	file := filepath.Join(t.TempDir(), "pw")
-	if err := os.WriteFile(file, []byte("s3cret-pw\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(testsecret.RedisPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	open := func(f flags) error {
@@ -166,23 +169,63 @@ func TestRedisPasswordFromOutsideArgv(t *testing.T) {
 	if err := open(flags{passwordFile: file}); err != nil {
 		t.Errorf("--password-file: %v", err)
 	}
-	t.Setenv("REDISCLI_AUTH", "s3cret-pw")
+	t.Setenv("REDISCLI_AUTH", testsecret.RedisPassword)
 	if err := open(flags{}); err != nil {
 		t.Errorf("REDISCLI_AUTH: %v", err)
 	}
-	t.Setenv("REDISCLI_AUTH", "wrong-pw")
+	t.Setenv("REDISCLI_AUTH", testsecret.WrongPassword)
 	err := open(flags{})
-	if err == nil || !strings.Contains(err.Error(), "WRONGPASS") || strings.Contains(err.Error(), "wrong-pw") {
+	if err == nil || !strings.Contains(err.Error(), "WRONGPASS") || testsecret.Leaked(err.Error()) != "" {
 		t.Errorf("a wrong REDISCLI_AUTH: %v", err)
 	}
 	var stderr bytes.Buffer
-	warnArgvSecret("redis://:s3cret-pw@"+srv.Addr, &stderr)
-	if got := stderr.String(); got != argvPasswordWarning+"\n" || strings.Contains(got, "s3cret") {
+	warnArgvSecret("redis://:"+testsecret.RedisPassword+"@"+srv.Addr, &stderr)
+	if got := stderr.String(); got != argvPasswordWarning+"\n" || testsecret.Leaked(got) != "" {
 		t.Errorf("warning for a password in argv: %q", got)
 	}
 	stderr.Reset()
 	warnArgvSecret(srv.URL(), &stderr)
 	if stderr.Len() != 0 {
 		t.Errorf("a warning without a password: %q", stderr.String())
+	}
+}
+
+// Issue 12, NATS: the user's password from NATS_PASSWORD or
+// --password-file, the token from NATS_TOKEN or --token-file, none of
+// them in argv.
+func TestNATSSecretsFromOutsideArgv(t *testing.T) {
+	userSrv := natstest.Start(t, func(o *server.Options) { o.Username, o.Password = "app", testsecret.NATSPassword })
+	tokenSrv := natstest.Start(t, func(o *server.Options) { o.Authorization = testsecret.NATSToken })
+	dir := t.TempDir()
+	pwFile, tokenFile := filepath.Join(dir, "pw"), filepath.Join(dir, "token")
+	os.WriteFile(pwFile, []byte(testsecret.NATSPassword+"\n"), 0o600)
+	os.WriteFile(tokenFile, []byte(testsecret.NATSToken+"\n"), 0o600)
+	open := func(target string, f flags) error {
+		f.timeout, f.theme = 3*time.Second, "auto"
+		conn, cleanup, err := openStore(target, f, nil)
+		if err == nil {
+			conn.Close()
+			cleanup()
+		}
+		return err
+	}
+	if err := open(userSrv.URL(), flags{user: "app", passwordFile: pwFile}); err != nil {
+		t.Errorf("--user with --password-file: %v", err)
+	}
+	if err := open(tokenSrv.URL(), flags{tokenFile: tokenFile}); err != nil {
+		t.Errorf("--token-file: %v", err)
+	}
+	t.Setenv("NATS_PASSWORD", testsecret.NATSPassword)
+	t.Setenv("NATS_TOKEN", testsecret.NATSToken)
+	if err := open(userSrv.URL(), flags{user: "app"}); err != nil {
+		t.Errorf("NATS_PASSWORD: %v", err)
+	}
+	if err := open(tokenSrv.URL(), flags{}); err != nil {
+		t.Errorf("NATS_TOKEN: %v", err)
+	}
+	t.Setenv("NATS_TOKEN", testsecret.WrongPassword)
+	err := open(tokenSrv.URL(), flags{})
+	if err == nil || testsecret.Leaked(err.Error()) != "" {
+		t.Errorf("a wrong NATS_TOKEN: %v", err)
 	}
 }

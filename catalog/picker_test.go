@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/nats-io/nats.go/jetstream"
 	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"

@@ -177,3 +177,48 @@ func startRedisTLS(t testing.TB, ns *netns, dir string) (string, testcerts.Files
 	}
 	return addr, certs
 }
+
+// startCluster runs n redis-servers with cluster mode on in the namespace
+// and joins them with redis-cli --cluster create (run there too); the
+// nodes announce their in-namespace addresses, which only a tunnel's far
+// end can reach.
+func startCluster(t testing.TB, ns *netns, dir string, n int) []string {
+	t.Helper()
+	var addrs []string
+	for i := range n {
+		port := strconv.Itoa(hostFreePort(t))
+		addr := net.JoinHostPort("127.0.0.1", port)
+		nodeDir := filepath.Join(dir, "cluster-"+strconv.Itoa(i))
+		if err := os.MkdirAll(nodeDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		log := filepath.Join(nodeDir, "redis.log")
+		exited := startInside(t, ns, log, "redis-server", "--port", port, "--bind", "127.0.0.1",
+			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(nodeDir, "nodes.conf"),
+			"--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--dir", nodeDir)
+		if err := ns.waitListening(addr, exited); err != nil {
+			b, _ := os.ReadFile(log)
+			t.Fatalf("cluster node in the namespace: %v\n%s", err, b)
+		}
+		addrs = append(addrs, addr)
+	}
+	create := ns.command("redis-cli", append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...)
+	if out, err := create.CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create in the namespace: %v (%s)\n%s", err, needs, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, addr := range addrs {
+		host, port, _ := net.SplitHostPort(addr)
+		for {
+			out, _ := ns.command("redis-cli", "-h", host, "-p", port, "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("cluster not ok on %s after 30s: %s", addr, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return addrs
+}

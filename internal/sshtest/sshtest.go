@@ -47,6 +47,9 @@ type Options struct {
 	Sentinel bool
 	// RedisTLS adds a TLS-only redis-server; its CA is RedisTLSCerts.CA.
 	RedisTLS bool
+	// Cluster adds a Redis Cluster of three masters; ClusterAddrs are
+	// their in-namespace addresses, which the nodes also announce.
+	Cluster bool
 	// PasswordUser creates a throwaway system user with Password and
 	// allows password logins (removed when the test ends).
 	PasswordUser bool
@@ -86,6 +89,7 @@ type Server struct {
 	RedisAddr    string
 	NATSURL      string
 	SentinelAddr string
+	ClusterAddrs []string
 	// RedisTLSAddr is the TLS-only Redis server (Options.RedisTLS),
 	// whose certificate, signed by RedisTLSCerts.CA, names 127.0.0.1.
 	RedisTLSAddr  string
@@ -148,6 +152,9 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	if o.NATS {
 		s.NATSURL = startNATS(t, s.ns, dir)
+	}
+	if o.Cluster {
+		s.ClusterAddrs = startCluster(t, s.ns, dir, 3)
 	}
 
 	config := filepath.Join(dir, "sshd_config")
