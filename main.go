@@ -35,19 +35,24 @@ Usage:
   kvdeck [flags] [TARGET]
 
 TARGET is one of:
+  NAME                            a saved connection (config file: --config)
   PATH or file://PATH             a local bbolt file (--create makes a new one)
   redis://[user:pass@]host:port[/db]
   rediss://...                    Redis over TLS
   unix:///path/redis.sock         Redis on a unix socket
   redis+sentinel://host:26379[,host2:26379]/mastername[/db]
   nats://[user:pass@]host:4222[,host2:4222]   NATS JetStream KV
-With no TARGET: $REDIS_URL, else $NATS_URL, else the default local store
+With no TARGET: $REDIS_URL, else $NATS_URL, else the connection picker
+when there are saved connections, else the default local store
 (%s).
 
 Examples:
   kvdeck --demo                               try it on a seeded demo store
   kvdeck redis://localhost:6379/0 --bucket 0 --match 'session:*'
-  kvdeck rediss://app:secret@cache.internal:6380 --tls-ca ca.pem
+  REDISCLI_AUTH=… kvdeck rediss://cache.internal:6380 --tls-ca ca.pem
+  kvdeck --askpass --user app redis://cache.internal:6379
+  kvdeck --ssh deploy@bastion redis://10.0.0.5:6379/0
+  kvdeck prod                                 a saved connection
   kvdeck redis://10.0.0.1:7000?addr=10.0.0.2:7000 --cluster
   kvdeck nats://localhost:4222 --bucket flows --match 'flow.order.>'
   kvdeck --context prod                       a natscli context
