@@ -41,8 +41,17 @@ func New(path string, timeout time.Duration) *Catalog {
 	return &Catalog{ConfigPath: path, Timeout: timeout, Now: time.Now}
 }
 
-// Where names the config file.
-func (c *Catalog) Where() string { return c.ConfigPath }
+// Where names the config file, ~ for the home folder as people write it.
+func (c *Catalog) Where() string { return tildeHome(c.ConfigPath) }
+
+func tildeHome(path string) string {
+	if home, err := os.UserHomeDir(); err == nil && home != "/" {
+		if rest, ok := strings.CutPrefix(path, home+string(os.PathSeparator)); ok {
+			return "~/" + rest
+		}
+	}
+	return path
+}
 
 // Saved is the config file's connections (an empty list when there is no
 // file).
@@ -98,7 +107,7 @@ func (c *Catalog) Entries() ([]model.Entry, []string, error) {
 		}
 	}
 	if path, err := local.DefaultPath(); err == nil {
-		out = append(out, model.Entry{Source: model.FromLocal, Name: "local", Kind: config.KindLocal, Address: path})
+		out = append(out, model.Entry{Source: model.FromLocal, Name: "local", Kind: config.KindLocal, Address: tildeHome(path), Target: path})
 	}
 	return out, warnings, nil
 }
@@ -197,9 +206,6 @@ func (c *Catalog) Opened(e model.Entry) error {
 		return c.remember(func(r *config.Recent, now time.Time) { r.AddConnection(e.Name, e.Kind, now) })
 	case model.FromRecent, model.FromLocal:
 		target := e.Target
-		if e.Source == model.FromLocal {
-			target = e.Address
-		}
 		return c.remember(func(r *config.Recent, now time.Time) { r.Add(target, e.Kind, now) })
 	}
 	return nil // a natscli context: natscli's own list has it

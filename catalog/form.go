@@ -35,7 +35,7 @@ func (c *Catalog) Form(e *model.Entry) []dlg.FormField {
 			conn = config.Connection{Path: e.Target}
 		}
 	case e.Source == model.FromLocal:
-		conn = config.Connection{Name: "local", Path: e.Address}
+		conn = config.Connection{Name: "local", Path: e.Target}
 	}
 	yes := func(b bool) string {
 		if b {

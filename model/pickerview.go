@@ -23,6 +23,9 @@ func (p *picker) render(d *Deck) string {
 	st := d.st
 	km := d.opts.Keys
 	header := st.Header.Render("kvdeck") + " " + st.HeaderAccent.Render("connections")
+	for _, t := range d.tabs { // what is open already, as the tabs show it
+		header += " " + d.tabLabel(t, false)
+	}
 	if d.connector != nil {
 		header += "  " + st.Muted.Render(format.EscapeLine(d.connector.Where()))
 	}

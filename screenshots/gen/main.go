@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend/local/demo"
+	"github.com/kvdeck/kvdeck/catalog"
+	"github.com/kvdeck/kvdeck/connect"
 	"github.com/kvdeck/kvdeck/internal/shot"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/model/modeltest"
@@ -38,6 +40,11 @@ func main() {
 	if len(os.Args) > 1 {
 		out = os.Args[1]
 	}
+	if err := renderPicker(filepath.Join(out, "picker.png")); err != nil {
+		fmt.Fprintf(os.Stderr, "screenshots: picker.png: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println("wrote", filepath.Join(out, "picker.png"))
 	for _, sc := range scenes {
 		if err := render(sc, filepath.Join(out, sc.file)); err != nil {
 			fmt.Fprintf(os.Stderr, "screenshots: %s: %v\n", sc.file, err)
@@ -63,6 +70,76 @@ func render(sc scene, path string) error {
 	app.Keys(sc.keys...)
 	if !app.WaitFor(sc.wait, 10*time.Second) {
 		return fmt.Errorf("screen never showed %q", sc.wait)
+	}
+	return shot.WritePNG(path, app.Screen(), cols, rows, shot.Options{})
+}
+
+// pickerConfig is the README's kind of config file, for the picker's
+// screenshot (nothing is connected to: the picker only lists).
+const pickerConfig = `# kvdeck saved connections
+[connections.prod]
+url = "redis://prod-redis.internal:6379/0"
+username = "app"
+password_command = "pass show redis/prod"
+read_only = true
+color = "red"
+ssh = "deploy@bastion.example.com"
+
+[connections.staging]
+url = "redis://staging-redis.internal:6379/0"
+password_env = "STAGING_REDIS_PASSWORD"
+color = "yellow"
+
+[connections.cache-cluster]
+url = "redis://10.0.0.1:7000"
+cluster = true
+color = "cyan"
+
+[connections.flows]
+url = "nats://nats.internal:4222"
+bucket = "flows"
+color = "#5fd7d7"
+`
+
+// renderPicker draws the connection picker over a tab open on the demo
+// store, with a saved config, a natscli context and the local store, in a
+// home of its own (a fixed path, so the picture does not change by run).
+func renderPicker(path string) error {
+	home := filepath.Join(os.TempDir(), "kvdeck-screenshots")
+	os.RemoveAll(home)
+	defer os.RemoveAll(home)
+	for k, v := range map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config"), "XDG_STATE_HOME": filepath.Join(home, ".local/state"), "XDG_DATA_HOME": filepath.Join(home, ".local/share")} {
+		os.Setenv(k, v)
+	}
+	cfg := filepath.Join(home, ".config", "kvdeck", "config.toml")
+	ctxDir := filepath.Join(home, ".config", "nats", "context")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(ctxDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg, []byte(pickerConfig), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(ctxDir, "dev.json"), []byte(`{"url":"nats://dev-nats:4222","description":"dev cluster"}`), 0o600); err != nil {
+		return err
+	}
+	s, _, cleanup, err := demo.OpenTemp()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	deck := model.NewDeck(model.Options{Dark: true}, catalog.New(cfg, 3*time.Second))
+	deck.AddTab(&connect.Conn{Store: s}, model.Entry{Source: model.FromLocal, Name: "demo", Kind: "local", Address: "demo store", Bucket: "prefs"})
+	defer deck.Close()
+	app := modeltest.New(deck, cols, rows)
+	if !app.WaitFor("keys", 10*time.Second) {
+		return fmt.Errorf("the demo tab never listed")
+	}
+	app.Keys("C", "down")
+	if !app.WaitFor("cache-cluster", 10*time.Second) {
+		return fmt.Errorf("the picker never listed the saved connections")
 	}
 	return shot.WritePNG(path, app.Screen(), cols, rows, shot.Options{})
 }
