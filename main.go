@@ -111,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.natsContext, "context", "", "natscli context name (NATS)")
 	fs.StringVar(&f.natsCreds, "creds", "", "NATS credentials file")
 	fs.StringVar(&f.natsNKey, "nkey", "", "NATS nkey seed file")
-	fs.StringVar(&f.natsToken, "token", "", "NATS token (prefer a context or NATS_URL)")
+	fs.StringVar(&f.natsToken, "token", "", "NATS token (in argv: prefer NATS_TOKEN, --token-file or --askpass)")
 	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
 	fs.StringVar(&f.configPath, "config", "", "saved connections file (default $KVDECK_CONFIG, else $XDG_CONFIG_HOME/kvdeck/config.toml)")
 	// Flags may come before or after the target (kvdeck redis://h --bucket 0),
@@ -168,6 +168,9 @@ func run(args []string, stderr io.Writer) int {
 	if len(rest) == 1 {
 		target = rest[0]
 		warnArgvSecret(target, stderr)
+	}
+	if f.natsToken != "" {
+		fmt.Fprintln(stderr, argvTokenWarning)
 	}
 	// The renderer measures cells with go-runewidth, which builds a 2 MB
 	// table the first time it meets a rune above U+02FF: the panes' box

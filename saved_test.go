@@ -63,3 +63,16 @@ url = "nats://127.0.0.1:1"
 		t.Errorf("a refused start left a store at %s", localFile)
 	}
 }
+
+// Issue 12: --token is a secret in argv too: it works, with a warning.
+func TestTokenFlagWarns(t *testing.T) {
+	var stderr bytes.Buffer
+	run([]string{"--token", testsecret.NATSToken, "nats://127.0.0.1:1", "--timeout", "1s"}, &stderr)
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	if first != argvTokenWarning {
+		t.Errorf("first line %q, want the warning", first)
+	}
+	if leaked := testsecret.Leaked(stderr.String()); leaked != "" {
+		t.Errorf("the token reached stderr: %q", stderr.String())
+	}
+}

@@ -67,6 +67,9 @@ func fromFile(flag, path string) connect.Secret {
 // argvPasswordWarning is the line for a Redis URL with a password in argv.
 const argvPasswordWarning = "kvdeck: warning: a password in a URL on the command line may not be safe (shell history, ps); use REDISCLI_AUTH or --password-file"
 
+// argvTokenWarning is the line for --token, a secret in argv too.
+const argvTokenWarning = "kvdeck: warning: --token on the command line may not be safe (shell history, ps); use NATS_TOKEN, --token-file or --askpass"
+
 // warnArgvSecret writes one line to stderr when the target typed on the
 // command line holds a password, as redis-cli does for -a and -u.
 func warnArgvSecret(target string, stderr io.Writer) {
