@@ -2,14 +2,15 @@ package main
 
 import (
 	"bytes"
-	"github.com/kvdeck/kvdeck/backend/nats/natstest"
-	"github.com/nats-io/nats-server/v2/server"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"
 	"github.com/kvdeck/kvdeck/internal/testsecret"
 )

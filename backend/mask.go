@@ -43,3 +43,27 @@ func MaskURL(raw string) string {
 	}
 	return strings.ReplaceAll(u.String(), "xxx", "***")
 }
+
+// ServerURLs splits a comma-separated list of servers as NATS takes it
+// (nats://a:4222,b:4222): blanks are dropped, and a server written
+// without a scheme takes the first server's, or def when the first has
+// none either.
+func ServerURLs(raw, def string) []string {
+	var out []string
+	scheme := def
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if s, _, ok := strings.Cut(part, "://"); ok {
+			if len(out) == 0 {
+				scheme = strings.ToLower(s)
+			}
+		} else {
+			part = scheme + "://" + part
+		}
+		out = append(out, part)
+	}
+	return out
+}

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/backend"
 )
 
 // Addresses without secrets, for the picker, for messages and for the
@@ -87,15 +89,7 @@ func redisAddress(c Connection) string {
 // URL for the other schemes, whose scheme says something.
 func natsServers(raw string) string {
 	var out []string
-	scheme := urlScheme(raw)
-	for _, part := range strings.Split(raw, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if !strings.Contains(part, "://") {
-			part = scheme + "://" + part
-		}
+	for _, part := range backend.ServerURLs(raw, "nats") {
 		u, err := url.Parse(part)
 		if err != nil {
 			out = append(out, maskTarget(part))

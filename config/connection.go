@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kvdeck/kvdeck/backend"
 )
 
 // Kinds of connection, as Connection.Kind reports them.
@@ -339,19 +341,12 @@ func validateURL(raw string) error {
 	if !nats && !redisSchemes[scheme] {
 		return fmt.Errorf("scheme %q is not known; use redis://, rediss://, unix://, redis+sentinel://, nats://, tls://, ws:// or wss://", scheme)
 	}
-	parts := []string{raw}
+	parts := []string{strings.TrimSpace(raw)}
 	if nats {
 		// NATS takes a list of servers; a later one may omit the scheme.
-		parts = strings.Split(raw, ",")
+		parts = backend.ServerURLs(raw, scheme)
 	}
 	for _, part := range parts {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if !strings.Contains(part, "://") {
-			part = scheme + "://" + part
-		}
 		u, err := url.Parse(part)
 		if err != nil {
 			return fmt.Errorf("%s does not parse", maskTarget(part))

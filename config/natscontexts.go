@@ -6,20 +6,17 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/internal/natshome"
 )
 
 // The natscli contexts, listed for the picker. backend/nats reads a
 // context fully when kvdeck connects with it; this listing reads only what
-// the picker shows (url and description), and finds the files the same
-// way: natscli's configuration folder is $XDG_CONFIG_HOME/nats, else
-// ~/.config/nats with the home folder from the user database, not $HOME
-// (as backend/nats's configHome, and natscli, do). The few lines are
-// repeated here rather than exported from backend/nats, so that the
-// picker's package does not link the NATS client.
+// the picker shows (url and description), and finds the files where
+// backend/nats does (internal/natshome), without linking the NATS client.
 
 // NATSContext is one natscli context as the picker lists it.
 type NATSContext struct {
@@ -42,7 +39,7 @@ const natsDefaultURL = "nats://127.0.0.1:4222"
 // context/NAME.json files with a name natscli accepts. No folder, no
 // contexts: that is not an error.
 func NATSContexts() ([]NATSContext, error) {
-	home, err := natsConfigHome()
+	home, err := natshome.ConfigHome()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +57,7 @@ func NATSContexts() ([]NATSContext, error) {
 	var out []NATSContext
 	for _, e := range entries {
 		name, isJSON := strings.CutSuffix(e.Name(), ".json")
-		if e.IsDir() || !isJSON || !validNATSContextName(name) {
+		if e.IsDir() || !isJSON || !natshome.ValidContextName(name) {
 			continue
 		}
 		if info, err := e.Info(); err != nil || info.Size() == 0 {
@@ -99,26 +96,4 @@ func readNATSContext(path, name string, selected bool) NATSContext {
 		c.URL = natsDefaultURL
 	}
 	return c
-}
-
-// natsConfigHome is natscli's configuration folder, as backend/nats's
-// configHome finds it.
-func natsConfigHome() (string, error) {
-	if xdg := os.Getenv("XDG_CONFIG_HOME"); xdg != "" {
-		return filepath.Join(xdg, "nats"), nil
-	}
-	u, err := user.Current()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the natscli configuration: %w", err)
-	}
-	if u.HomeDir == "" {
-		return "", errors.New("cannot find the natscli configuration: no home directory")
-	}
-	return filepath.Join(u.HomeDir, ".config", "nats"), nil
-}
-
-// validNATSContextName is natscli's rule: not empty, no "..", no "/" or
-// "\".
-func validNATSContextName(name string) bool {
-	return name != "" && !strings.Contains(name, "..") && !strings.ContainsAny(name, `/\`)
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/kvdeck/kvdeck/internal/natshome"
 )
 
 func TestNATSContexts(t *testing.T) {
@@ -55,7 +57,7 @@ func TestNATSContextsHome(t *testing.T) {
 	// Without XDG_CONFIG_HOME the folder is ~/.config/nats, home from the
 	// user database as natscli does; only check the path is built so.
 	t.Setenv("XDG_CONFIG_HOME", "")
-	home, err := natsConfigHome()
+	home, err := natshome.ConfigHome()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"github.com/kvdeck/kvdeck/internal/testsecret"
 	"os"
 	"os/exec"
 	"strings"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+
+	"github.com/kvdeck/kvdeck/internal/testsecret"
 )
 
 // ptyTerm runs the binary in a pseudo-terminal of its own, for what tmux

@@ -44,6 +44,7 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/internal/natshome"
 )
 
 // natsContext is one context file. Paths (creds, nkey, cert, key, ca) and
@@ -125,31 +126,9 @@ func OptionsFromContext(name string) (Options, error) {
 	return o, nil
 }
 
-// configHome is natscli's configuration directory, $XDG_CONFIG_HOME/nats
-// or ~/.config/nats. Like natscli it asks the user database for the home
-// directory, not $HOME.
-func configHome() (string, error) {
-	if xdg := os.Getenv("XDG_CONFIG_HOME"); xdg != "" {
-		return filepath.Join(xdg, "nats"), nil
-	}
-	u, err := user.Current()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the natscli configuration: %w", err)
-	}
-	if u.HomeDir == "" {
-		return "", errors.New("cannot find the natscli configuration: no home directory")
-	}
-	return filepath.Join(u.HomeDir, ".config", "nats"), nil
-}
-
-// validContextName is natscli's rule: not empty, no "..", no "/" or "\".
-func validContextName(name string) bool {
-	return name != "" && !strings.Contains(name, "..") && !strings.ContainsAny(name, `/\`)
-}
-
 // selectedContext is the name in context.txt, "" when none is selected.
 func selectedContext() string {
-	home, err := configHome()
+	home, err := natshome.ConfigHome()
 	if err != nil {
 		return ""
 	}
@@ -163,7 +142,7 @@ func selectedContext() string {
 // knownContexts lists the contexts natscli would list: non-empty .json
 // files with a valid name, sorted.
 func knownContexts() []string {
-	home, err := configHome()
+	home, err := natshome.ConfigHome()
 	if err != nil {
 		return nil
 	}
@@ -174,7 +153,7 @@ func knownContexts() []string {
 	var names []string
 	for _, e := range entries {
 		name, isJSON := strings.CutSuffix(e.Name(), ".json")
-		if e.IsDir() || !isJSON || !validContextName(name) {
+		if e.IsDir() || !isJSON || !natshome.ValidContextName(name) {
 			continue
 		}
 		if info, err := e.Info(); err != nil || info.Size() == 0 {
@@ -197,10 +176,10 @@ func knownContextList() string {
 // loadContext reads the named context: errContextNotFound when it has no
 // file. Paths have ~ and $VARS expanded; a legacy nsc lookup runs nsc.
 func loadContext(name string) (*natsContext, error) {
-	if !validContextName(name) {
+	if !natshome.ValidContextName(name) {
 		return nil, backend.Invalid("context", "%q is not a natscli context name (no \"..\", \"/\" or \"\\\")", name)
 	}
-	home, err := configHome()
+	home, err := natshome.ConfigHome()
 	if err != nil {
 		return nil, err
 	}

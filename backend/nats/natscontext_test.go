@@ -13,10 +13,12 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/kvdeck/kvdeck/backend"
-	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/kvdeck/kvdeck/internal/natshome"
 )
 
 // natsConfigHome points natscli's configuration at a fresh directory, as
@@ -599,7 +601,7 @@ func TestContextSelectionAndKnownList(t *testing.T) {
 
 	// With XDG_CONFIG_HOME unset natscli looks in ~/.config/nats.
 	t.Setenv("XDG_CONFIG_HOME", "")
-	if dir, err := configHome(); err != nil || !strings.HasSuffix(dir, filepath.Join(".config", "nats")) {
-		t.Errorf("configHome() without XDG = %q, %v", dir, err)
+	if dir, err := natshome.ConfigHome(); err != nil || !strings.HasSuffix(dir, filepath.Join(".config", "nats")) {
+		t.Errorf("natshome.ConfigHome() without XDG = %q, %v", dir, err)
 	}
 }

@@ -75,25 +75,13 @@ func ParseURL(raw string) (Options, error) {
 	if raw == "" {
 		return o, backend.Invalid("url", "empty; use nats://host:4222")
 	}
-	scheme := "nats"
-	for i, part := range strings.Split(raw, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if !strings.Contains(part, "://") {
-			// A later server without a scheme shares the first one's.
-			part = scheme + "://" + part
-		}
+	for _, part := range backend.ServerURLs(raw, "nats") {
 		u, err := url.Parse(part)
 		if err != nil {
 			return Options{}, backend.Invalid("url", "%s does not parse", backend.MaskURL(part))
 		}
 		if !knownSchemes[u.Scheme] {
 			return Options{}, backend.Invalid("url", "scheme %q is not a NATS scheme; use nats://, tls://, ws:// or wss://", u.Scheme)
-		}
-		if i == 0 {
-			scheme = u.Scheme
 		}
 		if u.Hostname() == "" {
 			return Options{}, backend.Invalid("url", "%s has no host", backend.MaskURL(part))
