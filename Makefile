@@ -15,13 +15,17 @@ demo:
 
 # deps installs the servers and tools the tests drive for real: redis-server
 # (and redis-cli for the cluster test), tmux for the end-to-end tests and
-# sshd for the SSH tunnel tests. NATS runs in-process, from the Go module.
+# sshd for the SSH tunnel tests, with ip, nsenter and useradd for the
+# network namespace and throwaway user they make. NATS runs in-process, from the Go module.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v redis-cli >/dev/null || missing="$$missing redis-tools"; \
 	command -v tmux >/dev/null || missing="$$missing tmux"; \
 	test -x /usr/sbin/sshd || missing="$$missing openssh-server"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	command -v nsenter >/dev/null || missing="$$missing util-linux"; \
+	command -v useradd >/dev/null || missing="$$missing passwd"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
