@@ -1,0 +1,78 @@
+package backend
+
+import (
+	"context"
+	"time"
+)
+
+// BulkExpirer changes the TTL of many keys, each one atomically in the
+// store and under the condition the user chose, in pipelined batches; and
+// puts the previous TTLs back for undo, skipping keys changed since.
+type BulkExpirer interface {
+	// ExpireKeys applies op to keys (one batch: the caller streams the
+	// batches and reports progress) and says what became of each.
+	ExpireKeys(ctx context.Context, bucket string, keys []string, op ExpireOp) ([]ExpireResult, error)
+	// RestoreExpiry undoes ExpireKeys: each key whose expiry is still the
+	// one ExpireKeys set (Set) gets its previous one back (Prev, zero = no
+	// TTL); a key changed or gone since is Skipped.
+	RestoreExpiry(ctx context.Context, bucket string, items []ExpiryUndo) ([]ExpireResult, error)
+}
+
+// ExpireMode is what a bulk TTL action does.
+type ExpireMode uint8
+
+const (
+	// ExpireSet sets the TTL to ExpireOp.TTL.
+	ExpireSet ExpireMode = iota
+	// ExpireRefresh sets it to ExpireOp.TTL only on keys that have a TTL
+	// (Redis XX): their countdown starts again.
+	ExpireRefresh
+	// ExpirePersist removes the TTL.
+	ExpirePersist
+)
+
+// ExpireCond narrows ExpireSet to some keys, as Redis 7's EXPIRE options.
+type ExpireCond uint8
+
+const (
+	ExpireAlways  ExpireCond = iota
+	ExpireNX                 // only keys without a TTL
+	ExpireGT                 // only when the new expiry is later (a key without TTL counts as infinite: never)
+	ExpireLT                 // only when the new expiry is sooner (a key without TTL counts as infinite: always)
+)
+
+// ExpireOp is one bulk TTL action.
+type ExpireOp struct {
+	Mode ExpireMode
+	TTL  time.Duration
+	Cond ExpireCond
+}
+
+// ExpireOutcome is what became of one key.
+type ExpireOutcome uint8
+
+const (
+	ExpireChanged ExpireOutcome = iota
+	// ExpireSkipped: the condition did not hold (it had a TTL under NX,
+	// the new one is not later under GT...), or for undo the key changed
+	// since.
+	ExpireSkipped
+	// ExpireGone: the key is not there (expired or deleted meanwhile).
+	ExpireGone
+	ExpireFailed
+)
+
+// ExpireResult is one key's outcome. Prev and Set are the expiry before
+// and after (zero: no TTL), for undo.
+type ExpireResult struct {
+	Key       string
+	Outcome   ExpireOutcome
+	Prev, Set time.Time
+	Err       error
+}
+
+// ExpiryUndo puts Prev back on Key if its expiry is still Set.
+type ExpiryUndo struct {
+	Key       string
+	Prev, Set time.Time
+}
