@@ -28,6 +28,8 @@ type KeyMap struct {
 	NewBucket, EditBucket, DeleteBucket key.Binding
 	// History page
 	Diff, Revert key.Binding
+	// Analysis page
+	Analyze, Depth, Export key.Binding
 	// Connections: the picker, and the tabs of open connections
 	Connect, NextTab, PrevTab, CloseTab key.Binding
 	// Dialogs: the only key that confirms a destructive action, and the
@@ -101,6 +103,10 @@ func Default() KeyMap {
 		Diff:   b("d", "diff the revision with the current value", "d"),
 		Revert: b("r", "revert the key to the revision", "r"),
 
+		Analyze: b("A", "analyse the keyspace: sizes, TTLs, namespaces (marked keys, folder or listing)", "A"),
+		Depth:   b("+/-", "namespace depth", "+", "-"),
+		Export:  b("x", "export the tables as CSV and JSON", "x"),
+
 		Connect:  b("C", "connections: pick, add, edit (also :connect)", "C"),
 		NextTab:  b("]", "next connection tab", "]"),
 		PrevTab:  b("[", "previous connection tab", "["),
@@ -121,6 +127,7 @@ func (k KeyMap) Groups() []Group {
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 		{"History", []key.Binding{relabel(k.Open, "view the revision"), k.Diff, k.Revert}},
+		{"Analysis", []key.Binding{k.Analyze, relabel(k.NextPane, "next table"), relabel(k.Sort, "sort by the next column"), k.Depth, relabel(k.Open, "show the namespace or key in the keys pane"), relabel(k.TTL, "TTL on the namespace's keys"), k.Export}},
 		{"Connections", []key.Binding{k.Connect, k.NextTab, k.PrevTab, k.CloseTab}},
 		{"Dialogs", []key.Binding{k.Confirm, k.Deny}},
 	}

@@ -73,6 +73,13 @@ func (a *App) openDelete() tea.Cmd {
 }
 
 func (a *App) openTTLDialog() tea.Cmd {
+	if names := a.keys.chosenNames(a.focus); names != nil {
+		about := "marked"
+		if len(a.keys.marked) == 0 {
+			about = "in the folder"
+		}
+		return a.openBulkTTL(names, about)
+	}
 	name, ok := a.writableTarget()
 	if !ok {
 		return nil

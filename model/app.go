@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -72,6 +73,8 @@ type App struct {
 	ttlGiven map[string]time.Duration
 	// conn is the connection's state, for the header and reconnecting.
 	conn connState
+	// bulk is a bulk TTL action under way (bulkttl.go).
+	bulk *bulkRun
 	// tabLine is the Deck's tabs, which the header shows in place of the
 	// address when connections are named or more than one is open.
 	tabLine string
@@ -186,6 +189,12 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case writeDoneMsg:
 		return a, a.writeDone(msg)
+	case bulkDryRunMsg:
+		return a, a.dryRun(msg)
+	case bulkProgressMsg:
+		return a, a.bulkProgressed(msg)
+	case analysisMsg, analysisFactsMsg, analysisExportedMsg:
+		return a, a.toAnalysisPage(msg)
 	case watchMsg:
 		return a, a.keys.watched(&a.env, msg)
 	case valueSearchMsg:
@@ -227,6 +236,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (a *App) keyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if a.dialog != nil {
 		return a.updateDialog(msg)
+	}
+	if a.bulk != nil && key.Matches(msg, a.km.Back) {
+		a.cancelBulk()
+		return nil
 	}
 	if a.keys.filter.editing {
 		// Every key is text while the filter is typed: "q" must not quit
@@ -294,9 +307,32 @@ func (a *App) switchStore(s backend.Store) tea.Cmd {
 	return loadBucketsCmd(a.store, a.buckets.req, a.opts.Timeout)
 }
 
+// stopAnalyses stops every analysis running on a page.
+func (a *App) stopAnalyses() {
+	for _, p := range a.pages {
+		if ap, ok := p.page.(*analysisPage); ok {
+			ap.stream.stop()
+		}
+	}
+}
+
+// toAnalysisPage gives an analysis message to the analysis page, wherever
+// it is in the stack (a dialog or another page may be over it).
+func (a *App) toAnalysisPage(msg tea.Msg) tea.Cmd {
+	for _, p := range a.pages {
+		if ap, ok := p.page.(*analysisPage); ok {
+			cmd, _ := ap.update(&a.env, msg)
+			return cmd
+		}
+	}
+	return nil
+}
+
 // quit stops the listing and watch goroutines and ends the program.
 func (a *App) quit() tea.Cmd {
 	a.keys.stopStreams()
+	a.cancelBulk()
+	a.stopAnalyses()
 	return tea.Quit
 }
 

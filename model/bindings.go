@@ -235,7 +235,12 @@ func (a *App) keyActions() []action {
 		{binding: km.Rename, run: (*App).openRename, why: all(needs[backend.Renamer]("no rename"), needsWritableKey)},
 		{binding: km.Delete, run: (*App).openDelete, why: needsWrite, verb: "delete"},
 		{binding: km.CopyKey, run: copyKey, why: needsKey},
-		{binding: km.TTL, run: (*App).openTTLDialog, why: needsWritableKey, verb: "ttl", arg: "DURATION", runArg: (*App).setTTLTo},
+		{binding: km.TTL, run: (*App).openTTLDialog, why: func(a *App) string {
+			if k.hasChosen(a.focus) {
+				return needsWrite(a) // a TTL on the marked keys or the folder
+			}
+			return needsWritableKey(a)
+		}, verb: "ttl", arg: "DURATION", runArg: (*App).setTTLTo},
 		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: needsWritableKey, verb: "refresh"},
 	}
 }

@@ -321,9 +321,10 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 // undoCmd applies an undo record; force applies the steps the user agreed
 // to have overwrite what the keys hold now.
 func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) tea.Cmd {
-	return withTimeout(timeout+time.Duration(len(u.steps))*bulkBudget, func(ctx context.Context) tea.Msg {
+	n := len(u.steps) + len(u.expiries)
+	return withTimeout(timeout+time.Duration(n)*bulkBudget, func(ctx context.Context) tea.Msg {
 		r := u.apply(ctx, s, force)
-		msg := writeDoneMsg{from: s, op: r.describe(u.what, len(u.steps)), bucket: u.bucket, keys: u.keys()}
+		msg := writeDoneMsg{from: s, op: r.describe(u.what, n), bucket: u.bucket, keys: u.keys()}
 		msg.removed, msg.added = r.removed, r.added
 		if len(r.failed) > 0 && r.done == 0 && len(r.conflicts) == 0 {
 			msg.err = fmt.Errorf("%s", msg.op)

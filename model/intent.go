@@ -4,6 +4,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/ui/format"
 )
 
 // An intent is what a pane or page asks of the App because it concerns
@@ -103,6 +104,21 @@ func (a *App) apply(i intent) tea.Cmd {
 		}
 	case keyKnownIntent:
 		a.keys.known(i.row, i.key, i.info)
+	case bulkTTLIntent:
+		names := a.keys.namesUnder(i.prefix)
+		about := "under " + format.Escape(i.prefix)
+		if i.prefix == "" {
+			names, about = a.keys.namesOutsideFolders(a.treeDelimiter()), "outside any folder"
+		}
+		return a.openBulkTTL(names, about)
+	case revealIntent:
+		a.focus = paneKeys
+		cmd, why := a.keys.reveal(&a.env, i)
+		if why != "" {
+			a.inform(why)
+			return cmd
+		}
+		return tea.Batch(cmd, a.keys.describeVisible(&a.env), a.followCursor())
 	}
 	return nil
 }

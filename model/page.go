@@ -53,6 +53,7 @@ func pageSpecs() []pageSpec {
 	return []pageSpec{
 		historyPageSpec,
 		zoomPageSpec,
+		analysisPageSpec,
 	}
 }
 

@@ -18,6 +18,9 @@ type undoRecord struct {
 	what   string
 	bucket string
 	steps  []undoStep
+	// expiries undo a bulk TTL action, in batches (BulkExpirer): a key
+	// whose TTL changed since is skipped and counted.
+	expiries []backend.ExpiryUndo
 }
 
 // undoStep reverses the action on one key. Exactly one of its parts is set.
@@ -60,6 +63,7 @@ type undoConflict struct {
 // undoResult says what an undo really did.
 type undoResult struct {
 	done           int
+	skipped        int // bulk TTL undo: keys changed or gone since
 	conflicts      []undoConflict
 	failed         []error
 	removed, added []string
@@ -71,7 +75,7 @@ func (r undoResult) describe(what string, total int) string {
 		return "undid " + what
 	}
 	s := fmt.Sprintf("undo of %s: %d of %d restored", what, r.done, total)
-	if n := len(r.conflicts); n > 0 {
+	if n := len(r.conflicts) + r.skipped; n > 0 {
 		s += fmt.Sprintf(", %d changed since (left as they are)", n)
 	}
 	if n := len(r.failed); n > 0 {
@@ -89,6 +93,9 @@ func (u *undoRecord) keys() []string {
 			ks = append(ks, s.renameTo)
 		}
 	}
+	for _, e := range u.expiries {
+		ks = append(ks, e.Key)
+	}
 	return ks
 }
 
@@ -97,6 +104,9 @@ func (u *undoRecord) keys() []string {
 // without their condition: the caller has shown the user what they replace.
 func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) undoResult {
 	var r undoResult
+	if len(u.expiries) > 0 {
+		r = u.applyExpiries(ctx, s)
+	}
 	for _, st := range u.steps {
 		if ctx.Err() != nil {
 			r.failed = append(r.failed, fmt.Errorf("%s: not attempted: %w", format.KeyName(st.key), ctx.Err()))
@@ -122,6 +132,35 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) und
 			r.conflicts = append(r.conflicts, c)
 		default:
 			r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(st.key), err))
+		}
+	}
+	return r
+}
+
+// applyExpiries puts back the TTLs of a bulk TTL action, bulkBatch keys
+// a store call.
+func (u *undoRecord) applyExpiries(ctx context.Context, s backend.Store) undoResult {
+	var r undoResult
+	ex, ok := s.(backend.BulkExpirer)
+	if !ok {
+		r.failed = append(r.failed, backend.ErrUnsupported)
+		return r
+	}
+	for i := 0; i < len(u.expiries); i += bulkBatch {
+		res, err := ex.RestoreExpiry(ctx, u.bucket, u.expiries[i:min(i+bulkBatch, len(u.expiries))])
+		if err != nil {
+			r.failed = append(r.failed, err)
+			return r
+		}
+		for _, x := range res {
+			switch x.Outcome {
+			case backend.ExpireChanged:
+				r.done++
+			case backend.ExpireSkipped, backend.ExpireGone:
+				r.skipped++
+			default:
+				r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(x.Key), x.Err))
+			}
 		}
 	}
 	return r

@@ -59,6 +59,23 @@ func (n *Node) child(seg string) *Node {
 	return c
 }
 
+// Child is the subfolder named seg, or nil.
+func (n *Node) Child(seg string) *Node { return n.children[seg] }
+
+// Folder is the folder whose Path is prefix ("session:eu:"), or nil.
+func (t *Tree) Folder(prefix string) *Node {
+	if t.Delim == "" || !strings.HasSuffix(prefix, t.Delim) {
+		return nil
+	}
+	n := t.Root
+	for _, seg := range strings.Split(strings.TrimSuffix(prefix, t.Delim), t.Delim) {
+		if n = n.children[seg]; n == nil {
+			return nil
+		}
+	}
+	return n
+}
+
 // Path is the folder's prefix including the trailing delimiter.
 func (n *Node) Path(delim string) string {
 	var segs []string

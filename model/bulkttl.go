@@ -1,0 +1,362 @@
+package model
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/kvdeck/kvdeck/backend"
+	dlg "github.com/kvdeck/kvdeck/model/dialog"
+	"github.com/kvdeck/kvdeck/ui/format"
+)
+
+// Bulk TTL: t on marked keys, a folder of the tree, or a namespace of the
+// analysis page. First the mode (set, only without a TTL, only extend,
+// only shorten, refresh, remove), then the TTL, then a dry run that counts
+// exactly the keys the action will touch (their current TTLs read from
+// the store) and shows some of them, a confirmation naming that count
+// that only y accepts, and a streamed run with progress, rate and cancel
+// (esc). Each key is changed atomically in the store under the mode's
+// condition (backend.BulkExpirer), so a key changed between the dry run
+// and the run is skipped and counted, never overwritten. Undo puts each
+// key's previous TTL back while its TTL is still the one set.
+
+// bulkBatch is how many keys one store call changes.
+const bulkBatch = 1000
+
+// bulkTTLIntent asks for a bulk TTL on a namespace's keys (the analysis
+// page's t); the keys are the listing's keys under prefix.
+type bulkTTLIntent struct {
+	prefix      string
+	noTTL, keys int64
+}
+
+func (bulkTTLIntent) isIntent() {}
+
+// bulkModes are the choices, with the keys that pick them.
+var bulkModes = []struct {
+	id, label string
+	op        backend.ExpireOp
+}{
+	{"a", "set the TTL on every key", backend.ExpireOp{Mode: backend.ExpireSet}},
+	{"n", "set it only on keys without a TTL (NX)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireNX}},
+	{"g", "only extend: keys whose TTL would end sooner (GT)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireGT}},
+	{"l", "only shorten: keys without a TTL or a later one (LT)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireLT}},
+	{"r", "refresh: restart the countdown of keys that have a TTL", backend.ExpireOp{Mode: backend.ExpireRefresh}},
+	{"p", "remove the TTL (persist)", backend.ExpireOp{Mode: backend.ExpirePersist}},
+}
+
+// openBulkTTL starts the flow on names.
+func (a *App) openBulkTTL(names []string, about string) tea.Cmd {
+	if _, ok := a.store.(backend.BulkExpirer); !ok {
+		a.fail(fmt.Errorf("TTL on many keys: %w", backend.ErrUnsupported))
+		return nil
+	}
+	if !a.writable() {
+		return nil
+	}
+	if len(names) == 0 {
+		a.inform("no keys to change")
+		return nil
+	}
+	var opts []dlg.Option
+	lines := []string{fmt.Sprintf("%s keys %s in bucket %s. What should change?", humanCount(int64(len(names))), about, format.Escape(a.keys.bucket)), ""}
+	for _, m := range bulkModes {
+		lines = append(lines, a.st.HelpKey.Render(m.id)+"  "+m.label)
+		opts = append(opts, dlg.Option{ID: m.id, Keys: key.NewBinding(key.WithKeys(m.id)), Label: m.id})
+	}
+	lines = append(lines, "", a.st.Muted.Render("esc cancels"))
+	a.dialog = &hosted{d: &dlg.Choose{Title: "TTL on " + humanCount(int64(len(names))) + " keys", Lines: lines, Options: opts},
+		onChoose: func(a *App, id string) tea.Cmd {
+			for _, m := range bulkModes {
+				if m.id == id {
+					return a.askBulkTTL(names, m.label, m.op)
+				}
+			}
+			return nil
+		}}
+	return nil
+}
+
+// askBulkTTL asks for the TTL (not for persist), then dry-runs.
+func (a *App) askBulkTTL(names []string, label string, op backend.ExpireOp) tea.Cmd {
+	if op.Mode == backend.ExpirePersist {
+		return a.dryRunBulkTTL(names, label, op)
+	}
+	hint := []string{label, "seconds, minutes, hours, days: 90s  15m  36h  7d  1d12h"}
+	a.dialog = newInput(fmt.Sprintf("TTL for %s keys", humanCount(int64(len(names)))), "ttl> ", "", hint, func(a *App, v string) (tea.Cmd, error) {
+		ttl, err := backend.ParseTTL(v)
+		if err != nil {
+			return nil, err
+		}
+		if ttl <= 0 {
+			return nil, backend.Invalid("ttl", "give a TTL above 0; the remove choice (p) takes TTLs away")
+		}
+		op.TTL = ttl
+		return a.dryRunBulkTTL(names, label+": "+backend.FormatTTL(ttl), op), nil
+	})
+	return nil
+}
+
+// bulkDryRunMsg is the dry run's count.
+type bulkDryRunMsg struct {
+	from   any
+	bucket string
+	names  []string
+	label  string
+	op     backend.ExpireOp
+	touch  []string // the keys the action will change, as read now
+	gone   int
+	err    error
+}
+
+// dryRunBulkTTL reads the keys' current TTLs from the store (Describe,
+// pipelined; the listing's when the store cannot describe) and counts
+// those the action would change.
+func (a *App) dryRunBulkTTL(names []string, label string, op backend.ExpireOp) tea.Cmd {
+	a.inform(fmt.Sprintf("counting the keys this changes (%s keys to read)…", humanCount(int64(len(names)))))
+	s, bucket, timeout, now := a.store, a.keys.bucket, a.opts.Timeout, a.opts.Now
+	listed := map[string]time.Time{}
+	d, describes := s.(backend.Describer)
+	if !describes && a.keys.set != nil {
+		for name, r := range a.keys.set.FindMany(names) {
+			if r >= 0 {
+				listed[name] = a.keys.set.Meta(r).ExpiresAt
+			}
+		}
+	}
+	return withTimeout(timeout+time.Duration(len(names)/bulkBatch+1)*timeout, func(ctx context.Context) tea.Msg {
+		msg := bulkDryRunMsg{from: s, bucket: bucket, names: names, label: label, op: op}
+		at := now().Add(op.TTL)
+		for i := 0; i < len(names); i += bulkBatch {
+			batch := names[i:min(i+bulkBatch, len(names))]
+			if describes {
+				infos, err := d.Describe(ctx, bucket, batch)
+				if err != nil {
+					msg.err = err
+					return msg
+				}
+				for _, k := range infos {
+					if k.Kind == backend.KindUnknown && k.HasMeta {
+						msg.gone++
+						continue
+					}
+					if wouldChange(op, k.ExpiresAt, at) {
+						msg.touch = append(msg.touch, k.Name)
+					}
+				}
+				continue
+			}
+			for _, n := range batch {
+				exp, ok := listed[n]
+				if !ok {
+					msg.gone++
+				} else if wouldChange(op, exp, at) {
+					msg.touch = append(msg.touch, n)
+				}
+			}
+		}
+		return msg
+	})
+}
+
+// wouldChange mirrors the stores' conditions (backend.ExpireCond).
+func wouldChange(op backend.ExpireOp, cur, next time.Time) bool {
+	switch op.Mode {
+	case backend.ExpirePersist, backend.ExpireRefresh:
+		return !cur.IsZero()
+	}
+	switch op.Cond {
+	case backend.ExpireNX:
+		return cur.IsZero()
+	case backend.ExpireGT:
+		return !cur.IsZero() && next.After(cur)
+	case backend.ExpireLT:
+		return cur.IsZero() || next.Before(cur)
+	}
+	return true
+}
+
+// dryRun shows the count and asks; only y runs.
+func (a *App) dryRun(msg bulkDryRunMsg) tea.Cmd {
+	if msg.from != any(a.store) {
+		return nil
+	}
+	if msg.err != nil {
+		a.fail(fmt.Errorf("counting the keys: %w", msg.err))
+		return nil
+	}
+	a.status = statusLine{}
+	n := len(msg.touch)
+	if n == 0 {
+		a.inform(fmt.Sprintf("%s: none of the %s keys would change", msg.label, humanCount(int64(len(msg.names)))))
+		return nil
+	}
+	body := []string{fmt.Sprintf("%s of the %s keys will change (%s)", humanCount(int64(n)), humanCount(int64(len(msg.names))), msg.label)}
+	if skip := len(msg.names) - n - msg.gone; skip > 0 {
+		body = append(body, fmt.Sprintf("%s are left as they are: the condition does not hold for them", humanCount(int64(skip))))
+	}
+	if msg.gone > 0 {
+		body = append(body, fmt.Sprintf("%s are gone already", humanCount(int64(msg.gone))))
+	}
+	body = append(body, "", "for example:")
+	for _, k := range msg.touch[:min(n, 5)] {
+		body = append(body, "  "+format.KeyName(k))
+	}
+	body = append(body, "", "Each key is changed only if it still meets the condition; "+a.keyName(a.km.Undo)+" puts the previous TTLs back.")
+	a.dialog = newConfirm(fmt.Sprintf("Change the TTL of %s keys?", humanCount(int64(n))), body, func(a *App) tea.Cmd {
+		return a.runBulkTTL(msg.bucket, msg.touch, msg.label, msg.op)
+	})
+	return nil
+}
+
+// bulkRun is a bulk TTL action under way; esc cancels it.
+type bulkRun struct {
+	stream   *bulkStream
+	total    int
+	started  time.Time
+	progress bulkProgress
+}
+
+// bulkProgress is what the run has done so far.
+type bulkProgress struct {
+	changed, skipped, gone, failed int
+	firstErr                       error
+	undo                           []backend.ExpiryUndo
+}
+
+func (p *bulkProgress) add(results []backend.ExpireResult) {
+	for _, r := range results {
+		switch r.Outcome {
+		case backend.ExpireChanged:
+			p.changed++
+			p.undo = append(p.undo, backend.ExpiryUndo{Key: r.Key, Prev: r.Prev, Set: r.Set})
+		case backend.ExpireSkipped:
+			p.skipped++
+		case backend.ExpireGone:
+			p.gone++
+		default:
+			p.failed++
+			if p.firstErr == nil {
+				p.firstErr = r.Err
+			}
+		}
+	}
+}
+
+type bulkStream = feed[[]backend.ExpireResult]
+
+type bulkProgressMsg struct {
+	stream  *bulkStream
+	results [][]backend.ExpireResult
+	done    bool
+	err     error
+	bucket  string
+	label   string
+}
+
+func (a *App) runBulkTTL(bucket string, names []string, label string, op backend.ExpireOp) tea.Cmd {
+	ex := a.store.(backend.BulkExpirer)
+	st, ctx := newFeed[[]backend.ExpireResult]()
+	timeout := a.opts.Timeout
+	produce := func() {
+		for i := 0; i < len(names); i += bulkBatch {
+			bctx, cancel := context.WithTimeout(ctx, timeout)
+			res, err := ex.ExpireKeys(bctx, bucket, names[i:min(i+bulkBatch, len(names))], op)
+			cancel()
+			if err != nil {
+				st.finish(err)
+				return
+			}
+			st.push(res)
+		}
+		st.finish(nil)
+	}
+	a.bulk = &bulkRun{stream: st, total: len(names), started: a.opts.Now()}
+	return started(produce, bulkWait(st, bucket, label))
+}
+
+func bulkWait(st *bulkStream, bucket, label string) tea.Cmd {
+	return st.next(func(r [][]backend.ExpireResult, done bool, err error) tea.Msg {
+		return bulkProgressMsg{stream: st, results: r, done: done, err: err, bucket: bucket, label: label}
+	})
+}
+
+func (a *App) bulkProgressed(msg bulkProgressMsg) tea.Cmd {
+	if a.bulk == nil || a.bulk.stream != msg.stream {
+		return nil
+	}
+	b := a.bulk
+	for _, r := range msg.results {
+		b.progress.add(r)
+	}
+	p := b.progress
+	doneN := p.changed + p.skipped + p.gone + p.failed
+	if !msg.done {
+		rate := float64(doneN) / max(a.opts.Now().Sub(b.started).Seconds(), 0.001)
+		a.inform(fmt.Sprintf("%s: %s of %s keys · %s keys/s · esc cancels", msg.label, humanCount(int64(doneN)), humanCount(int64(b.total)), humanCount(int64(rate))))
+		return bulkWait(msg.stream, msg.bucket, msg.label)
+	}
+	a.bulk = nil
+	text := fmt.Sprintf("%s: %s changed, %s skipped (changed meanwhile), %s gone, %s failed",
+		msg.label, humanCount(int64(p.changed)), humanCount(int64(p.skipped)), humanCount(int64(p.gone)), humanCount(int64(p.failed)))
+	if doneN < b.total {
+		text += fmt.Sprintf("; %s not attempted", humanCount(int64(b.total-doneN)))
+	}
+	out := writeDoneMsg{from: a.store, op: text, bucket: msg.bucket}
+	for _, u := range p.undo {
+		out.keys = append(out.keys, u.Key)
+	}
+	if len(p.undo) > 0 {
+		out.undo = &undoRecord{what: fmt.Sprintf("%s on %s keys", msg.label, humanCount(int64(len(p.undo)))), bucket: msg.bucket, expiries: p.undo}
+	}
+	if msg.err != nil {
+		out.err = fmt.Errorf("%s (stopped: %w)", text, msg.err)
+	} else if p.firstErr != nil {
+		out.err = fmt.Errorf("%s; first failure: %w", text, p.firstErr)
+	}
+	return a.writeDone(out)
+}
+
+// cancelBulk stops a bulk run; what it did stays done (and undoable).
+func (a *App) cancelBulk() {
+	if a.bulk != nil {
+		a.bulk.stream.stop()
+	}
+}
+
+// namesUnder are the listed keys under prefix.
+func (k *keysPane) namesUnder(prefix string) []string {
+	if k.set == nil {
+		return nil
+	}
+	var out []string
+	for r := range k.set.Len() {
+		if !k.set.Deleted(r) {
+			if n := k.set.Name(r); strings.HasPrefix(n, prefix) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// namesOutsideFolders are the listed keys without the delimiter.
+func (k *keysPane) namesOutsideFolders(delim string) []string {
+	if k.set == nil {
+		return nil
+	}
+	var out []string
+	for r := range k.set.Len() {
+		if !k.set.Deleted(r) {
+			if n := k.set.Name(r); delim == "" || !strings.Contains(n, delim) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
