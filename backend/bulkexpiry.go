@@ -35,10 +35,10 @@ const (
 type ExpireCond uint8
 
 const (
-	ExpireAlways  ExpireCond = iota
-	ExpireNX                 // only keys without a TTL
-	ExpireGT                 // only when the new expiry is later (a key without TTL counts as infinite: never)
-	ExpireLT                 // only when the new expiry is sooner (a key without TTL counts as infinite: always)
+	ExpireAlways ExpireCond = iota
+	ExpireNX                // only keys without a TTL
+	ExpireGT                // only when the new expiry is later (a key without TTL counts as infinite: never)
+	ExpireLT                // only when the new expiry is sooner (a key without TTL counts as infinite: always)
 )
 
 // ExpireOp is one bulk TTL action.
