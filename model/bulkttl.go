@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/dustin/go-humanize"
 
 	"github.com/kvdeck/kvdeck/backend"
 	dlg "github.com/kvdeck/kvdeck/model/dialog"
@@ -193,22 +194,22 @@ func (a *App) dryRun(msg bulkDryRunMsg) tea.Cmd {
 	a.status = statusLine{}
 	n := len(msg.touch)
 	if n == 0 {
-		a.inform(fmt.Sprintf("%s: none of the %s keys would change", msg.label, humanCount(int64(len(msg.names)))))
+		a.inform(fmt.Sprintf("%s: none of the %s keys would change", msg.label, exact(len(msg.names))))
 		return nil
 	}
-	body := []string{fmt.Sprintf("%s of the %s keys will change (%s)", humanCount(int64(n)), humanCount(int64(len(msg.names))), msg.label)}
+	body := []string{fmt.Sprintf("%s of the %s keys will change (%s)", exact(n), exact(len(msg.names)), msg.label)}
 	if skip := len(msg.names) - n - msg.gone; skip > 0 {
-		body = append(body, fmt.Sprintf("%s are left as they are: the condition does not hold for them", humanCount(int64(skip))))
+		body = append(body, fmt.Sprintf("%s are left as they are: the condition does not hold for them", exact(skip)))
 	}
 	if msg.gone > 0 {
-		body = append(body, fmt.Sprintf("%s are gone already", humanCount(int64(msg.gone))))
+		body = append(body, fmt.Sprintf("%s are gone already", exact(msg.gone)))
 	}
 	body = append(body, "", "for example:")
 	for _, k := range msg.touch[:min(n, 5)] {
 		body = append(body, "  "+format.KeyName(k))
 	}
 	body = append(body, "", "Each key is changed only if it still meets the condition; "+a.keyName(a.km.Undo)+" puts the previous TTLs back.")
-	a.dialog = newConfirm(fmt.Sprintf("Change the TTL of %s keys?", humanCount(int64(n))), body, func(a *App) tea.Cmd {
+	a.dialog = newConfirm(fmt.Sprintf("Change the TTL of %s keys?", exact(n)), body, func(a *App) tea.Cmd {
 		return a.runBulkTTL(msg.bucket, msg.touch, msg.label, msg.op)
 	})
 	return nil
@@ -303,16 +304,16 @@ func (a *App) bulkProgressed(msg bulkProgressMsg) tea.Cmd {
 	}
 	a.bulk = nil
 	text := fmt.Sprintf("%s: %s changed, %s skipped (changed meanwhile), %s gone, %s failed",
-		msg.label, humanCount(int64(p.changed)), humanCount(int64(p.skipped)), humanCount(int64(p.gone)), humanCount(int64(p.failed)))
+		msg.label, exact(p.changed), exact(p.skipped), exact(p.gone), exact(p.failed))
 	if doneN < b.total {
-		text += fmt.Sprintf("; %s not attempted", humanCount(int64(b.total-doneN)))
+		text += fmt.Sprintf("; %s not attempted", exact(b.total-doneN))
 	}
 	out := writeDoneMsg{from: a.store, op: text, bucket: msg.bucket}
 	for _, u := range p.undo {
 		out.keys = append(out.keys, u.Key)
 	}
 	if len(p.undo) > 0 {
-		out.undo = &undoRecord{what: fmt.Sprintf("%s on %s keys", msg.label, humanCount(int64(len(p.undo)))), bucket: msg.bucket, expiries: p.undo}
+		out.undo = &undoRecord{what: fmt.Sprintf("%s on %s keys", msg.label, exact(len(p.undo))), bucket: msg.bucket, expiries: p.undo}
 	}
 	if msg.err != nil {
 		out.err = fmt.Errorf("%s (stopped: %w)", text, msg.err)
@@ -360,3 +361,7 @@ func (k *keysPane) namesOutsideFolders(delim string) []string {
 	}
 	return out
 }
+
+// exact is a count with thousands separators, where the number must be
+// exact (a confirmation, a final tally): 250,000.
+func exact(n int) string { return humanize.Comma(int64(n)) }
