@@ -121,6 +121,9 @@ var allRows = []row{
 	{name: "slow1m", fixture: "redis1m", run: (*bench).slowLink},
 	{name: "filter1m", fixture: "redis1m", run: (*bench).filter1M},
 	{name: "search1m", fixture: "redis1m", run: (*bench).valueSearch},
+	{name: "analysis1m", fixture: "redis1m", run: (*bench).analysis},
+	// Last of the redis1m rows: it leaves a 7-day TTL on the user: keys.
+	{name: "ttl250k", fixture: "redis1m", run: (*bench).bulkTTL},
 	{name: "cluster1m", fixture: "cluster1m", run: (*bench).cluster},
 	{name: "nats100k", fixture: "nats100k", run: (*bench).nats100k},
 	{name: "nats1m", flag: "-nats-million", fixture: "nats1m", run: (*bench).nats1M},

@@ -35,7 +35,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|nats-listkeys|bolt-keys [flags]")
+		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|redis-memusage|redis-pexpire|nats-listkeys|bolt-keys [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -45,6 +45,7 @@ func main() {
 	url := fs.String("url", "", "NATS URL")
 	bucket := fs.String("bucket", "", "NATS KV bucket, or bbolt bucket")
 	path := fs.String("path", "", "bbolt file")
+	match := fs.String("match", "*", "redis-pexpire: the keys' SCAN MATCH pattern")
 	fs.Parse(os.Args[2:])
 	// Long enough for the slow link and the largest bucket, short enough
 	// that a stuck server ends the run.
@@ -60,6 +61,10 @@ func main() {
 		err = natsListKeys(ctx, *url, *bucket)
 	case "bolt-keys":
 		err = boltKeys(*path, *bucket)
+	case "redis-memusage":
+		err = redisMemUsage(ctx, *addr, *db)
+	case "redis-pexpire":
+		err = redisPexpire(ctx, *addr, *db, *match)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
@@ -195,5 +200,79 @@ func boltKeys(path, bucket string) error {
 		return err
 	}
 	fmt.Println("keys", n)
+	return nil
+}
+
+// scanNames is every name SCAN MATCH match returns.
+func scanNames(ctx context.Context, c *goredis.Client, match string) ([]string, error) {
+	var names []string
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, match, scanCount).Result()
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, keys...)
+		if cursor = next; cursor == 0 {
+			return names, nil
+		}
+	}
+}
+
+// redisMemUsage is the floor of the analysis page: SCAN every name, with a
+// pipeline of MEMORY USAGE and PTTL per key for each SCAN batch, adding
+// up the sizes.
+func redisMemUsage(ctx context.Context, addr string, db int) error {
+	c := redisClient(addr, db)
+	defer c.Close()
+	n, total := 0, int64(0)
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, "", scanCount).Result()
+		if err != nil {
+			return err
+		}
+		p := c.Pipeline()
+		mem := make([]*goredis.IntCmd, len(keys))
+		for i, k := range keys {
+			mem[i] = p.MemoryUsage(ctx, k)
+			p.PTTL(ctx, k)
+		}
+		if _, err := p.Exec(ctx); err != nil && err != goredis.Nil {
+			return err
+		}
+		for _, m := range mem {
+			total += m.Val()
+		}
+		n += len(keys)
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	fmt.Printf("keys %d bytes %d\n", n, total)
+	return nil
+}
+
+// redisPexpire is the floor of a TTL on many keys: the names of match
+// (SCAN, not timed: kvdeck has them from its listing), then PEXPIRE 7 days
+// on each, 1000 to a pipeline; it prints the time of the PEXPIREs alone.
+func redisPexpire(ctx context.Context, addr string, db int, match string) error {
+	c := redisClient(addr, db)
+	defer c.Close()
+	names, err := scanNames(ctx, c, match)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	for i := 0; i < len(names); i += mgetBatch {
+		p := c.Pipeline()
+		for _, k := range names[i:min(i+mgetBatch, len(names))] {
+			p.PExpire(ctx, k, 7*24*time.Hour)
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("keys %d pexpire %d\n", len(names), time.Since(start).Nanoseconds())
 	return nil
 }
