@@ -33,6 +33,7 @@ var scenes = []scene{
 	{file: "tree.png", bucket: "events", keys: []string{"T", "down", "enter", "down", "enter", "down", "down"}, wait: "100000 keys"},
 	{file: "ttl.png", bucket: "sessions", keys: []string{"down", "t"}, wait: "Set TTL"},
 	{file: "help.png", bucket: "flags", keys: []string{"?"}, wait: "Global"},
+	{file: "analysis.png", bucket: "events", keys: []string{"A"}, wait: "complete in"},
 }
 
 func main() {
