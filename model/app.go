@@ -330,10 +330,16 @@ func (a *App) toAnalysisPage(msg tea.Msg) tea.Cmd {
 
 // quit stops the listing and watch goroutines and ends the program.
 func (a *App) quit() tea.Cmd {
+	a.stopAll()
+	return tea.Quit
+}
+
+// stopAll stops everything the App runs against its store: the listing,
+// watch and searches, an analysis, a bulk TTL run (what it did stays done).
+func (a *App) stopAll() {
 	a.keys.stopStreams()
 	a.cancelBulk()
 	a.stopAnalyses()
-	return tea.Quit
 }
 
 // valueSize is the room the value pane draws in: its pane inside the

@@ -68,7 +68,7 @@ func (d *Deck) addTab(conn *connect.Conn, e Entry) *tab {
 // program ends).
 func (d *Deck) Close() {
 	for _, t := range d.tabs {
-		t.app.keys.stopStreams()
+		t.app.stopAll()
 		t.conn.Close()
 	}
 	d.tabs = nil
@@ -202,12 +202,13 @@ func (d *Deck) request(from int, req deckRequest) tea.Cmd {
 	return nil
 }
 
-// closeTab stops everything tab i runs (listing, search, watch), closes
+// closeTab stops everything tab i runs (listing, searches, watch, an
+// analysis, a bulk run), closes
 // its store and tunnel, and shows the next tab, or the picker when it was
 // the last.
 func (d *Deck) closeTab(i int) tea.Cmd {
 	t := d.tabs[i]
-	t.app.keys.stopStreams()
+	t.app.stopAll()
 	d.tabs = slices.Delete(d.tabs, i, i+1)
 	if d.active >= len(d.tabs) {
 		d.active = max(len(d.tabs)-1, 0)
