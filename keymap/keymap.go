@@ -127,7 +127,7 @@ func (k KeyMap) Groups() []Group {
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 		{"History", []key.Binding{relabel(k.Open, "view the revision"), k.Diff, k.Revert}},
-		{"Analysis", []key.Binding{k.Analyze, relabel(k.NextPane, "next table"), relabel(k.Sort, "sort by the next column"), k.Depth, relabel(k.Open, "show the namespace or key in the keys pane"), relabel(k.TTL, "TTL on the namespace's keys"), k.Export}},
+		{"Analysis", []key.Binding{k.Analyze, relabel(k.NextPane, "next table"), relabel(k.Sort, "sort by the next column"), k.Depth, relabel(k.Open, "show the namespace or key in the keys pane"), relabel(k.TTL, "TTL on the namespace's keys"), relabel(k.Delete, "delete the namespace's keys"), k.Export}},
 		{"Connections", []key.Binding{k.Connect, k.NextTab, k.PrevTab, k.CloseTab}},
 		{"Dialogs", []key.Binding{k.Confirm, k.Deny}},
 	}

@@ -267,12 +267,12 @@ func (p *analysisPage) key(e *env, k tea.KeyPressMsg) (tea.Cmd, pageResult) {
 		}
 	case key.Matches(k, km.Export):
 		return p.export(e), pageKept
-	case key.Matches(k, km.TTL):
+	case key.Matches(k, km.TTL), key.Matches(k, km.Delete):
 		if ns, ok := p.namespace(); ok {
-			e.ask(bulkTTLIntent{prefix: ns.Prefix, noTTL: ns.NoTTL, keys: ns.Keys})
+			e.ask(bulkTTLIntent{prefix: ns.Prefix, noTTL: ns.NoTTL, keys: ns.Keys, delete: key.Matches(k, km.Delete)})
 			return nil, pageKept
 		}
-		e.inform("t sets a TTL on the keys of the namespace under the cursor (namespaces table)")
+		e.inform("t and d act on the keys of the namespace under the cursor (namespaces table)")
 	}
 	return nil, pageKept
 }
@@ -379,8 +379,8 @@ func (p *analysisPage) view(e *env, w, h int) string {
 			tabs = append(tabs, st.Muted.Render(name))
 		}
 	}
-	hint := st.Muted.Render(fmt.Sprintf("  %s table · %s sort · +/- depth · enter show · %s TTL · %s export · esc %s",
-		e.keyName(e.km.NextPane), e.keyName(e.km.Sort), e.keyName(e.km.TTL), e.keyName(e.km.Export), map[bool]string{true: "back", false: "stop"}[p.done]))
+	hint := st.Muted.Render(fmt.Sprintf("  %s table · %s sort · +/- depth · enter show · %s TTL · %s delete · %s export · esc %s",
+		e.keyName(e.km.NextPane), e.keyName(e.km.Sort), e.keyName(e.km.TTL), e.keyName(e.km.Delete), e.keyName(e.km.Export), map[bool]string{true: "back", false: "stop"}[p.done]))
 	lines := []string{ui.Fit(head, w), ui.Fit(strings.Join(tabs, "")+hint, w), ""}
 	body := p.tableLines(e, w)
 	from, to := p.win.Visible(len(body) - 1)

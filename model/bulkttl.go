@@ -34,6 +34,8 @@ const bulkBatch = 1000
 type bulkTTLIntent struct {
 	prefix      string
 	noTTL, keys int64
+	// delete asks to delete the keys instead (d).
+	delete bool
 }
 
 func (bulkTTLIntent) isIntent() {}

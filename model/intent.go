@@ -110,6 +110,12 @@ func (a *App) apply(i intent) tea.Cmd {
 		if i.prefix == "" {
 			names, about = a.keys.namesOutsideFolders(a.treeDelimiter()), "outside any folder"
 		}
+		if i.delete {
+			if !a.writable() {
+				return nil
+			}
+			return a.confirmDeleteMany(a.keys.bucket, names)
+		}
 		return a.openBulkTTL(names, about)
 	case revealIntent:
 		a.focus = paneKeys
