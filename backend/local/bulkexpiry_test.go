@@ -111,17 +111,18 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 }
 
 // Between ExpireKeys and RestoreExpiry another kvdeck process sets a key's
-// TTL, another program rewrites a key and deletes a third: undo skips
-// them (Gone for the deleted one) and their data stays, read with plain
-// bbolt and a second store; the untouched key gets its TTL back.
+// TTL and writes a new value keeping another's TTL, another program
+// rewrites a key and deletes one more: undo skips them (Gone for the
+// deleted one) and their data stays, read with plain bbolt and a second
+// store; the untouched key gets its TTL back.
 func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 	ctx, s, o := secondWriter(t)
-	for _, k := range []string{"a", "b", "c", "d"} {
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
 		if _, err := s.Put(ctx, "b", k, []byte("v-"+k), backend.PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	res, err := s.ExpireKeys(ctx, "b", []string{"a", "b", "c", "d"}, backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour})
+	res, err := s.ExpireKeys(ctx, "b", []string{"a", "b", "c", "d", "e"}, backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +131,9 @@ func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	theirs := mustGet(t, other, "b", "a").ExpiresAt
+	if _, err := other.Put(ctx, "b", "e", []byte("theirs-e"), backend.PutOptions{TTLMode: backend.TTLKeep}); err != nil {
+		t.Fatal(err)
+	}
 	other.Close()
 	o.Set(t, "b", []byte("rewritten"))
 	o.Delete(t, "c")
@@ -142,7 +146,7 @@ func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireSkipped, backend.ExpireGone, backend.ExpireChanged}
+	want := []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireSkipped, backend.ExpireGone, backend.ExpireChanged, backend.ExpireSkipped}
 	for i, r := range back {
 		if r.Outcome != want[i] {
 			t.Errorf("undo of %s: %s, want %s", r.Key, r.Outcome, want[i])
@@ -158,6 +162,10 @@ func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 	wantHeld(t, o, "c", "")
 	if got := expiryIn(t, o.path, "b", "d"); !got.IsZero() {
 		t.Errorf("d: undo left expiry %v", got)
+	}
+	wantHeld(t, o, "e", "theirs-e")
+	if got := expiryIn(t, o.path, "b", "e"); !got.Equal(res[4].Set) {
+		t.Errorf("e: the other process's value kept expiry %v, now %v", res[4].Set, got)
 	}
 
 	// A key deleted before the bulk action is gone, not re-created.
