@@ -239,17 +239,46 @@ func TestBulkExpiryConnectionLossIsTheBatchsError(t *testing.T) {
 	}
 }
 
-// 250,000 keys given a TTL with NX in batches, then undone: none of the
-// scripts lands in the SLOWLOG at 10 ms.
+// evalStats is the EVAL and EVALSHA calls the server has counted and the
+// time it spent in them (µs).
+func evalStats(t *testing.T, c *goredis.Client) (calls, usec int) {
+	t.Helper()
+	info, err := c.InfoMap(ctxT(t), "commandstats").Result()
+	must(t, err)
+	for _, section := range info {
+		for _, name := range []string{"cmdstat_eval", "cmdstat_evalsha"} {
+			for _, kv := range splitComma(section[name]) {
+				if n, ok := strings.CutPrefix(kv, "calls="); ok {
+					v, _ := strconv.Atoi(n)
+					calls += v
+				}
+				if n, ok := strings.CutPrefix(kv, "usec="); ok {
+					v, _ := strconv.Atoi(n)
+					usec += v
+				}
+			}
+		}
+	}
+	return calls, usec
+}
+
+// 250,000 keys given a TTL with NX in batches, then undone: the scripts
+// cost the server a few microseconds each, and none lands in the SLOWLOG
+// at 10 ms. A server preempted on a busy machine (make test runs every
+// package at once) takes long over a call whatever it does, so one call
+// in a thousand is tolerated there; the average, which preemption barely
+// moves, must stay under a twentieth of the threshold.
 func TestBulkExpiryStaysOutOfTheSlowlog(t *testing.T) {
 	srv := redistest.Start(t, "--enable-debug-command", "yes")
 	c := srv.Client()
 	defer c.Close()
 	ctx := ctxT(t)
-	const n, batch = 250_000, 5000
+	const n, batch, thresholdUsec = 250_000, 5000, 10_000
 	must(t, c.Do(ctx, "DEBUG", "POPULATE", n, "bulk", 20).Err())
-	must(t, c.ConfigSet(ctx, "slowlog-log-slower-than", "10000").Err())
+	must(t, c.ConfigSet(ctx, "slowlog-log-slower-than", strconv.Itoa(thresholdUsec)).Err())
+	must(t, c.ConfigSet(ctx, "slowlog-max-len", "100000").Err())
 	must(t, c.SlowLogReset(ctx).Err())
+	calls0, usec0 := evalStats(t, c)
 	s := open(t, srv.URL(), false)
 	op := backend.ExpireOp{Mode: backend.ExpireSet, TTL: 7 * 24 * time.Hour, Cond: backend.ExpireNX}
 	keys := make([]string, batch)
@@ -286,12 +315,25 @@ func TestBulkExpiryStaysOutOfTheSlowlog(t *testing.T) {
 	if k := c.RandomKey(ctx).Val(); !pexpiretime(t, c, k).IsZero() {
 		t.Fatalf("%s kept its TTL after undo", k)
 	}
+	calls, usec := evalStats(t, c)
+	calls, usec = calls-calls0, usec-usec0
 	entries, err := c.SlowLogGet(ctx, -1).Result()
 	must(t, err)
+	slow := 0
 	for _, e := range entries {
 		if len(e.Args) > 0 && strings.HasPrefix(strings.ToLower(e.Args[0]), "eval") {
-			t.Errorf("in the SLOWLOG: %v took %s", e.Args[:min(len(e.Args), 3)], e.Duration)
+			slow++
 		}
+	}
+	t.Logf("%d scripts, %d µs a call on average, %d in the SLOWLOG", calls, usec/max(calls, 1), slow)
+	if calls < 2*n {
+		t.Fatalf("the server counted %d scripts, want %d", calls, 2*n)
+	}
+	if avg := usec / calls; avg*20 > thresholdUsec {
+		t.Errorf("a script costs the server %d µs on average", avg)
+	}
+	if slow*1000 > calls {
+		t.Errorf("%d of %d scripts in the SLOWLOG", slow, calls)
 	}
 	// The check can fail: a command over the threshold is logged.
 	must(t, c.Do(ctx, "DEBUG", "SLEEP", "0.02").Err())
