@@ -162,10 +162,16 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 
 // runExpiryScripts runs script once per key in pipelines of
 // bulkExpireChunk, EVALSHA first and EVAL for the keys the server answered
-// NOSCRIPT (a flushed script cache, another node of a Cluster).
+// NOSCRIPT (a flushed script cache, a new node of a Cluster).
 func (s *Store) runExpiryScripts(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys []string,
 	args func(i int) []any, result func(i int, reply []any) backend.ExpireResult) ([]backend.ExpireResult, error) {
 	out := make([]backend.ExpireResult, 0, len(keys))
+	if _, loaded := s.scriptsLoaded.LoadOrStore(script.Hash(), true); !loaded && len(keys) > 0 {
+		// Once per store, so that a first batch does not meet NOSCRIPT
+		// for each of its keys (on every master of a Cluster). A refusal
+		// (an ACL without SCRIPT) leaves it to the EVAL fallback.
+		_ = script.Load(ctx, c).Err()
+	}
 	for start := 0; start < len(keys); start += bulkExpireChunk {
 		end := min(start+bulkExpireChunk, len(keys))
 		cmds := make([]*goredis.Cmd, end-start)

@@ -206,8 +206,8 @@ func TestBulkExpiryRefusedReadOnlyAndInvalid(t *testing.T) {
 	}
 }
 
-// The script runs with EVAL where the server does not have it: on first
-// use, and after a SCRIPT FLUSH between two batches.
+// The script runs with EVAL where the server lost it: a SCRIPT FLUSH
+// between two batches (the store loads it once, before its first use).
 func TestBulkExpiryFallsBackToEvalAfterAScriptFlush(t *testing.T) {
 	s, c, ctx := secondWriter(t)
 	must(t, c.Set(ctx, "k", "v", 0).Err())
