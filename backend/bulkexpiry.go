@@ -62,17 +62,64 @@ const (
 	ExpireFailed
 )
 
+func (o ExpireOutcome) String() string {
+	if o > ExpireFailed {
+		return "unknown"
+	}
+	return [...]string{"changed", "skipped", "gone", "failed"}[o]
+}
+
 // ExpireResult is one key's outcome. Prev and Set are the expiry before
 // and after (zero: no TTL), for undo.
 type ExpireResult struct {
 	Key       string
 	Outcome   ExpireOutcome
 	Prev, Set time.Time
-	Err       error
+	// Version is the key's version right after a change (Changed), where
+	// the store has one that a later write can be conditional on: the
+	// revision the new TTL was written as (NATS, where a TTL is part of a
+	// new revision), the key's version (local). Empty on Redis, whose undo
+	// compares the expiry instant itself. Copy it into ExpiryUndo.
+	Version string
+	// Err says why, for ExpireFailed; nil otherwise.
+	Err error
 }
 
-// ExpiryUndo puts Prev back on Key if its expiry is still Set.
+// ExpiryUndo puts Prev back on Key if its expiry is still Set (and, where
+// the store gave one, its version still Version: NATS requires it).
 type ExpiryUndo struct {
 	Key       string
 	Prev, Set time.Time
+	Version   string
+}
+
+// Undo is what puts r's previous expiry back, for a Changed result.
+func (r ExpireResult) Undo() ExpiryUndo {
+	return ExpiryUndo{Key: r.Key, Prev: r.Prev, Set: r.Set, Version: r.Version}
+}
+
+// Validate refuses an op a driver cannot mean: a set or refresh needs a
+// positive TTL (at most MaxTTL), and a persist takes no TTL and no
+// condition. The condition narrows set and refresh alike (a refresh with
+// NX touches nothing: it needs a TTL, NX none).
+func (op ExpireOp) Validate() error {
+	switch op.Mode {
+	case ExpireSet, ExpireRefresh:
+		if op.TTL <= 0 {
+			return Invalid("ttl", "must be positive to set or refresh a TTL (persist removes it)")
+		}
+		if op.TTL > MaxTTL {
+			return Invalid("ttl", "%s is longer than the longest TTL, %s", op.TTL, FormatTTL(MaxTTL))
+		}
+	case ExpirePersist:
+		if op.TTL != 0 || op.Cond != ExpireAlways {
+			return Invalid("ttl", "persist removes the TTL: it takes no TTL and no condition")
+		}
+	default:
+		return Invalid("mode", "unknown bulk TTL mode %d", op.Mode)
+	}
+	if op.Cond > ExpireLT {
+		return Invalid("condition", "unknown condition %d", op.Cond)
+	}
+	return nil
 }

@@ -56,7 +56,11 @@ func wholeSeconds(d time.Duration) time.Duration {
 	if d <= time.Second {
 		return time.Second
 	}
-	return (d + time.Second - 1).Truncate(time.Second)
+	// Not (d + 1s - 1).Truncate: at backend.MaxTTL that wraps negative.
+	if r := d % time.Second; r != 0 {
+		return d - r + time.Second
+	}
+	return d
 }
 
 // ttlHeader is the Nats-TTL value for ttl, in the whole seconds the server

@@ -192,6 +192,7 @@ func TestWholeSeconds(t *testing.T) {
 	for in, want := range map[time.Duration]time.Duration{
 		0: time.Second, 300 * time.Millisecond: time.Second, time.Second: time.Second,
 		1001 * time.Millisecond: 2 * time.Second, 59*time.Second + time.Nanosecond: time.Minute,
+		backend.MaxTTL: backend.MaxTTL, backend.MaxTTL - time.Millisecond: backend.MaxTTL,
 	} {
 		if got := wholeSeconds(in); got != want {
 			t.Errorf("wholeSeconds(%s) = %s, want %s", in, got, want)

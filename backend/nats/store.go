@@ -34,6 +34,10 @@ type Store struct {
 	buckets map[string]*bucketHandle
 
 	listings listingGate
+
+	// afterExpiryRead, set by tests only, runs in a bulk TTL action
+	// between the read of a key and its write: a second writer's slot.
+	afterExpiryRead func(key string)
 }
 
 // The capabilities the NATS driver offers.

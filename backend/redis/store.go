@@ -31,6 +31,10 @@ type Store struct {
 
 	connected atomic.Bool
 
+	// scriptsLoaded holds the SHA-1 of the bulk scripts loaded once
+	// (SCRIPT LOAD) before their first pipeline.
+	scriptsLoaded sync.Map
+
 	// scanWorkers fixes the cursor ranges a listing scans at once (tests);
 	// 0 decides from the link (scanWorkers).
 	scanWorkers int

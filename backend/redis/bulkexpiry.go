@@ -1,0 +1,257 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/kvdeck/kvdeck/backend"
+)
+
+var _ backend.BulkExpirer = (*Store)(nil)
+
+// bulkExpireChunk is how many keys go in one pipeline: one round trip
+// each, so a caller's batch of any size never builds an unbounded buffer.
+const bulkExpireChunk = 1000
+
+// bulkExpireScript changes one key's TTL under a condition, atomically:
+// the key's expiry read (PEXPIRETIME, or PTTL and TIME before Redis 7), the
+// condition and the write happen in one script. ARGV: 1 mode (set,
+// refresh, persist), 2 condition (always, nx, gt, lt), 3 the new absolute
+// expiry in ms (the same instant for the whole batch, from the server's
+// TIME). The reply is {outcome, prev ms, set ms}: 'gone' for a missing
+// key; 'skipped' when the condition does not hold, a refresh of a key
+// without a TTL, a persist of one without; 'changed' otherwise. A key
+// without a TTL counts as never expiring: GT never holds for it, LT
+// always (Redis 7's EXPIRE GT/LT).
+var bulkExpireScript = goredis.NewScript(luaVersion + `
+local k = KEYS[1]
+local mode, cond, at = ARGV[1], ARGV[2], tonumber(ARGV[3])
+if redis.call('EXISTS', k) == 0 then return {'gone', 0, 0} end
+local prev = absExpiry(k)
+if mode == 'persist' then
+  if prev == 0 then return {'skipped', 0, 0} end
+  redis.call('PERSIST', k)
+  return {'changed', prev, 0}
+end
+local ok = not (mode == 'refresh' and prev == 0)
+if cond == 'nx' then ok = ok and prev == 0
+elseif cond == 'gt' then ok = ok and prev ~= 0 and at > prev
+elseif cond == 'lt' then ok = ok and (prev == 0 or at < prev) end
+if not ok then return {'skipped', prev, prev} end
+redis.call('PEXPIREAT', k, ARGV[3])
+return {'changed', prev, at}
+`)
+
+// restoreExpiryScript puts a key's previous expiry back (ARGV[1], ms; 0
+// none) if its expiry is still the one the bulk action set (ARGV[2], ms;
+// 0 none). PEXPIRETIME compares exactly; before Redis 7 the expiry is
+// PTTL from the script's clock reading, which may be a millisecond off, so
+// it is compared within 2 ms. The reply is {outcome, expiry ms before}.
+//
+// A previous expiry that has passed by now is applied all the same: the
+// key would have expired already had the bulk action not changed it, so
+// PEXPIREAT deletes it at once, which is what undo means here.
+var restoreExpiryScript = goredis.NewScript(luaVersion + `
+local k = KEYS[1]
+local prev, set = tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('EXISTS', k) == 0 then return {'gone', 0} end
+local cur, exact = 0, true
+local at = redis.pcall('PEXPIRETIME', k)
+if type(at) == 'number' then
+  if at > 0 then cur = at end
+else
+  exact = false
+  local pttl = redis.call('PTTL', k)
+  if pttl > 0 then cur = nowMs() + pttl end
+end
+local same = cur == set
+if not exact and cur ~= 0 and set ~= 0 then same = math.abs(cur - set) <= 2 end
+if not same then return {'skipped', cur} end
+if prev == 0 then
+  redis.call('PERSIST', k)
+else
+  redis.call('PEXPIREAT', k, ARGV[1])
+end
+return {'changed', cur}
+`)
+
+// ExpireKeys changes the TTL of keys, each in one small script that reads
+// the key's expiry, checks op's condition and writes (PEXPIREAT or
+// PERSIST), all the scripts of a batch pipelined (EVALSHA, EVAL where the
+// server does not have the script yet; in a Cluster go-redis splits the
+// pipeline by node). Every key of a batch gets the same expiry instant:
+// the server's TIME plus op.TTL. Each script costs the server a few
+// microseconds, so none reaches the SLOWLOG.
+//
+// A key whose script failed is ExpireFailed with the reason; a lost
+// connection ends the batch with an error, returned with the results of
+// the keys that were answered (the others ExpireFailed), so that what
+// changed can still be undone.
+func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op backend.ExpireOp) ([]backend.ExpireResult, error) {
+	if err := s.Writable(); err != nil {
+		return nil, err
+	}
+	if err := op.Validate(); err != nil {
+		return nil, err
+	}
+	c, err := s.bucketClient(bucket)
+	if err != nil {
+		return nil, err
+	}
+	mode := [...]string{"set", "refresh", "persist"}[op.Mode]
+	cond := [...]string{"always", "nx", "gt", "lt"}[op.Cond]
+	var at int64
+	if op.Mode != backend.ExpirePersist {
+		now, err := c.Time(ctx).Result()
+		if err != nil {
+			return nil, s.cmdErr(err, "")
+		}
+		// Rounded up to the millisecond Redis counts in, so that a TTL
+		// is never shortened.
+		at = now.UnixMilli() + int64((op.TTL+time.Millisecond-1)/time.Millisecond)
+	}
+	return s.runExpiryScripts(ctx, c, bulkExpireScript, keys, func(int) []any { return []any{mode, cond, at} },
+		func(i int, reply []any) backend.ExpireResult {
+			r := backend.ExpireResult{Key: keys[i], Outcome: outcomeOf(reply)}
+			if len(reply) == 3 {
+				r.Prev, r.Set = msTime(reply[1]), msTime(reply[2])
+			}
+			return r
+		})
+}
+
+// RestoreExpiry puts each key's previous expiry back where its expiry is
+// still the one ExpireKeys set, in one pipeline of scripts as ExpireKeys.
+// A key whose expiry changed since (another client's PEXPIRE, PERSIST or
+// a SET without KEEPTTL over a key with a TTL) is ExpireSkipped and
+// keeps it. The expiry is what is compared: a key persisted by the bulk
+// action and then rewritten without a TTL by another client looks
+// unchanged, and gets its previous TTL back. Prev and Set of a result are
+// the expiry before and after the undo.
+func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backend.ExpiryUndo) ([]backend.ExpireResult, error) {
+	if err := s.Writable(); err != nil {
+		return nil, err
+	}
+	c, err := s.bucketClient(bucket)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.Key
+	}
+	return s.runExpiryScripts(ctx, c, restoreExpiryScript, keys, func(i int) []any {
+		return []any{unixMs(items[i].Prev), unixMs(items[i].Set)}
+	}, func(i int, reply []any) backend.ExpireResult {
+		r := backend.ExpireResult{Key: keys[i], Outcome: outcomeOf(reply)}
+		if len(reply) == 2 {
+			r.Prev = msTime(reply[1])
+			r.Set = r.Prev
+			if r.Outcome == backend.ExpireChanged {
+				r.Set = items[i].Prev
+			}
+		}
+		return r
+	})
+}
+
+// runExpiryScripts runs script once per key in pipelines of
+// bulkExpireChunk, EVALSHA first and EVAL for the keys the server answered
+// NOSCRIPT (a flushed script cache, a new node of a Cluster).
+func (s *Store) runExpiryScripts(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys []string,
+	args func(i int) []any, result func(i int, reply []any) backend.ExpireResult) ([]backend.ExpireResult, error) {
+	out := make([]backend.ExpireResult, 0, len(keys))
+	if _, loaded := s.scriptsLoaded.LoadOrStore(script.Hash(), true); !loaded && len(keys) > 0 {
+		// Once per store, so that a first batch does not meet NOSCRIPT
+		// for each of its keys (on every master of a Cluster). A refusal
+		// (an ACL without SCRIPT) leaves it to the EVAL fallback.
+		_ = script.Load(ctx, c).Err()
+	}
+	for start := 0; start < len(keys); start += bulkExpireChunk {
+		end := min(start+bulkExpireChunk, len(keys))
+		cmds := make([]*goredis.Cmd, end-start)
+		pipe := c.Pipeline()
+		for i := start; i < end; i++ {
+			cmds[i-start] = script.EvalSha(ctx, pipe, []string{keys[i]}, args(i)...)
+		}
+		_, _ = pipe.Exec(ctx) // each command's error is read below
+		var again []int
+		for j, cmd := range cmds {
+			if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+				again = append(again, j)
+			}
+		}
+		if len(again) > 0 {
+			pipe := c.Pipeline()
+			for _, j := range again {
+				cmds[j] = script.Eval(ctx, pipe, []string{keys[start+j]}, args(start+j)...)
+			}
+			_, _ = pipe.Exec(ctx)
+		}
+		var batchErr error
+		for j, cmd := range cmds {
+			i := start + j
+			reply, err := cmd.Slice()
+			switch {
+			case err == nil && len(reply) > 0 && outcomeOf(reply) != backend.ExpireFailed:
+				out = append(out, result(i, reply))
+				continue
+			case err == nil:
+				err = fmt.Errorf("unexpected reply %v", reply)
+			case isScriptDenied(err):
+				return out, s.noScripting(err, keys[i], "change TTLs")
+			case !isReplyError(err) && batchErr == nil:
+				batchErr = s.cmdErr(err, "")
+			}
+			out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.ExpireFailed, Err: s.cmdErr(err, keys[i])})
+		}
+		if batchErr != nil {
+			// The keys of the chunks not sent yet were not touched.
+			for i := end; i < len(keys); i++ {
+				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.ExpireFailed, Err: batchErr})
+			}
+			return out, batchErr
+		}
+	}
+	return out, nil
+}
+
+// isReplyError: the server answered with an error (the key's own
+// failure); anything else (a lost connection, a timeout, a cancelled
+// context) is the batch's.
+func isReplyError(err error) bool {
+	var re goredis.Error
+	return errors.As(err, &re) && !isNetErr(err)
+}
+
+func outcomeOf(reply []any) backend.ExpireOutcome {
+	s, _ := reply[0].(string)
+	switch s {
+	case "changed":
+		return backend.ExpireChanged
+	case "skipped":
+		return backend.ExpireSkipped
+	case "gone":
+		return backend.ExpireGone
+	}
+	return backend.ExpireFailed
+}
+
+func msTime(v any) time.Time {
+	if ms, _ := v.(int64); ms > 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Time{}
+}
+
+func unixMs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
