@@ -237,7 +237,7 @@ func (p *bulkProgress) add(results []backend.ExpireResult) {
 		switch r.Outcome {
 		case backend.ExpireChanged:
 			p.changed++
-			p.undo = append(p.undo, backend.ExpiryUndo{Key: r.Key, Prev: r.Prev, Set: r.Set})
+			p.undo = append(p.undo, r.Undo())
 		case backend.ExpireSkipped:
 			p.skipped++
 		case backend.ExpireGone:
