@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -16,23 +17,26 @@ import (
 
 var _ backend.Analyzer = (*Store)(nil)
 
+// analyzeWorkers is how many chunks an analysis reads at once.
+const analyzeWorkers = 2
+
 // analyzeChunk bounds the keys of one analysis pipeline: a SCAN page of
 // up to maxScanCount keys is sent in pipelines of at most this many keys
 // (three commands each), so the replies a pipeline holds stay a few MB
 // and a cancel is seen between them.
 const analyzeChunk = 5000
 
-// errSampled ends a listing once the stated sample is in.
-var errSampled = errors.New("sample complete")
-
 // Analyze reports each key's MEMORY USAGE, expiry, type and (for a
 // collection) length. The keys come from the listing's own SCAN (paced
 // under the SLOWLOG threshold, every master of a Cluster, repeats
-// removed), or are exactly q.Keys; each page is then read in two
-// pipelines: TYPE, PTTL and MEMORY USAGE per key, then the length of the
-// collections among them (LLEN, HLEN, SCARD, ZCARD, XLEN; a RedisJSON
-// document has none). Every command is O(1) or, for MEMORY USAGE, a walk
-// of at most five elements, so none of them is slow whatever the key.
+// removed), or are exactly q.Keys; they are then read in chunks of
+// analyzeChunk, each in two pipelines: TYPE, PTTL and MEMORY USAGE per
+// key, then the length of the collections among them (LLEN, HLEN, SCARD,
+// ZCARD, XLEN; a RedisJSON document has none). Every command is O(1) or,
+// for MEMORY USAGE, a walk of at most five elements, so none of them is
+// slow whatever the key. analyzeWorkers chunks are in flight at once, so
+// the server works on one while the client encodes the next and decodes
+// the last; facts are emitted from the calling goroutine.
 //
 // A key gone between SCAN and the pipeline (TYPE none, PTTL -2) is left
 // out. A user the ACL forbids MEMORY gets Size -1 for every key and the
@@ -45,51 +49,116 @@ func (s *Store) Analyze(ctx context.Context, bucket string, q backend.AnalyzeQue
 	if err != nil {
 		return err
 	}
-	a := &analysis{s: s, c: c, left: q.Sample, sampled: q.Sample > 0}
-	// read analyses names in pipelines of analyzeChunk and emits the facts.
-	read := func(names []string) error {
-		for len(names) > 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			n := min(len(names), analyzeChunk)
-			if a.sampled {
-				n = min(n, a.left)
-			}
-			facts, err := a.read(ctx, names[:n])
-			if err != nil {
-				return err
-			}
-			names = names[n:]
-			if a.sampled {
-				a.left -= len(facts)
-			}
-			if len(facts) > 0 {
-				if err := emit(facts); err != nil {
-					return err
+	a := &analysis{s: s, c: c}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the producer and the workers stop on their own
+	workers := analyzeWorkers
+
+	// With a sample, no more keys are read than the sample still needs:
+	// left is the keys still wanted, inflight those being read; the
+	// producer waits for progress when the two meet.
+	var left, inflight atomic.Int64
+	left.Store(int64(q.Sample))
+	progress := make(chan struct{}, 1)
+
+	jobs := make(chan []string)
+	produced := make(chan error, 1)
+	go func() {
+		defer close(jobs)
+		send := func(names []string) error {
+			for len(names) > 0 {
+				n := min(len(names), analyzeChunk)
+				for q.Sample > 0 {
+					if need := left.Load() - inflight.Load(); need > 0 {
+						n = min(n, int(need))
+						break
+					}
+					select {
+					case <-progress:
+					case <-ctx.Done():
+						return ctx.Err()
+					}
 				}
+				inflight.Add(int64(n))
+				select {
+				case jobs <- names[:n]:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				names = names[n:]
 			}
-			if a.sampled && a.left <= 0 {
-				return errSampled
-			}
+			return nil
 		}
-		return nil
-	}
-	if q.Keys != nil {
-		err = read(uniqueKeys(q.Keys))
-	} else {
-		err = s.Keys(ctx, bucket, backend.Query{Pattern: q.Pattern}, func(batch []backend.KeyInfo) error {
+		if q.Keys != nil {
+			produced <- send(uniqueKeys(q.Keys))
+			return
+		}
+		produced <- s.Keys(ctx, bucket, backend.Query{Pattern: q.Pattern}, func(batch []backend.KeyInfo) error {
 			names := make([]string, len(batch))
 			for i, k := range batch {
 				names[i] = k.Name
 			}
-			return read(names)
+			return send(names)
+		})
+	}()
+
+	type result struct {
+		asked int
+		facts []backend.KeyFacts
+		err   error
+	}
+	results := make(chan result, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for names := range jobs {
+				facts, err := a.read(ctx, names)
+				select {
+				case results <- result{len(names), facts, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
 		})
 	}
-	if errors.Is(err, errSampled) {
-		return nil
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+
+	for r := range results {
+		if r.err != nil {
+			return r.err
+		}
+		facts := r.facts
+		if q.Sample > 0 {
+			facts = facts[:min(int64(len(facts)), left.Load())]
+			left.Add(-int64(len(facts)))
+			inflight.Add(-int64(r.asked))
+			select {
+			case progress <- struct{}{}:
+			default:
+			}
+		}
+		if len(facts) > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := emit(facts); err != nil {
+				return err
+			}
+		}
+		if q.Sample > 0 && left.Load() == 0 {
+			return nil
+		}
 	}
-	return err
+	if err := <-produced; err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // uniqueKeys is keys without repeats, in their order: a key marked twice
@@ -108,10 +177,8 @@ func uniqueKeys(keys []string) []string {
 
 // analysis is one Analyze call's state.
 type analysis struct {
-	s       *Store
-	c       goredis.UniversalClient
-	sampled bool
-	left    int // keys still wanted when sampled
+	s *Store
+	c goredis.UniversalClient
 
 	mu       sync.Mutex
 	noMemory bool // MEMORY USAGE was refused: not asked again
