@@ -89,19 +89,40 @@ func (s *Store) Keys(ctx context.Context, bucket string, q backend.Query, emit f
 // filter, headers only, in batches of size keys (with each key's revision
 // when seqs is set), to be read with collect. stop releases the consumer.
 func (s *Store) listLast(ctx context.Context, h *bucketHandle, filter string, maxAge time.Duration, size int, seqs bool) (*keyListing, func(), error) {
+	return s.listLastOf(ctx, h, listSpec{filters: []string{filter}, maxAge: maxAge, size: size, seqs: seqs})
+}
+
+// listSpec says what listLastOf lists.
+type listSpec struct {
+	filters []string // key filters; several must not overlap
+	maxAge  time.Duration
+	size    int
+	seqs    bool
+	// stored sizes each key as its message is stored (subject, headers
+	// and value; see storedSize) rather than by its value alone.
+	stored bool
+}
+
+// listLastOf is listLast for every key matching any of spec's filters.
+func (s *Store) listLastOf(ctx context.Context, h *bucketHandle, spec listSpec) (*keyListing, func(), error) {
 	l := &keyListing{
 		prefix: h.prefix,
-		maxAge: maxAge,
-		size:   size,
-		seqs:   seqs,
-		limit:  min(size, firstBatchSize),
+		maxAge: spec.maxAge,
+		size:   spec.size,
+		seqs:   spec.seqs,
+		stored: spec.stored,
+		limit:  min(spec.size, firstBatchSize),
 		ready:  make(chan struct{}, 1),
 		room:   make(chan struct{}, 1),
 		stop:   make(chan struct{}),
 	}
 	l.cur = l.newBatch()
+	subjects := make([]string, len(spec.filters))
+	for i, f := range spec.filters {
+		subjects[i] = h.prefix + f
+	}
 	cons, err := h.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{h.prefix + filter},
+		FilterSubjects: subjects,
 		DeliverPolicy:  jetstream.DeliverLastPerSubjectPolicy,
 		HeadersOnly:    true,
 	})
@@ -191,6 +212,7 @@ type keyListing struct {
 	maxAge time.Duration
 	size   int  // keys in a full batch
 	seqs   bool // record each key's revision
+	stored bool // size keys as stored (storedSize), not by value
 
 	ready chan struct{} // a batch, the end or an error was queued
 	room  chan struct{} // the reader took the queued batches
@@ -268,6 +290,9 @@ func (l *keyListing) deliver(m jetstream.Msg) {
 		}
 		if n, err := strconv.ParseInt(hdr.Get(natsgo.MsgSize), 10, 64); err == nil {
 			info.Size = n
+			if l.stored {
+				info.Size = storedSize(subject, hdr, n)
+			}
 		}
 		l.cur.keys = append(l.cur.keys, info)
 		if l.seqs {
