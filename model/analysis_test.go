@@ -77,7 +77,7 @@ func TestAnalysisThenBulkTTLWithNXAndUndoOnRedis(t *testing.T) {
 	// Another client gives session:0000 a TTL between the dry run and y.
 	f.c.Expire(ctx, "session:0000", 10*time.Minute)
 	app.Keys("y")
-	mustSee(t, app, "1,499 changed, 1 skipped (changed meanwhile), 0 gone, 0 failed")
+	mustSee(t, app, "TTL 7d NX: 1,499 changed, 1 skipped, 0 gone, 0 failed")
 	week := 7 * 24 * time.Hour
 	for i := range 2000 {
 		k := fmt.Sprintf("session:%04d", i)

@@ -180,7 +180,7 @@ func (a *App) connectionActions() []action {
 func (a *App) bucketActions() []action {
 	km := a.km
 	admin := needs[backend.BucketAdmin]("its buckets are fixed by the server")
-	return []action{
+	acts := []action{
 		{binding: km.Open, run: func(a *App) tea.Cmd { a.buckets.openSelected(&a.env); return nil }, why: needsBucketSelected},
 		{binding: km.Reload, run: func(a *App) tea.Cmd {
 			// Disconnected, r tries the connection now, not at the next
@@ -195,13 +195,14 @@ func (a *App) bucketActions() []action {
 		{binding: km.EditBucket, run: func(a *App) tea.Cmd { return a.openBucketForm(&a.buckets.list[a.buckets.win.Cursor]) }, why: all(admin, needsWrite, needsBucketSelected)},
 		{binding: km.DeleteBucket, run: func(a *App) tea.Cmd { return a.openDeleteBucket(a.buckets.selected()) }, why: all(admin, needsWrite, needsBucketSelected)},
 	}
+	return append(acts, pageActions(a, paneBuckets)...)
 }
 
 // keyActions work in the keys pane.
 func (a *App) keyActions() []action {
 	km := a.km
 	k := &a.keys
-	return []action{
+	acts := []action{
 		{binding: km.Open, run: func(a *App) tea.Cmd { return k.openSelected(&a.env) }},
 		{binding: km.Back, run: func(a *App) tea.Cmd { return k.back(&a.env) }},
 		{binding: km.Reload, run: func(a *App) tea.Cmd { return tea.Batch(k.reload(&a.env), a.buckets.refreshCounts(&a.env)) }, why: needsBucket, verb: "reload", alias: "r"},
@@ -243,6 +244,7 @@ func (a *App) keyActions() []action {
 		}, verb: "ttl", arg: "DURATION", runArg: (*App).setTTLTo},
 		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: needsWritableKey, verb: "refresh"},
 	}
+	return append(acts, pageActions(a, paneKeys)...)
 }
 
 // valueActions work in the value pane.

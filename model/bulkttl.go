@@ -43,14 +43,16 @@ func (bulkTTLIntent) isIntent() {}
 // bulkModes are the choices, with the keys that pick them.
 var bulkModes = []struct {
 	id, label string
-	op        backend.ExpireOp
+	// short names the action in the tally: %s is the TTL.
+	short string
+	op    backend.ExpireOp
 }{
-	{"a", "set the TTL on every key", backend.ExpireOp{Mode: backend.ExpireSet}},
-	{"n", "set it only on keys without a TTL (NX)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireNX}},
-	{"g", "only extend: keys whose TTL would end sooner (GT)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireGT}},
-	{"l", "only shorten: keys without a TTL or a later one (LT)", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireLT}},
-	{"r", "refresh: restart the countdown of keys that have a TTL", backend.ExpireOp{Mode: backend.ExpireRefresh}},
-	{"p", "remove the TTL (persist)", backend.ExpireOp{Mode: backend.ExpirePersist}},
+	{"a", "set the TTL on every key", "TTL %s", backend.ExpireOp{Mode: backend.ExpireSet}},
+	{"n", "set it only on keys without a TTL (NX)", "TTL %s NX", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireNX}},
+	{"g", "only extend: keys whose TTL would end sooner (GT)", "TTL %s GT", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireGT}},
+	{"l", "only shorten: keys without a TTL or a later one (LT)", "TTL %s LT", backend.ExpireOp{Mode: backend.ExpireSet, Cond: backend.ExpireLT}},
+	{"r", "refresh: restart the countdown of keys that have a TTL", "TTL refreshed to %s", backend.ExpireOp{Mode: backend.ExpireRefresh}},
+	{"p", "remove the TTL (persist)", "TTL removed", backend.ExpireOp{Mode: backend.ExpirePersist}},
 }
 
 // openBulkTTL starts the flow on names.
@@ -77,7 +79,7 @@ func (a *App) openBulkTTL(names []string, about string) tea.Cmd {
 		onChoose: func(a *App, id string) tea.Cmd {
 			for _, m := range bulkModes {
 				if m.id == id {
-					return a.askBulkTTL(names, m.label, m.op)
+					return a.askBulkTTL(names, m.label, m.short, m.op)
 				}
 			}
 			return nil
@@ -86,9 +88,9 @@ func (a *App) openBulkTTL(names []string, about string) tea.Cmd {
 }
 
 // askBulkTTL asks for the TTL (not for persist), then dry-runs.
-func (a *App) askBulkTTL(names []string, label string, op backend.ExpireOp) tea.Cmd {
+func (a *App) askBulkTTL(names []string, label, short string, op backend.ExpireOp) tea.Cmd {
 	if op.Mode == backend.ExpirePersist {
-		return a.dryRunBulkTTL(names, label, op)
+		return a.dryRunBulkTTL(names, short, op)
 	}
 	hint := []string{label, "seconds, minutes, hours, days: 90s  15m  36h  7d  1d12h"}
 	a.dialog = newInput(fmt.Sprintf("TTL for %s keys", humanCount(int64(len(names)))), "ttl> ", "", hint, func(a *App, v string) (tea.Cmd, error) {
@@ -100,7 +102,7 @@ func (a *App) askBulkTTL(names []string, label string, op backend.ExpireOp) tea.
 			return nil, backend.Invalid("ttl", "give a TTL above 0; the remove choice (p) takes TTLs away")
 		}
 		op.TTL = ttl
-		return a.dryRunBulkTTL(names, label+": "+backend.FormatTTL(ttl), op), nil
+		return a.dryRunBulkTTL(names, fmt.Sprintf(short, strings.TrimSpace(v)), op), nil
 	})
 	return nil
 }
@@ -305,7 +307,7 @@ func (a *App) bulkProgressed(msg bulkProgressMsg) tea.Cmd {
 		return bulkWait(msg.stream, msg.bucket, msg.label)
 	}
 	a.bulk = nil
-	text := fmt.Sprintf("%s: %s changed, %s skipped (changed meanwhile), %s gone, %s failed",
+	text := fmt.Sprintf("%s: %s changed, %s skipped, %s gone, %s failed",
 		msg.label, exact(p.changed), exact(p.skipped), exact(p.gone), exact(p.failed))
 	if doneN < b.total {
 		text += fmt.Sprintf("; %s not attempted", exact(b.total-doneN))
