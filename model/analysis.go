@@ -169,7 +169,9 @@ func (p *analysisPage) title(e *env) string {
 	return "Analysis of " + format.Escape(p.bucket) + " · " + p.scope
 }
 
-func (p *analysisPage) layout(e *env, w, h int) { p.win.Height = max(h-4, 1) }
+// layout leaves room for the totals, the tables' names, the keys, a blank
+// line and the table's header.
+func (p *analysisPage) layout(e *env, w, h int) { p.win.Height = max(h-5, 1) }
 
 func (p *analysisPage) rows() int {
 	switch p.table {
@@ -379,9 +381,9 @@ func (p *analysisPage) view(e *env, w, h int) string {
 			tabs = append(tabs, st.Muted.Render(name))
 		}
 	}
-	hint := st.Muted.Render(fmt.Sprintf("  %s table · %s sort · +/- depth · enter show · %s TTL · %s delete · %s export · esc %s",
+	hint := st.Muted.Render(fmt.Sprintf("%s table · %s sort · +/- depth · enter show · %s TTL · %s delete · %s export · esc %s",
 		e.keyName(e.km.NextPane), e.keyName(e.km.Sort), e.keyName(e.km.TTL), e.keyName(e.km.Delete), e.keyName(e.km.Export), map[bool]string{true: "back", false: "stop"}[p.done]))
-	lines := []string{ui.Fit(head, w), ui.Fit(strings.Join(tabs, "")+hint, w), ""}
+	lines := []string{ui.Fit(head, w), ui.Fit(strings.Join(tabs, ""), w), ui.Fit(hint, w), ""}
 	body := p.tableLines(e, w)
 	from, to := p.win.Visible(len(body) - 1)
 	if len(body) > 0 {
