@@ -68,6 +68,9 @@ type analysisPage struct {
 	exported string
 }
 
+// reportGap is the least time between two reports while analysing.
+const reportGap = 200 * time.Millisecond
+
 // analysisStream is the analysis's feed: its items only wake the page,
 // which reads the aggregator's report.
 type analysisStream = feed[struct{}]
@@ -149,9 +152,15 @@ func (k *keysPane) chosenNames(focus pane) []string {
 func startAnalysis(an backend.Analyzer, agg *insight.Aggregator, req uint64, bucket string, q backend.AnalyzeQuery) (*analysisStream, tea.Cmd) {
 	st, ctx := newFeed[struct{}]()
 	produce := func() {
+		var last time.Time
 		err := an.Analyze(ctx, bucket, q, func(batch []backend.KeyFacts) error {
 			agg.Add(batch)
-			st.push(struct{}{})
+			// A report copies and sorts every depth's namespaces: five a
+			// second is live enough and leaves the CPU to the analysis.
+			if now := time.Now(); now.Sub(last) >= reportGap {
+				last = now
+				st.push(struct{}{})
+			}
 			return nil
 		})
 		st.finish(err)
@@ -270,7 +279,7 @@ func (p *analysisPage) key(e *env, k tea.KeyPressMsg) (tea.Cmd, pageResult) {
 	case key.Matches(k, km.Export):
 		return p.export(e), pageKept
 	case key.Matches(k, km.TTL), key.Matches(k, km.Delete):
-		if ns, ok := p.namespace(); ok {
+		if ns, ok := p.namespace(); ok && ns.Prefix != insight.OtherPrefix {
 			e.ask(bulkTTLIntent{prefix: ns.Prefix, noTTL: ns.NoTTL, keys: ns.Keys, delete: key.Matches(k, km.Delete)})
 			return nil, pageKept
 		}
@@ -296,7 +305,7 @@ func (p *analysisPage) namespace() (insight.Namespace, bool) {
 func (p *analysisPage) reveal() (revealIntent, bool) {
 	switch p.table {
 	case tableNamespaces:
-		if ns, ok := p.namespace(); ok && ns.Prefix != "" {
+		if ns, ok := p.namespace(); ok && ns.Prefix != "" && ns.Prefix != insight.OtherPrefix {
 			return revealIntent{prefix: ns.Prefix}, true
 		}
 	case tableTopKeys:
@@ -414,8 +423,11 @@ func (p *analysisPage) tableLines(e *env, w int) []string {
 		out := []string{st.MetaLabel.Render(fmt.Sprintf("%-32s %10s %10s %10s %7s %10s  %s   (depth %d, by %s)", "namespace", "keys", "size", "average", "share", "no TTL", "types", p.depth, p.sortBy))}
 		for _, n := range r.Namespaces[p.depth-1] {
 			name := n.Prefix
-			if name == "" {
+			switch name {
+			case "":
 				name = "(keys outside a folder)"
+			case insight.OtherPrefix:
+				name = fmt.Sprintf("(namespaces past the first %d)", insight.MaxNamespaces)
 			}
 			out = append(out, ui.Fit(fmt.Sprintf("%-32s %10s %10s %10s %7s %10s  %s", fitWidth(format.Escape(name), 32), humanCount(n.Keys),
 				format.HumanBytes(n.Bytes), format.HumanBytes(n.Avg()), pct(n.Bytes, r.Bytes), humanCount(n.NoTTL), kindsText(n)), w))

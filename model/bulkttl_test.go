@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +149,58 @@ func TestBulkTTLOnMarkedKeysLocally(t *testing.T) {
 			t.Fatalf("job:%d after undo: expiry %v", i, e.ExpiresAt)
 		}
 	}
+}
+
+// Issue 13 on NATS: the analysis page counts each namespace's keys and
+// those without a TTL from the stream's headers, shows the stream's own
+// figures, and t on a namespace row starts the bulk TTL on its keys.
+func TestAnalysisOnNATS(t *testing.T) {
+	srv := natstest.Start(t)
+	_, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "flows", LimitMarkerTTL: time.Minute})
+	ctx := context.Background()
+	for i := range 30 {
+		kind := []string{"order", "invoice", "refund"}[i%3]
+		key := fmt.Sprintf("flow.%s.%02d", kind, i)
+		if kind == "order" {
+			kv.Create(ctx, key, []byte(`{"step":1}`), jetstream.KeyTTL(time.Hour))
+		} else {
+			kv.PutString(ctx, key, `{"step":2}`)
+		}
+	}
+	o, err := nats.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	app := newApp(t, s, model.Options{Bucket: "flows", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "30 keys")
+	app.Keys("A")
+	mustSee(t, app, "complete in")
+	app.Keys("+") // depth 2: flow.order., flow.invoice., flow.refund.
+	mustSee(t, app, "depth 2")
+	// A row: namespace, keys, size, average, share, no TTL, types.
+	cols := func(prefix string) (keys, noTTL string) {
+		f := strings.Fields(lineWith(plain(app), prefix))
+		if len(f) < 9 {
+			t.Fatalf("no row for %s:\n%s", prefix, plain(app))
+		}
+		return f[1], f[len(f)-3]
+	}
+	if keys, noTTL := cols("flow.order."); keys != "10" || noTTL != "0" {
+		t.Fatalf("flow.order.: %s keys, %s without TTL; want 10, 0:\n%s", keys, noTTL, plain(app))
+	}
+	if keys, noTTL := cols("flow.invoice."); keys != "10" || noTTL != "10" {
+		t.Fatalf("flow.invoice.: %s keys, %s without TTL; want 10, 10:\n%s", keys, noTTL, plain(app))
+	}
+	app.Keys("shift+tab") // the store's own figures
+	mustSee(t, app, "messages")
+	app.Keys("tab") // back to the namespaces
+	app.Keys("o", "o", "o", "o")
+	mustSee(t, app, "by name")
+	app.Keys("down", "t") // flow.invoice.: t starts the bulk TTL on its keys
+	mustSee(t, app, "10 keys under flow.invoice.")
 }

@@ -21,6 +21,17 @@ const MaxDepth = 4
 // TopN is how many keys the top tables keep.
 const TopN = 100
 
+// MaxNamespaces bounds the namespaces counted at each depth. A level whose
+// segments are ids (user:<id>:prefs at depth 2) has as many namespaces as
+// keys, which say nothing as namespaces and would cost a map entry each;
+// past the bound, the keys of new prefixes are added up in one row,
+// OtherPrefix, so the totals stay whole.
+const MaxNamespaces = 5000
+
+// OtherPrefix is the Prefix of the row that adds up the namespaces past
+// MaxNamespaces.
+const OtherPrefix = "\x00other"
+
 // Namespace is the keys under one prefix ("session:", "session:eu:").
 // Prefix "" holds the keys with no delimiter at that level.
 type Namespace struct {
@@ -65,6 +76,8 @@ type Report struct {
 type Aggregator struct {
 	delim string
 	now   func() time.Time
+	// others are the Other rows, one a depth.
+	others [MaxDepth]*Namespace
 
 	mu     sync.Mutex
 	r      Report
@@ -101,8 +114,12 @@ func (a *Aggregator) Add(batch []backend.KeyFacts) {
 			p := prefix(f.Key, a.delim, d)
 			n := a.ns[d-1][p]
 			if n == nil {
-				n = &Namespace{Prefix: p}
-				a.ns[d-1][p] = n
+				if len(a.ns[d-1]) >= MaxNamespaces {
+					n = a.other(d)
+				} else {
+					n = &Namespace{Prefix: p}
+					a.ns[d-1][p] = n
+				}
 			}
 			n.Keys++
 			if f.Size >= 0 {
@@ -123,6 +140,14 @@ func (a *Aggregator) Add(batch []backend.KeyFacts) {
 			a.byLen.offer(f)
 		}
 	}
+}
+
+// other is depth d's Other row, made the first time it is needed.
+func (a *Aggregator) other(d int) *Namespace {
+	if a.others[d-1] == nil {
+		a.others[d-1] = &Namespace{Prefix: OtherPrefix}
+	}
+	return a.others[d-1]
 }
 
 func (g *TTLGroups) add(at, now time.Time) {
@@ -177,9 +202,12 @@ func (a *Aggregator) Report() Report {
 	defer a.mu.Unlock()
 	r := a.r
 	for d := range a.ns {
-		list := make([]Namespace, 0, len(a.ns[d]))
+		list := make([]Namespace, 0, len(a.ns[d])+1)
 		for _, n := range a.ns[d] {
 			list = append(list, *n)
+		}
+		if o := a.others[d]; o != nil {
+			list = append(list, *o)
 		}
 		SortNamespaces(list, ByBytes, true)
 		r.Namespaces[d] = list

@@ -98,3 +98,32 @@ func TestExportWritesCSVAndJSONWithoutLosingBytes(t *testing.T) {
 		t.Fatalf("analysis.json: %v %s", err, b)
 	}
 }
+
+// A level of ids (user:<id>:prefs at depth 2) folds past MaxNamespaces
+// into one row, the totals whole.
+func TestNamespacesPastTheBoundFoldIntoOther(t *testing.T) {
+	a := New(":", func() time.Time { return t0 })
+	n := MaxNamespaces + 500
+	for i := range n {
+		a.Add([]backend.KeyFacts{{Key: fmt.Sprintf("user:%d:prefs", i), Size: 10}})
+	}
+	r := a.Report()
+	if len(r.Namespaces[0]) != 1 || r.Namespaces[0][0].Keys != int64(n) {
+		t.Fatalf("depth 1: %v", r.Namespaces[0])
+	}
+	d2 := r.Namespaces[1]
+	if len(d2) != MaxNamespaces+1 {
+		t.Fatalf("depth 2 has %d rows, want %d and Other", len(d2), MaxNamespaces)
+	}
+	var keys int64
+	var other *Namespace
+	for i := range d2 {
+		keys += d2[i].Keys
+		if d2[i].Prefix == OtherPrefix {
+			other = &d2[i]
+		}
+	}
+	if other == nil || other.Keys != 500 || keys != int64(n) {
+		t.Fatalf("other %+v, keys %d", other, keys)
+	}
+}
