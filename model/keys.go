@@ -388,17 +388,27 @@ func (k *keysPane) applyWrite(e *env, msg writeDoneMsg) tea.Cmd {
 			gone = append(gone, r)
 		}
 	}
-	for _, name := range msg.added {
-		if k.set.Find(name) < 0 && k.matchesPattern(e.info.Pattern, name) {
+	// One pass over the list for all the names (Find is a scan each): an
+	// undo or a bulk TTL may name hundreds of thousands of keys.
+	if len(msg.added) > 0 {
+		listed := k.set.FindMany(msg.added)
+		var batch []backend.KeyInfo
+		for _, name := range msg.added {
+			if listed[name] < 0 && k.matchesPattern(e.info.Pattern, name) {
+				listed[name] = 0 // once, if named twice
+				batch = append(batch, backend.KeyInfo{Name: name})
+			}
+		}
+		if len(batch) > 0 {
 			first := k.set.Len()
-			k.set.Append([]backend.KeyInfo{{Name: name}})
+			k.set.Append(batch)
 			k.rowsAdded(e, first)
 		}
 	}
-	if _, ok := e.store.(backend.Describer); ok {
+	if _, ok := e.store.(backend.Describer); ok && len(msg.keys) > 0 {
 		// TTL and size may have changed: describe the rows again when drawn.
-		for _, name := range msg.keys {
-			if r := k.set.Find(name); r >= 0 {
+		for _, r := range k.set.FindMany(msg.keys) {
+			if r >= 0 {
 				k.set.ForgetMeta(r)
 			}
 		}
