@@ -1,9 +1,11 @@
 package model
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -26,8 +28,12 @@ import (
 // and the run is skipped and counted, never overwritten. Undo puts each
 // key's previous TTL back while its TTL is still the one set.
 
-// bulkBatch is how many keys one store call changes.
-const bulkBatch = 1000
+// bulkBatch is how many keys one store call changes; bulkInFlight how
+// many calls a run has under way at once.
+const (
+	bulkBatch    = 1000
+	bulkInFlight = 4
+)
 
 // bulkTTLIntent asks for a bulk TTL on a namespace's keys (the analysis
 // page's t); the keys are the listing's keys under prefix.
@@ -269,17 +275,52 @@ func (a *App) runBulkTTL(bucket string, names []string, label string, op backend
 	st, ctx := newFeed[[]backend.ExpireResult]()
 	timeout := a.opts.Timeout
 	produce := func() {
-		for i := 0; i < len(names); i += bulkBatch {
-			bctx, cancel := context.WithTimeout(ctx, timeout)
-			res, err := ex.ExpireKeys(bctx, bucket, names[i:min(i+bulkBatch, len(names))], op)
-			cancel()
-			if err != nil {
-				st.finish(err)
-				return
-			}
-			st.push(res)
+		// bulkInFlight batches at a time: the server runs one script at a
+		// time anyway, but the round trips and the client's encoding
+		// overlap with its work instead of waiting for it.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		next := make(chan int)
+		for range bulkInFlight {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					bctx, cancel := context.WithTimeout(ctx, timeout)
+					res, err := ex.ExpireKeys(bctx, bucket, names[i:min(i+bulkBatch, len(names))], op)
+					cancel()
+					if len(res) > 0 {
+						st.push(res)
+					}
+					if err != nil {
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						mu.Unlock()
+					}
+				}
+			}()
 		}
-		st.finish(nil)
+	feed:
+		for i := 0; i < len(names); i += bulkBatch {
+			mu.Lock()
+			failed := firstErr != nil
+			mu.Unlock()
+			if failed {
+				break
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(next)
+		wg.Wait()
+		if firstErr == nil {
+			firstErr = ctx.Err()
+		}
+		st.finish(firstErr)
 	}
 	a.bulk = &bulkRun{stream: st, total: len(names), started: a.opts.Now()}
 	return started(produce, bulkWait(st, bucket, label))
