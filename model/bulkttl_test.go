@@ -15,6 +15,21 @@ import (
 	"github.com/kvdeck/kvdeck/model"
 )
 
+// openNATSStore opens kvdeck's store on url.
+func openNATSStore(t *testing.T, url string) *nats.Store {
+	t.Helper()
+	o, err := nats.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := nats.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // natsTTLHeader is the per-key TTL of key's latest revision, as the
 // stream itself has it ("" for none).
 func natsTTLHeader(t *testing.T, js jetstream.JetStream, bucket, key string) string {
@@ -50,15 +65,7 @@ func TestBulkTTLOnAFolderInNATS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	o, err := nats.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := nats.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openNATSStore(t, srv.URL())
 	app := newApp(t, s, model.Options{Bucket: "flows", Timeout: 5 * time.Second})
 	mustSeeDone(t, app, "20 keys")
 	app.Keys("T") // the tree, the cursor on the flow folder
@@ -167,15 +174,7 @@ func TestAnalysisOnNATS(t *testing.T) {
 			kv.PutString(ctx, key, `{"step":2}`)
 		}
 	}
-	o, err := nats.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := nats.Open(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := openNATSStore(t, srv.URL())
 	app := newApp(t, s, model.Options{Bucket: "flows", Timeout: 5 * time.Second})
 	mustSeeDone(t, app, "30 keys")
 	app.Keys("A")

@@ -19,16 +19,7 @@ import (
 func openNATS(t *testing.T) (*nats.Store, jetstream.JetStream) {
 	t.Helper()
 	srv := natstest.Start(t)
-	o, err := nats.ParseURL(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := nats.Open(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, jetStreamOf(t, srv.URL())
+	return openNATSStore(t, srv.URL()), jetStreamOf(t, srv.URL())
 }
 
 // jetStreamOf connects nats.go, the second client and the one that reads

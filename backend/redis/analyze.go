@@ -260,7 +260,8 @@ func (a *analysis) read(ctx context.Context, names []string) ([]backend.KeyFacts
 	lengths := make([]*goredis.IntCmd, len(collections))
 	_, err = a.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for j, fi := range collections {
-			lengths[j] = lengthCmd(ctx, p, facts[fi].Kind, facts[fi].Key)
+			// A collection's size command (describe.go) is its length.
+			lengths[j] = sizeCmd(ctx, p, facts[fi].Kind, facts[fi].Key).(*goredis.IntCmd)
 		}
 		return nil
 	})
@@ -274,21 +275,6 @@ func (a *analysis) read(ctx context.Context, names []string) ([]backend.KeyFacts
 		}
 	}
 	return facts, nil
-}
-
-// lengthCmd queues the element count of a collection of kind.
-func lengthCmd(ctx context.Context, p goredis.Pipeliner, kind backend.Kind, key string) *goredis.IntCmd {
-	switch kind {
-	case backend.KindHash:
-		return p.HLen(ctx, key)
-	case backend.KindList:
-		return p.LLen(ctx, key)
-	case backend.KindSet:
-		return p.SCard(ctx, key)
-	case backend.KindZSet:
-		return p.ZCard(ctx, key)
-	}
-	return p.XLen(ctx, key)
 }
 
 // memoryFacts are the INFO memory fields BucketFacts reports, in order.
