@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -91,7 +92,27 @@ type analysisFactsMsg struct {
 	err   error
 }
 
-func (a *App) openAnalysis() (page, tea.Cmd) {
+func (a *App) openAnalysis() (page, tea.Cmd) { return a.openAnalysisOf(0) }
+
+// analyseSample is :analyse N, the analysis of a stated sample of N keys
+// (never a silent one), or of every key without N.
+func (a *App) analyseSample(arg string) (tea.Cmd, error) {
+	n := 0
+	if arg = strings.TrimSpace(arg); arg != "" {
+		v, err := strconv.Atoi(strings.ReplaceAll(arg, ",", ""))
+		if err != nil || v <= 0 {
+			return nil, backend.Invalid("sample", "%q: give a number of keys, like 10000", arg)
+		}
+		n = v
+	}
+	if why := analysisPageSpec.why(a); why != "" {
+		return nil, fmt.Errorf("analyse: %s", why)
+	}
+	pg, cmd := a.openAnalysisOf(n)
+	return a.pushPage(pg, a.focus, cmd), nil
+}
+
+func (a *App) openAnalysisOf(sample int) (page, tea.Cmd) {
 	an := a.store.(backend.Analyzer)
 	q := backend.AnalyzeQuery{Pattern: a.keys.pattern}
 	scope := "every key"
@@ -101,6 +122,10 @@ func (a *App) openAnalysis() (page, tea.Cmd) {
 	if names := a.keys.chosenNames(a.focus); names != nil {
 		q = backend.AnalyzeQuery{Keys: names}
 		scope = fmt.Sprintf("%d chosen keys", len(names))
+	}
+	if sample > 0 {
+		q.Sample = sample
+		scope += fmt.Sprintf(" · a sample of %s keys", exact(sample))
 	}
 	p := &analysisPage{bucket: a.keys.bucket, scope: scope, req: a.nextReq(), depth: 1, started: a.opts.Now(),
 		agg: insight.New(a.treeDelimiter(), a.opts.Now)}

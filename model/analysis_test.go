@@ -147,3 +147,21 @@ func lineWith(screen, text string) string {
 	}
 	return ""
 }
+
+// Issue 13: a sample only when asked, and said: :analyse 40 reads 40 keys
+// and the title says it is a sample.
+func TestAnalysisOfAStatedSample(t *testing.T) {
+	f := startRedis(t)
+	ctx := context.Background()
+	for i := range 300 {
+		f.c.Set(ctx, fmt.Sprintf("k:%03d", i), "v", 0)
+	}
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "300 keys")
+	app.Keys(":")
+	app.Type("analyse 40")
+	app.Keys("enter")
+	mustSee(t, app, "complete in")
+	mustSee(t, app, "a sample of 40 keys")
+	mustSee(t, app, "40 keys ·")
+}
