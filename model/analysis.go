@@ -65,6 +65,7 @@ type analysisPage struct {
 	table    analysisTable
 	depth    int
 	sortBy   insight.NamespaceColumn
+	keySort  insight.KeyColumn
 	win      ui.Window
 	exported string
 }
@@ -281,9 +282,16 @@ func (p *analysisPage) key(e *env, k tea.KeyPressMsg) (tea.Cmd, pageResult) {
 		p.sortNamespaces()
 		p.win.Clamp(p.rows())
 	case key.Matches(k, km.Sort):
-		p.sortBy = p.sortBy.Next()
-		p.sortNamespaces()
-		e.inform("namespaces sorted by " + p.sortBy.String())
+		switch p.table {
+		case tableTopKeys, tableTopCollections:
+			p.keySort = p.keySort.Next()
+			p.sortNamespaces()
+			e.inform("keys sorted by " + p.keySort.String())
+		default:
+			p.sortBy = p.sortBy.Next()
+			p.sortNamespaces()
+			e.inform("namespaces sorted by " + p.sortBy.String())
+		}
 	case key.Matches(k, km.Up):
 		p.win.Move(-1, n)
 	case key.Matches(k, km.Down):
@@ -313,9 +321,13 @@ func (p *analysisPage) key(e *env, k tea.KeyPressMsg) (tea.Cmd, pageResult) {
 	return nil, pageKept
 }
 
+// sortNamespaces puts the tables in the order the user chose (the
+// report comes sorted by size).
 func (p *analysisPage) sortNamespaces() {
 	list := p.report.Namespaces[p.depth-1]
 	insight.SortNamespaces(list, p.sortBy, p.sortBy != insight.ByPrefix)
+	insight.SortKeys(p.report.TopKeys, p.keySort)
+	insight.SortKeys(p.report.TopCollections, p.keySort)
 }
 
 func (p *analysisPage) namespace() (insight.Namespace, bool) {
@@ -480,7 +492,7 @@ func (p *analysisPage) tableLines(e *env, w int) []string {
 			list = r.TopCollections
 		}
 		now := e.opts.Now()
-		out := []string{st.MetaLabel.Render(fmt.Sprintf("%10s %10s %-7s %10s  %s", "size", "length", "type", "TTL", "key"))}
+		out := []string{st.MetaLabel.Render(fmt.Sprintf("%10s %10s %-7s %10s  %s   (by %s)", "size", "length", "type", "TTL", "key", p.keySort))}
 		for _, f := range list {
 			ttl := "-"
 			if !f.ExpiresAt.IsZero() {

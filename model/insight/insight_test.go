@@ -127,3 +127,24 @@ func TestNamespacesPastTheBoundFoldIntoOther(t *testing.T) {
 		t.Fatalf("other %+v, keys %d", other, keys)
 	}
 }
+
+func TestSortKeys(t *testing.T) {
+	list := []backend.KeyFacts{
+		{Key: "b", Size: 5, Length: 9},
+		{Key: "a", Size: 7, Length: 1, ExpiresAt: t0.Add(time.Hour)},
+		{Key: "c", Size: 1, Length: 3, ExpiresAt: t0.Add(time.Minute)},
+	}
+	order := func() string {
+		s := ""
+		for _, f := range list {
+			s += f.Key
+		}
+		return s
+	}
+	for by, want := range map[KeyColumn]string{KeysBySize: "abc", KeysByLength: "bca", KeysByExpiry: "cab", KeysByName: "abc"} {
+		SortKeys(list, by)
+		if got := order(); got != want {
+			t.Errorf("by %s: %s, want %s", by, got, want)
+		}
+	}
+}

@@ -65,3 +65,45 @@ func sortFacts(list []backend.KeyFacts, before func(x, y backend.KeyFacts) bool)
 		return strings.Compare(x.Key, y.Key)
 	})
 }
+
+// KeyColumn is a column the top tables sort by.
+type KeyColumn int
+
+const (
+	KeysBySize KeyColumn = iota
+	KeysByLength
+	KeysByExpiry
+	KeysByName
+	keyColumns
+)
+
+// Next is the column after c.
+func (c KeyColumn) Next() KeyColumn { return (c + 1) % keyColumns }
+
+func (c KeyColumn) String() string {
+	return [...]string{"size", "length", "time left", "name"}[c]
+}
+
+// SortKeys sorts a top table: size and length largest first, time left
+// soonest first (no TTL last), names in order.
+func SortKeys(list []backend.KeyFacts, by KeyColumn) {
+	slices.SortStableFunc(list, func(x, y backend.KeyFacts) int {
+		c := 0
+		switch by {
+		case KeysBySize:
+			c = cmp.Compare(y.Size, x.Size)
+		case KeysByLength:
+			c = cmp.Compare(y.Length, x.Length)
+		case KeysByExpiry:
+			switch {
+			case x.ExpiresAt.IsZero() && !y.ExpiresAt.IsZero():
+				c = 1
+			case !x.ExpiresAt.IsZero() && y.ExpiresAt.IsZero():
+				c = -1
+			default:
+				c = x.ExpiresAt.Compare(y.ExpiresAt)
+			}
+		}
+		return cmp.Or(c, strings.Compare(x.Key, y.Key))
+	})
+}
