@@ -376,6 +376,9 @@ func (a *App) helpSections() []ui.HelpSection {
 		s := ui.HelpSection{Title: title}
 		for _, act := range table {
 			h := act.binding.Help()
+			if h.Key == "" {
+				continue // a command-line verb with no key (:bucket NAME, :analyse)
+			}
 			s.Entries = append(s.Entries, ui.HelpEntry{Key: h.Key, Desc: h.Desc, Off: act.disabled(a)})
 		}
 		return s
