@@ -407,9 +407,17 @@ func (k *keysPane) applyWrite(e *env, msg writeDoneMsg) tea.Cmd {
 	}
 	if _, ok := e.store.(backend.Describer); ok && len(msg.keys) > 0 {
 		// TTL and size may have changed: describe the rows again when drawn.
-		for _, r := range k.set.FindMany(msg.keys) {
-			if r >= 0 {
+		if len(msg.keys) > k.set.Len()/4 {
+			// Most of the list (a bulk TTL): forgetting every row's is
+			// cheaper than finding these, and only drawn rows are described.
+			for r := range k.set.Len() {
 				k.set.ForgetMeta(r)
+			}
+		} else {
+			for _, r := range k.set.FindMany(msg.keys) {
+				if r >= 0 {
+					k.set.ForgetMeta(r)
+				}
 			}
 		}
 	}
