@@ -316,6 +316,9 @@ func (f flags) spec(target, kind string) connect.Spec {
 	if f.sentinelAddrs != "" {
 		s.SentinelAddrs = strings.Split(f.sentinelAddrs, ",")
 	}
+	if kind == kindNATS && s.Username == "" {
+		s.Username = os.Getenv("NATS_USER") // natscli's convention
+	}
 	s.Password, s.Token = f.secrets(kind)
 	return s
 }

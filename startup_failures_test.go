@@ -221,6 +221,11 @@ func TestNATSSecretsFromOutsideArgv(t *testing.T) {
 	if err := open(userSrv.URL(), flags{user: "app"}); err != nil {
 		t.Errorf("NATS_PASSWORD: %v", err)
 	}
+	t.Setenv("NATS_USER", "app")
+	if err := open(userSrv.URL(), flags{}); err != nil {
+		t.Errorf("NATS_USER and NATS_PASSWORD: %v", err)
+	}
+	t.Setenv("NATS_USER", "")
 	if err := open(tokenSrv.URL(), flags{}); err != nil {
 		t.Errorf("NATS_TOKEN: %v", err)
 	}
