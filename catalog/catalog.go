@@ -75,10 +75,7 @@ func (c *Catalog) Entries() ([]model.Entry, []string, error) {
 		warnings = append(warnings, "line "+strings.TrimPrefix(w, f.Path+":"))
 	}
 	for _, conn := range f.Connections {
-		out = append(out, model.Entry{
-			Source: model.FromSaved, Name: conn.Name, Kind: conn.Kind(), Address: Address(conn),
-			Color: conn.Color, ReadOnly: conn.ReadOnly, Bucket: conn.Bucket, Match: conn.Match,
-		})
+		out = append(out, savedEntry(conn))
 	}
 	contexts, err := config.NATSContexts()
 	if err != nil {
@@ -110,6 +107,14 @@ func (c *Catalog) Entries() ([]model.Entry, []string, error) {
 		out = append(out, model.Entry{Source: model.FromLocal, Name: "local", Kind: config.KindLocal, Address: tildeHome(path), Target: path})
 	}
 	return out, warnings, nil
+}
+
+// savedEntry is a saved connection as the picker lists it.
+func savedEntry(conn config.Connection) model.Entry {
+	return model.Entry{
+		Source: model.FromSaved, Name: conn.Name, Kind: conn.Kind(), Address: Address(conn),
+		Color: conn.Color, ReadOnly: conn.ReadOnly, Bucket: conn.Bucket, Match: conn.Match,
+	}
 }
 
 // Address is where a saved connection goes, without its kind (the
@@ -228,7 +233,8 @@ func (c *Catalog) remember(add func(r *config.Recent, now time.Time)) error {
 }
 
 // Delete removes a saved connection from the config file, or a target
-// from the recent list.
+// from the recent list. A saved connection is deleted only as it was
+// listed: one changed in the file since is refused.
 func (c *Catalog) Delete(e model.Entry) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -237,6 +243,13 @@ func (c *Catalog) Delete(e model.Entry) error {
 		f, err := c.Saved()
 		if err != nil {
 			return err
+		}
+		conn, ok := f.Get(e.Name)
+		if !ok {
+			return fmt.Errorf("%s is no longer in %s", e.Name, c.Where())
+		}
+		if now := savedEntry(conn); now != e {
+			return fmt.Errorf("%s changed in the file since it was listed: nothing was deleted; r lists it again", e.Name)
 		}
 		if err := f.Delete(e.Name); err != nil {
 			return err

@@ -19,13 +19,18 @@ const secretRefHint = "where the secret is, never the secret: env:VARIABLE, file
 
 // Form is the form for e: its saved values, a new connection's blanks,
 // or a recent target or natscli context to save as a new connection.
-func (c *Catalog) Form(e *model.Entry) []dlg.FormField {
+func (c *Catalog) Form(e *model.Entry) ([]dlg.FormField, error) {
 	var conn config.Connection
 	switch {
 	case e == nil:
 	case e.Source == model.FromSaved:
-		if f, err := c.Saved(); err == nil {
-			conn, _ = f.Get(e.Name)
+		f, err := c.Saved()
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if conn, ok = f.Get(e.Name); !ok {
+			return nil, fmt.Errorf("%s is no longer in %s", e.Name, c.Where())
 		}
 	case e.Source == model.FromNATSCLI:
 		conn = config.Connection{Name: e.Name, Context: e.Name}
@@ -37,6 +42,11 @@ func (c *Catalog) Form(e *model.Entry) []dlg.FormField {
 	case e.Source == model.FromLocal:
 		conn = config.Connection{Name: "local", Path: e.Target}
 	}
+	return formFields(conn), nil
+}
+
+// formFields are conn's settings as the form shows them.
+func formFields(conn config.Connection) []dlg.FormField {
 	yes := func(b bool) string {
 		if b {
 			return "yes"
@@ -97,8 +107,11 @@ func parseSecretRef(field, ref string) (env, file, command string, err error) {
 }
 
 // Save writes the form's values as a saved connection: old's settings the
-// form does not show are kept, a changed name renames it.
-func (c *Catalog) Save(old *model.Entry, values map[string]string) error {
+// form does not show are kept, a changed name renames it. An edit is
+// conditional on what the form showed (seen): a connection changed in the
+// file since (another editor, another kvdeck) is refused, naming the
+// settings that changed, and nothing is written.
+func (c *Catalog) Save(old *model.Entry, seen, values map[string]string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f, err := c.Saved()
@@ -109,7 +122,17 @@ func (c *Catalog) Save(old *model.Entry, values map[string]string) error {
 	if old != nil {
 		var ok bool
 		if conn, ok = f.Get(old.Name); !ok {
-			return fmt.Errorf("%s is no longer in %s", old.Name, c.ConfigPath)
+			return fmt.Errorf("%s is no longer in %s", old.Name, c.Where())
+		}
+		var changed []string
+		for _, fl := range formFields(conn) {
+			if seen[fl.Key] != fl.Value {
+				changed = append(changed, fl.Label)
+			}
+		}
+		if len(changed) > 0 {
+			return fmt.Errorf("%s changed in the file since the form opened (%s): nothing was saved; esc, then e to edit it as it is now",
+				old.Name, strings.Join(changed, ", "))
 		}
 	}
 	name := strings.TrimSpace(values["name"])

@@ -230,3 +230,55 @@ theme = "dark"
 		t.Fatalf("after adding and deleting cache the file is not as it was:\n%s\n--- was ---\n%s", got, original)
 	}
 }
+
+// Issue 12: a picker edit is conditional on what the form showed, and an
+// unchanged one writes nothing. Another editor changes prod's URL while
+// its form is open: saving is refused, naming the setting, and the other
+// editor's file stays as it wrote it; a delete of a connection changed
+// since it was listed is refused too.
+func TestPickerEditsAreConditionalOnWhatWasShown(t *testing.T) {
+	cfg := home(t)
+	original := "[connections.prod]\nurl = \"redis://10.0.0.5:6379/0\"\n"
+	if err := os.WriteFile(cfg, []byte(original), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(cfg, old, old)
+	app := deck(t, catalog.New(cfg, 3*time.Second))
+	see(t, app, "prod")
+
+	// e, enter: nothing changed, nothing written (not even the same bytes).
+	app.Keys("e")
+	see(t, app, "Edit prod")
+	app.Keys("enter")
+	see(t, app, "saved prod")
+	if st, _ := os.Stat(cfg); !st.ModTime().Equal(old) || read(t, cfg) != original {
+		t.Fatalf("an unchanged edit wrote the file (mtime %v):\n%s", st.ModTime(), read(t, cfg))
+	}
+
+	// Another editor changes the URL while the form is open.
+	app.Keys("e")
+	see(t, app, "Edit prod")
+	other := "[connections.prod]\nurl = \"redis://10.0.0.9:6379/0\"\n"
+	if err := os.WriteFile(cfg, []byte(other), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	app.Keys("tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab")
+	app.Type("red")
+	app.Keys("enter")
+	see(t, app, "changed in")
+	see(t, app, "(url)")
+	if got := read(t, cfg); got != other {
+		t.Fatalf("the other editor's file was overwritten:\n%s", got)
+	}
+	app.Keys("esc")
+
+	// The list still shows the old URL; a delete of what it shows is refused.
+	app.Keys("d")
+	see(t, app, "Delete saved connection prod?")
+	app.Keys("y")
+	see(t, app, "since it was listed")
+	if got := read(t, cfg); got != other {
+		t.Fatalf("a changed connection was deleted:\n%s", got)
+	}
+}

@@ -51,12 +51,13 @@ type Connector interface {
 	Open(ctx context.Context, e Entry, p connect.Prompter) (*connect.Conn, error)
 	// Form is the form that edits e (nil: a new saved connection; an entry
 	// that is not saved: saving it as a new one).
-	Form(e *Entry) []dlg.FormField
+	Form(e *Entry) ([]dlg.FormField, error)
 	// Save writes the form's values as a saved connection, replacing old
-	// when old is a saved one.
-	Save(old *Entry, values map[string]string) error
-	// Delete removes a saved connection from the config file, or a recent
-	// target from the recent list.
+	// when old is a saved one, only if old still has the values the form
+	// showed (seen).
+	Save(old *Entry, seen, values map[string]string) error
+	// Delete removes a saved connection from the config file (only if it
+	// is still as e lists it), or a recent target from the recent list.
 	Delete(e Entry) error
 	// Opened records e as recently opened.
 	Opened(e Entry) error

@@ -32,11 +32,13 @@ func (s *specs) Entries() ([]model.Entry, []string, error) { return s.entries, n
 func (s *specs) Open(ctx context.Context, e model.Entry, p connect.Prompter) (*connect.Conn, error) {
 	return connect.Open(ctx, s.by[e.Name], p)
 }
-func (s *specs) Form(*model.Entry) []dlg.FormField          { return nil }
-func (s *specs) Save(*model.Entry, map[string]string) error { return fmt.Errorf("not here") }
-func (s *specs) Delete(model.Entry) error                   { return fmt.Errorf("not here") }
-func (s *specs) Opened(e model.Entry) error                 { s.opened = append(s.opened, e.Name); return nil }
-func (s *specs) Where() string                              { return "test connections" }
+func (s *specs) Form(*model.Entry) ([]dlg.FormField, error) { return nil, nil }
+func (s *specs) Save(*model.Entry, map[string]string, map[string]string) error {
+	return fmt.Errorf("not here")
+}
+func (s *specs) Delete(model.Entry) error   { return fmt.Errorf("not here") }
+func (s *specs) Opened(e model.Entry) error { s.opened = append(s.opened, e.Name); return nil }
+func (s *specs) Where() string              { return "test connections" }
 func (s *specs) add(e model.Entry, spec connect.Spec) {
 	if s.by == nil {
 		s.by = map[string]connect.Spec{}

@@ -47,8 +47,11 @@ type picker struct {
 	// connectNamed is :connect NAME: connect to it once the list loads.
 	connectNamed string
 
-	form       *dlg.Form
-	formFor    *Entry // the entry edited; nil for a new one
+	form    *dlg.Form
+	formFor *Entry // the entry edited; nil for a new one
+	// formSeen are the values the form opened with: the save is
+	// conditional on the file still holding them.
+	formSeen   map[string]string
 	confirm    *dlg.Confirm
 	confirmFor Entry
 
@@ -79,8 +82,18 @@ type pickerWroteMsg struct {
 	form bool // the answer to a form's save
 }
 
+// formReadMsg is the form of an entry, read from the config file.
+type formReadMsg struct {
+	req      uint64
+	title    string
+	forEntry *Entry
+	fields   []dlg.FormField
+	err      error
+}
+
 func (entriesMsg) orphaned() tea.Cmd     { return nil }
 func (pickerWroteMsg) orphaned() tea.Cmd { return nil }
+func (formReadMsg) orphaned() tea.Cmd    { return nil }
 
 // orphaned closes a connection nobody waits for any more.
 func (m connectedMsg) orphaned() tea.Cmd {
@@ -146,6 +159,20 @@ func (p *picker) update(d *Deck, msg tea.Msg) tea.Cmd {
 		return nil
 	case connectedMsg:
 		return p.connected(d, msg)
+	case formReadMsg:
+		if msg.req != p.req {
+			return nil
+		}
+		if msg.err != nil {
+			p.fail(describeError(msg.err))
+			return nil
+		}
+		p.form, p.formFor = dlg.NewForm(msg.title, msg.fields), msg.forEntry // the header names the file
+		p.formSeen = map[string]string{}
+		for _, f := range msg.fields {
+			p.formSeen[f.Key] = f.Value
+		}
+		return nil
 	case pickerWroteMsg:
 		if msg.err != nil {
 			if msg.form && p.form != nil {
@@ -156,7 +183,7 @@ func (p *picker) update(d *Deck, msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.form {
-			p.form, p.formFor = nil, nil
+			p.form, p.formFor, p.formSeen = nil, nil, nil
 		}
 		p.inform(msg.text)
 		return p.load(d)
@@ -166,7 +193,7 @@ func (p *picker) update(d *Deck, msg tea.Msg) tea.Cmd {
 		act, cmd := p.form.Update(env, msg)
 		switch act := act.(type) {
 		case dlg.Cancelled:
-			p.form, p.formFor = nil, nil
+			p.form, p.formFor, p.formSeen = nil, nil, nil
 		case dlg.FormSaved:
 			return p.save(d, act.Values)
 		}
@@ -234,10 +261,10 @@ func (p *picker) update(d *Deck, msg tea.Msg) tea.Cmd {
 			return p.connect(d, e)
 		}
 	case key.Matches(k, km.NewKey):
-		p.openForm(d, nil)
+		return p.openForm(d, nil)
 	case key.Matches(k, km.Edit):
 		if e, ok := p.selected(); ok {
-			p.openForm(d, &e)
+			return p.openForm(d, &e)
 		}
 	case key.Matches(k, km.Delete):
 		if e, ok := p.selected(); ok {
@@ -380,7 +407,8 @@ func (t *terminalOpen) Run() error {
 	return nil
 }
 
-func (p *picker) openForm(d *Deck, e *Entry) {
+// openForm reads e's form (the config file, in a Cmd) and opens it.
+func (p *picker) openForm(d *Deck, e *Entry) tea.Cmd {
 	title := "New saved connection"
 	var forEntry *Entry
 	if e != nil {
@@ -391,14 +419,18 @@ func (p *picker) openForm(d *Deck, e *Entry) {
 			title = "Save " + format.Escape(e.Name) + " as a connection"
 		}
 	}
-	p.form = dlg.NewForm(title, d.connector.Form(e)) // the header names the file
-	p.formFor = forEntry
+	p.req++
+	req, c := p.req, d.connector
+	return func() tea.Msg {
+		fields, err := c.Form(e)
+		return formReadMsg{req: req, title: title, forEntry: forEntry, fields: fields, err: err}
+	}
 }
 
 func (p *picker) save(d *Deck, values map[string]string) tea.Cmd {
-	c, old := d.connector, p.formFor
+	c, old, seen := d.connector, p.formFor, p.formSeen
 	return func() tea.Msg {
-		err := c.Save(old, values)
+		err := c.Save(old, seen, values)
 		return pickerWroteMsg{text: "saved " + values["name"] + " in " + c.Where(), err: err, form: true}
 	}
 }
