@@ -264,7 +264,11 @@ func (c Connection) Validate() error {
 		}
 	}
 	if c.Color != "" && !ValidColor(c.Color) {
-		return bad("color", "%q is not #rrggbb nor one of %s", c.Color, strings.Join(colorNames, ", "))
+		names := make([]string, len(colorNames))
+		for i, cn := range colorNames {
+			names[i] = cn.name
+		}
+		return bad("color", "%q is not #rrggbb nor one of %s", c.Color, strings.Join(names, ", "))
 	}
 	if kind == KindRedis && c.Bucket != "" {
 		if n, err := strconv.Atoi(c.Bucket); err != nil || n < 0 {
@@ -411,16 +415,34 @@ func validateSSH(s string) error {
 	return nil
 }
 
-// colorNames are the colour names a label may use, besides #rrggbb.
-var colorNames = []string{"red", "green", "yellow", "blue", "magenta", "cyan", "orange", "gray", "grey", "white"}
+// colorNames are the colour names a label may use, besides #rrggbb, and
+// the colour each stands for.
+var colorNames = []struct{ name, hex string }{
+	{"red", "#ff5f5f"}, {"green", "#5fd75f"}, {"yellow", "#ffd75f"}, {"blue", "#5f87ff"},
+	{"magenta", "#d75fd7"}, {"cyan", "#5fd7d7"}, {"orange", "#ff8700"}, {"gray", "#8a8a8a"},
+	{"grey", "#8a8a8a"}, {"white", "#eeeeee"},
+}
 
 // ValidColor tells whether s is #rrggbb or a known colour name.
 func ValidColor(s string) bool {
+	_, ok := LabelColor(s)
+	return ok
+}
+
+// LabelColor is a label colour as #rrggbb: s itself, or the colour a name
+// stands for; false for neither.
+func LabelColor(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, c := range colorNames {
+		if c.name == s {
+			return c.hex, true
+		}
+	}
 	if len(s) == 7 && s[0] == '#' {
 		_, err := strconv.ParseUint(s[1:], 16, 32)
-		return err == nil
+		return s, err == nil
 	}
-	return slices.Contains(colorNames, strings.ToLower(s))
+	return "", false
 }
 
 // Expanded is the connection with ~ expanded in every path, ready to open.

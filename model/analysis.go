@@ -430,23 +430,23 @@ func (p *analysisPage) view(e *env, w, h int) string {
 	hint := st.Muted.Render(fmt.Sprintf("%s table · %s sort · +/- depth · enter show · %s TTL · %s delete · %s export · esc %s",
 		e.keyName(e.km.NextPane), e.keyName(e.km.Sort), e.keyName(e.km.TTL), e.keyName(e.km.Delete), e.keyName(e.km.Export), map[bool]string{true: "back", false: "stop"}[p.done]))
 	lines := []string{ui.Fit(head, w), ui.Fit(strings.Join(tabs, ""), w), ui.Fit(hint, w), ""}
-	body := p.tableLines(e, w)
-	from, to := p.win.Visible(len(body) - 1)
-	if len(body) > 0 {
-		lines = append(lines, body[0])
-		for i := from; i < to; i++ {
-			line := body[i+1]
-			if i == p.win.Cursor && p.rows() > 0 {
-				line = st.RowSelected.Render(ansi.Strip(line))
-			}
-			lines = append(lines, line)
+	// Only the rows on screen are formatted: a table may have thousands.
+	from, to := p.win.Visible(p.rows())
+	body := p.tableLines(e, w, from, to)
+	lines = append(lines, body[0])
+	for i, line := range body[1:] {
+		if p.rows() > 0 && from+i == p.win.Cursor {
+			line = st.RowSelected.Render(ansi.Strip(line))
 		}
+		lines = append(lines, line)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines[:min(len(lines), h)], "\n")
 }
 
-// tableLines is the current table: a header line, then one line a row.
-func (p *analysisPage) tableLines(e *env, w int) []string {
+// tableLines is the current table: a header line, then the lines of its
+// rows from to to (the namespaces and top tables; the TTL and store
+// tables are a few lines, all shown).
+func (p *analysisPage) tableLines(e *env, w, from, to int) []string {
 	st := e.st
 	r := p.report
 	pct := func(n, total int64) string {
@@ -458,7 +458,7 @@ func (p *analysisPage) tableLines(e *env, w int) []string {
 	switch p.table {
 	case tableNamespaces:
 		out := []string{st.MetaLabel.Render(fmt.Sprintf("%-32s %10s %10s %10s %7s %10s  %s   (depth %d, by %s)", "namespace", "keys", "size", "average", "share", "no TTL", "types", p.depth, p.sortBy))}
-		for _, n := range r.Namespaces[p.depth-1] {
+		for _, n := range r.Namespaces[p.depth-1][from:to] {
 			name := n.Prefix
 			switch name {
 			case "":
@@ -493,7 +493,7 @@ func (p *analysisPage) tableLines(e *env, w int) []string {
 		}
 		now := e.opts.Now()
 		out := []string{st.MetaLabel.Render(fmt.Sprintf("%10s %10s %-7s %10s  %s   (by %s)", "size", "length", "type", "TTL", "key", p.keySort))}
-		for _, f := range list {
+		for _, f := range list[from:to] {
 			ttl := "-"
 			if !f.ExpiresAt.IsZero() {
 				ttl = backend.FormatTTL(f.ExpiresAt.Sub(now))
