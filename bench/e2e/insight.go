@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log"
-	"strings"
 	"time"
 )
 
@@ -22,22 +20,20 @@ func (b *bench) analysis() ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	what := fmt.Sprintf("Redis, %s keys: analysis page (A → complete)", count(f.data.keys))
-	var floors, times []time.Duration
-	var rss []int64
-	var ratios []float64
-	var details []string
-	for run := range b.runs {
+	floor := func() (time.Duration, error) {
 		fd, out, err := b.runFloor(context.Background(), "redis-memusage", "-addr", f.srv.Addr)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		var n int
 		var bytes int64
 		if _, err := fmt.Sscanf(out, "keys %d bytes %d", &n, &bytes); err != nil || n != f.data.keys {
-			return nil, fmt.Errorf("floor redis-memusage printed %q, want %d keys", out, f.data.keys)
+			return 0, fmt.Errorf("floor redis-memusage printed %q, want %d keys", out, f.data.keys)
 		}
-		s, err := b.kvdeckSession(sessionSpec{
+		return fd, nil
+	}
+	return b.stepRow(fmt.Sprintf("Redis, %s keys: analysis page (A → complete)", count(f.data.keys)),
+		"analysis", "SCAN + MEMORY USAGE + PTTL", "A → complete", floor, sessionSpec{
 			argv: []string{f.url(), "--bucket", "0"}, want: f.data.keys, prefixes: f.prefixes,
 			after: func(t *Term, s *session) error {
 				done := t.Watch(func(sc Screen) bool { return sc.Contains("complete in") })
@@ -53,17 +49,6 @@ func (b *bench) analysis() ([]result, error) {
 				return err
 			},
 		})
-		if err != nil {
-			return nil, err
-		}
-		d := s.steps[0]
-		floors, times, rss = append(floors, fd), append(times, d), append(rss, s.rss)
-		ratios = append(ratios, float64(d)/float64(fd))
-		line := fmt.Sprintf("- analysis, run %d: floor (SCAN + MEMORY USAGE + PTTL) %s; kvdeck A → complete %s (%.2fx); peak RSS %s", run+1, fmtDur(fd), fmtDur(d), ratios[run], mbSpread([]int64{s.rss}))
-		details = append(details, line)
-		log.Print("  " + strings.TrimPrefix(line, "- "))
-	}
-	return []result{{what: what, floor: durSpread(floors), kvdeck: durSpread(times), ratio: ratioSpread(ratios), rss: mbSpread(rss), details: details}}, nil
 }
 
 // bulkTTL lists the user: keys (250,000 of the 1M), turns the tree on,
@@ -77,23 +62,20 @@ func (b *bench) bulkTTL() ([]result, error) {
 		return nil, err
 	}
 	users := f.data.keys / 4
-	what := fmt.Sprintf("Redis: 7-day TTL on %s keys (the user: folder; y → tally)", count(users))
-	var floors, times []time.Duration
-	var rss []int64
-	var ratios []float64
-	var details []string
-	for run := range b.runs {
+	floor := func() (time.Duration, error) {
 		_, out, err := b.runFloor(context.Background(), "redis-pexpire", "-addr", f.srv.Addr, "-match", "user:*")
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		var n int
 		var ns int64
 		if _, err := fmt.Sscanf(out, "keys %d pexpire %d", &n, &ns); err != nil || n != users {
-			return nil, fmt.Errorf("floor redis-pexpire printed %q, want %d keys", out, users)
+			return 0, fmt.Errorf("floor redis-pexpire printed %q, want %d keys", out, users)
 		}
-		fd := time.Duration(ns)
-		s, err := b.kvdeckSession(sessionSpec{
+		return time.Duration(ns), nil
+	}
+	return b.stepRow(fmt.Sprintf("Redis: 7-day TTL on %s keys (the user: folder; y → tally)", count(users)),
+		"bulk TTL", "pipelined PEXPIRE", "y → tally", floor, sessionSpec{
 			argv: []string{f.url(), "--bucket", "0", "--match", "user:*"}, want: users, prefixes: []string{"user"},
 			after: func(t *Term, s *session) error {
 				steps := []struct{ key, want, what string }{
@@ -121,17 +103,6 @@ func (b *bench) bulkTTL() ([]result, error) {
 				return nil
 			},
 		})
-		if err != nil {
-			return nil, err
-		}
-		d := s.steps[0]
-		floors, times, rss = append(floors, fd), append(times, d), append(rss, s.rss)
-		ratios = append(ratios, float64(d)/float64(fd))
-		line := fmt.Sprintf("- bulk TTL, run %d: floor (pipelined PEXPIRE) %s; kvdeck y → tally %s (%.2fx); peak RSS %s", run+1, fmtDur(fd), fmtDur(d), ratios[run], mbSpread([]int64{s.rss}))
-		details = append(details, line)
-		log.Print("  " + strings.TrimPrefix(line, "- "))
-	}
-	return []result{{what: what, floor: durSpread(floors), kvdeck: durSpread(times), ratio: ratioSpread(ratios), rss: mbSpread(rss), details: details}}, nil
 }
 
 // comma writes n with thousands separators, as kvdeck's tallies do.

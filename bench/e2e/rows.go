@@ -406,6 +406,35 @@ func (b *bench) filter10M() ([]result, error) {
 	return b.filterRow(f, fmt.Sprintf(`Redis, %s keys: / filter, typing "key::99"`, count(f.data.keys)), "key::99")
 }
 
+// stepRow is a row of runs that each time the floor, then one step of a
+// kvdeck session (what spec's after-hook appends to s.steps), and sets
+// the step beside the floor: the value search, the analysis, the bulk
+// TTL. label names the runs in the log, floorName and stepName the two
+// clocks.
+func (b *bench) stepRow(what, label, floorName, stepName string, floor func() (time.Duration, error), spec sessionSpec) ([]result, error) {
+	var floors, steps []time.Duration
+	var rss []int64
+	var ratios []float64
+	var details []string
+	for run := range b.runs {
+		fd, err := floor()
+		if err != nil {
+			return nil, err
+		}
+		s, err := b.kvdeckSession(spec)
+		if err != nil {
+			return nil, err
+		}
+		d := s.steps[0]
+		floors, steps, rss = append(floors, fd), append(steps, d), append(rss, s.rss)
+		ratios = append(ratios, float64(d)/float64(fd))
+		line := fmt.Sprintf("- %s, run %d: floor (%s) %s; kvdeck %s %s (%.2fx); peak RSS %s", label, run+1, floorName, fmtDur(fd), stepName, fmtDur(d), ratios[run], mbSpread([]int64{s.rss}))
+		details = append(details, line)
+		log.Print("  " + strings.TrimPrefix(line, "- "))
+	}
+	return []result{{what: what, floor: durSpread(floors), kvdeck: durSpread(steps), ratio: ratioSpread(ratios), rss: mbSpread(rss), details: details}}, nil
+}
+
 // valueSearch lists the 1M keys, then searches their values (S, the query,
 // enter): the clock runs from enter to the final notice "search in values
 // for "Q": X of Y keys match". The floor SCANs every name and MGETs them.
@@ -414,21 +443,19 @@ func (b *bench) valueSearch() ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	what := fmt.Sprintf("Redis, %s keys: search in values for %q (%d match)", count(f.data.keys), searchQuery, f.data.searchHits)
-	var floors, searches []time.Duration
-	var rss []int64
-	var ratios []float64
-	var details []string
-	for run := range b.runs {
+	floor := func() (time.Duration, error) {
 		fd, out, err := b.runFloor(context.Background(), "redis-mget", "-addr", f.srv.Addr, "-query", searchQuery)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		var hits, total int
 		if _, err := fmt.Sscanf(out, "matches %d of %d", &hits, &total); err != nil || hits != f.data.searchHits || total != f.data.keys {
-			return nil, fmt.Errorf("floor redis-mget printed %q, want matches %d of %d", out, f.data.searchHits, f.data.keys)
+			return 0, fmt.Errorf("floor redis-mget printed %q, want matches %d of %d", out, f.data.searchHits, f.data.keys)
 		}
-		s, err := b.kvdeckSession(sessionSpec{
+		return fd, nil
+	}
+	return b.stepRow(fmt.Sprintf("Redis, %s keys: search in values for %q (%d match)", count(f.data.keys), searchQuery, f.data.searchHits),
+		"value search", "SCAN + MGET", "enter → final notice", floor, sessionSpec{
 			argv: []string{f.url(), "--bucket", "0"}, want: f.data.keys, prefixes: f.prefixes,
 			after: func(t *Term, s *session) error {
 				dialog := t.Watch(Screen.SearchDialog)
@@ -459,17 +486,6 @@ func (b *bench) valueSearch() ([]result, error) {
 				return nil
 			},
 		})
-		if err != nil {
-			return nil, err
-		}
-		sd := s.steps[0]
-		floors, searches, rss = append(floors, fd), append(searches, sd), append(rss, s.rss)
-		ratios = append(ratios, float64(sd)/float64(fd))
-		d := fmt.Sprintf("- value search, run %d: floor (SCAN + MGET) %s; kvdeck enter → final notice %s (%.2fx); peak RSS %s", run+1, fmtDur(fd), fmtDur(sd), ratios[run], mbSpread([]int64{s.rss}))
-		details = append(details, d)
-		log.Print("  " + strings.TrimPrefix(d, "- "))
-	}
-	return []result{{what: what, floor: durSpread(floors), kvdeck: durSpread(searches), ratio: ratioSpread(ratios), rss: mbSpread(rss), details: details}}, nil
 }
 
 // startup times exec → first frame (the panes drawn) on an empty bbolt
