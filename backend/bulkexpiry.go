@@ -48,32 +48,11 @@ type ExpireOp struct {
 	Cond ExpireCond
 }
 
-// ExpireOutcome is what became of one key.
-type ExpireOutcome uint8
-
-const (
-	ExpireChanged ExpireOutcome = iota
-	// ExpireSkipped: the condition did not hold (it had a TTL under NX,
-	// the new one is not later under GT...), or for undo the key changed
-	// since.
-	ExpireSkipped
-	// ExpireGone: the key is not there (expired or deleted meanwhile).
-	ExpireGone
-	ExpireFailed
-)
-
-func (o ExpireOutcome) String() string {
-	if o > ExpireFailed {
-		return "unknown"
-	}
-	return [...]string{"changed", "skipped", "gone", "failed"}[o]
-}
-
 // ExpireResult is one key's outcome. Prev and Set are the expiry before
 // and after (zero: no TTL), for undo.
 type ExpireResult struct {
 	Key       string
-	Outcome   ExpireOutcome
+	Outcome   BulkOutcome
 	Prev, Set time.Time
 	// Version is the key's version right after a change (Changed), where
 	// the store has one that a later write can be conditional on: the
@@ -81,7 +60,7 @@ type ExpireResult struct {
 	// new revision), the key's version (local). Empty on Redis, whose undo
 	// compares the expiry instant itself. Copy it into ExpiryUndo.
 	Version string
-	// Err says why, for ExpireFailed; nil otherwise.
+	// Err says why, for BulkFailed; nil otherwise.
 	Err error
 }
 

@@ -32,7 +32,7 @@ func TestExpireOpValidate(t *testing.T) {
 	if u := r.Undo(); u != (ExpiryUndo{Key: "k", Prev: r.Prev, Set: r.Set, Version: "7"}) {
 		t.Errorf("Undo: %+v", u)
 	}
-	if ExpireGone.String() != "gone" || ExpireOutcome(9).String() != "unknown" {
-		t.Error("ExpireOutcome.String")
+	if BulkGone.String() != "gone" || BulkOutcome(9).String() != "unknown" {
+		t.Error("BulkOutcome.String")
 	}
 }

@@ -243,12 +243,12 @@ type bulkProgress struct {
 func (p *bulkProgress) add(results []backend.ExpireResult) {
 	for _, r := range results {
 		switch r.Outcome {
-		case backend.ExpireChanged:
+		case backend.BulkChanged:
 			p.changed++
 			p.undo = append(p.undo, r.Undo())
-		case backend.ExpireSkipped:
+		case backend.BulkSkipped:
 			p.skipped++
-		case backend.ExpireGone:
+		case backend.BulkGone:
 			p.gone++
 		default:
 			p.failed++

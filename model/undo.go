@@ -154,9 +154,9 @@ func (u *undoRecord) applyExpiries(ctx context.Context, s backend.Store) undoRes
 		}
 		for _, x := range res {
 			switch x.Outcome {
-			case backend.ExpireChanged:
+			case backend.BulkChanged:
 				r.done++
-			case backend.ExpireSkipped, backend.ExpireGone:
+			case backend.BulkSkipped, backend.BulkGone:
 				r.skipped++
 			default:
 				r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(x.Key), x.Err))

@@ -17,7 +17,7 @@ var _ backend.BulkExpirer = (*Store)(nil)
 // condition and writes the new expiry (now + op.TTL, the same instant for
 // the whole batch), as Expire does for one key. A key without kvdeck
 // metadata, or whose value another program rewrote since kvdeck set its
-// TTL, has no TTL. A missing or expired key is ExpireGone. Result.Version
+// TTL, has no TTL. A missing or expired key is BulkGone. Result.Version
 // is the key's version after the change (the value is untouched: its
 // revision, or its fingerprint for a value kvdeck did not write), which
 // RestoreExpiry checks.
@@ -49,13 +49,13 @@ func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op
 				return false, err // the bucket is gone: the whole batch
 			}
 			if !ks.live {
-				r.Outcome = backend.ExpireGone
+				r.Outcome = backend.BulkGone
 				continue
 			}
 			prev := ks.bound().expires
 			r.Prev = msTime(prev)
 			if !expiryApplies(op, prev, at) {
-				r.Outcome, r.Set = backend.ExpireSkipped, r.Prev
+				r.Outcome, r.Set = backend.BulkSkipped, r.Prev
 				continue
 			}
 			nm := ks.bound()
@@ -68,10 +68,10 @@ func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op
 				earliest = sooner(earliest, at)
 			}
 			if err := s.putKeyMeta(tx, bucket, ks, nm); err != nil {
-				r.Outcome, r.Err = backend.ExpireFailed, err
+				r.Outcome, r.Err = backend.BulkFailed, err
 				continue
 			}
-			r.Outcome, r.Set, r.Version = backend.ExpireChanged, msTime(nm.expires), metaVersion(nm)
+			r.Outcome, r.Set, r.Version = backend.BulkChanged, msTime(nm.expires), metaVersion(nm)
 			changed = true
 		}
 		return changed, nil
@@ -107,7 +107,7 @@ func expiryApplies(op backend.ExpireOp, prev, at int64) bool {
 // RestoreExpiry puts back each key's previous expiry, in one write
 // transaction, where the key still holds the version ExpireKeys left
 // (when the undo has one) and its expiry is still Set; any other key is
-// ExpireSkipped (ExpireGone when missing or expired). A previous expiry
+// BulkSkipped (BulkGone when missing or expired). A previous expiry
 // that has passed is applied all the same: the key expires at once, as it
 // would have without the bulk action. The configured TTL shown with the
 // key (Entry.TTL) becomes the time left to the restored expiry, the
@@ -133,13 +133,13 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 				return false, err
 			}
 			if !ks.live {
-				r.Outcome = backend.ExpireGone
+				r.Outcome = backend.BulkGone
 				continue
 			}
 			cur := ks.bound().expires
 			r.Prev, r.Set = msTime(cur), msTime(cur)
 			if ks.state != metaBound || it.Version != "" && metaVersion(ks.meta) != it.Version || cur != unixMs(it.Set) {
-				r.Outcome = backend.ExpireSkipped
+				r.Outcome = backend.BulkSkipped
 				continue
 			}
 			nm := ks.meta
@@ -149,10 +149,10 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 				earliest = sooner(earliest, nm.expires)
 			}
 			if err := s.putKeyMeta(tx, bucket, ks, nm); err != nil {
-				r.Outcome, r.Err = backend.ExpireFailed, err
+				r.Outcome, r.Err = backend.BulkFailed, err
 				continue
 			}
-			r.Outcome, r.Set, r.Version = backend.ExpireChanged, it.Prev, metaVersion(nm)
+			r.Outcome, r.Set, r.Version = backend.BulkChanged, it.Prev, metaVersion(nm)
 			changed = true
 		}
 		return changed, nil

@@ -24,11 +24,11 @@ func expiryIn(t *testing.T, path, bucket, key string) time.Time {
 // a second store on the file reads after, and the undo.
 func TestBulkExpiryModesAndConditions(t *testing.T) {
 	ctx := context.Background()
-	C, S := backend.ExpireChanged, backend.ExpireSkipped
+	C, S := backend.BulkChanged, backend.BulkSkipped
 	for _, tc := range []struct {
 		name                       string
 		op                         backend.ExpireOp
-		none, short, long, foreign backend.ExpireOutcome
+		none, short, long, foreign backend.BulkOutcome
 	}{
 		{"set", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour}, C, C, C, C},
 		{"set NX", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireNX}, C, S, S, C},
@@ -53,7 +53,7 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 			put("long", 10*time.Hour)
 			rawOther{path: path, bucket: "b"}.Set(t, "foreign", []byte("theirs"))
 			keys := []string{"none", "short", "long", "foreign", "missing"}
-			want := []backend.ExpireOutcome{tc.none, tc.short, tc.long, tc.foreign, backend.ExpireGone}
+			want := []backend.BulkOutcome{tc.none, tc.short, tc.long, tc.foreign, backend.BulkGone}
 			before := map[string]time.Time{}
 			for _, k := range keys[:4] {
 				before[k] = expiryIn(t, path, "b", k)
@@ -67,7 +67,7 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 				if r.Key != keys[i] || r.Outcome != want[i] || r.Err != nil {
 					t.Fatalf("%s: %s (%v), want %s", r.Key, r.Outcome, r.Err, want[i])
 				}
-				if r.Outcome == backend.ExpireGone {
+				if r.Outcome == backend.BulkGone {
 					continue
 				}
 				got := expiryIn(t, path, "b", r.Key)
@@ -146,7 +146,7 @@ func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireSkipped, backend.ExpireGone, backend.ExpireChanged, backend.ExpireSkipped}
+	want := []backend.BulkOutcome{backend.BulkSkipped, backend.BulkSkipped, backend.BulkGone, backend.BulkChanged, backend.BulkSkipped}
 	for i, r := range back {
 		if r.Outcome != want[i] {
 			t.Errorf("undo of %s: %s, want %s", r.Key, r.Outcome, want[i])
@@ -170,7 +170,7 @@ func TestBulkExpiryUndoSkipsKeysChangedMeanwhile(t *testing.T) {
 
 	// A key deleted before the bulk action is gone, not re-created.
 	res, err = s.ExpireKeys(ctx, "b", []string{"c"}, backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Minute})
-	if err != nil || res[0].Outcome != backend.ExpireGone {
+	if err != nil || res[0].Outcome != backend.BulkGone {
 		t.Fatalf("a deleted key: %v %+v", err, res)
 	}
 	wantHeld(t, o, "c", "")
@@ -186,12 +186,12 @@ func TestBulkExpiryUndoOfAPassedExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := s.ExpireKeys(ctx, "b", []string{"k"}, backend.ExpireOp{Mode: backend.ExpirePersist})
-	if err != nil || res[0].Outcome != backend.ExpireChanged {
+	if err != nil || res[0].Outcome != backend.BulkChanged {
 		t.Fatalf("persist: %v %+v", err, res)
 	}
 	clock.Add(2 * time.Minute)
 	back, err := s.RestoreExpiry(ctx, "b", []backend.ExpiryUndo{res[0].Undo()})
-	if err != nil || back[0].Outcome != backend.ExpireChanged {
+	if err != nil || back[0].Outcome != backend.BulkChanged {
 		t.Fatalf("undo: %v %+v", err, back)
 	}
 	if _, err := s.Get(ctx, "b", "k", backend.GetOptions{}); !errors.Is(err, backend.ErrNotFound) {

@@ -23,7 +23,7 @@ const bulkExpireParallel = 32
 // latest revision is read, op's condition checked against its expiry, and
 // its value published again with the new Nats-TTL header, expecting that
 // revision as the subject's last sequence, so that a key another client
-// changed in between is not overwritten: it is ExpireSkipped (ExpireGone
+// changed in between is not overwritten: it is BulkSkipped (BulkGone
 // when it was deleted, purged or expired meanwhile). Up to
 // bulkExpireParallel keys are in flight at once.
 //
@@ -52,11 +52,11 @@ const bulkExpireParallel = 32
 // without the new TTL (see backend.Info.ExpiryUncoversHistory), as with
 // Expire.
 //
-// A key's own failure is ExpireFailed with the reason. A lost connection
-// or a timeout stops the batch: keys not started are ExpireFailed, and the
+// A key's own failure is BulkFailed with the reason. A lost connection
+// or a timeout stops the batch: keys not started are BulkFailed, and the
 // error is returned with the results, those already changed included, so
 // that they can be undone; a write whose acknowledgement was lost is
-// ExpireFailed although the server may have applied it.
+// BulkFailed although the server may have applied it.
 func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op backend.ExpireOp) ([]backend.ExpireResult, error) {
 	if err := s.Writable(); err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (s *Store) expireOne(ctx context.Context, h *bucketHandle, cfg jetstream.St
 		return failed(r, err)
 	}
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
-		r.Outcome = backend.ExpireGone
+		r.Outcome = backend.BulkGone
 		return r, nil
 	}
 	r.Prev = expiresAt(msg.Header, msg.Time, cfg.MaxAge)
@@ -120,7 +120,7 @@ func (s *Store) expireOne(ctx context.Context, h *bucketHandle, cfg jetstream.St
 		s.afterExpiryRead(key)
 	}
 	if !expiryApplies(op, r.Prev, at) {
-		r.Outcome, r.Set = backend.ExpireSkipped, r.Prev
+		r.Outcome, r.Set = backend.BulkSkipped, r.Prev
 		return r, nil
 	}
 	seq := msg.Sequence
@@ -128,7 +128,7 @@ func (s *Store) expireOne(ctx context.Context, h *bucketHandle, cfg jetstream.St
 	if err != nil {
 		return s.lostRace(ctx, h, r, err)
 	}
-	r.Outcome, r.Set, r.Version = backend.ExpireChanged, at, revisionOf(rev, nil)
+	r.Outcome, r.Set, r.Version = backend.BulkChanged, at, revisionOf(rev, nil)
 	return r, nil
 }
 
@@ -158,7 +158,7 @@ func expiryApplies(op backend.ExpireOp, prev, at time.Time) bool {
 // its value published again, expecting that revision, with a per-key TTL
 // of the time left to Prev (whole seconds, rounded up), or with no TTL
 // (Nats-TTL "never" in a bucket with a TTL) for a zero Prev. Any other key
-// is ExpireSkipped, ExpireGone when deleted, purged or expired. A Prev
+// is BulkSkipped, BulkGone when deleted, purged or expired. A Prev
 // that has passed is applied all the same, as the shortest TTL the server
 // takes (one second): the key expires, as it would have without the bulk
 // action. A time left shorter than the bucket's marker TTL is raised to
@@ -209,7 +209,7 @@ func (s *Store) restoreOne(ctx context.Context, h *bucketHandle, cfg jetstream.S
 		return failed(r, err)
 	}
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
-		r.Outcome = backend.ExpireGone
+		r.Outcome = backend.BulkGone
 		return r, nil
 	}
 	r.Prev = expiresAt(msg.Header, msg.Time, cfg.MaxAge)
@@ -218,28 +218,28 @@ func (s *Store) restoreOne(ctx context.Context, h *bucketHandle, cfg jetstream.S
 		s.afterExpiryRead(it.Key)
 	}
 	if msg.Sequence != want {
-		r.Outcome = backend.ExpireSkipped
+		r.Outcome = backend.BulkSkipped
 		return r, nil
 	}
 	rev, err := s.publish(ctx, h, it.Key, msg.Data, ttl, &want)
 	if err != nil {
 		return s.lostRace(ctx, h, r, err)
 	}
-	r.Outcome, r.Set, r.Version = backend.ExpireChanged, it.Prev, revisionOf(rev, nil)
+	r.Outcome, r.Set, r.Version = backend.BulkChanged, it.Prev, revisionOf(rev, nil)
 	return r, nil
 }
 
 // lostRace is the result of a failed conditional publish: a key another
-// client changed between the read and the write is ExpireSkipped, or
-// ExpireGone when that change was a delete, a purge or an expiry (read
+// client changed between the read and the write is BulkSkipped, or
+// BulkGone when that change was a delete, a purge or an expiry (read
 // again to tell); any other failure is the key's or the batch's.
 func (s *Store) lostRace(ctx context.Context, h *bucketHandle, r backend.ExpireResult, err error) (backend.ExpireResult, error) {
 	if !isWrongLastSequence(err) {
 		return failed(r, s.writeError(h, r.Key, err))
 	}
-	r.Outcome, r.Set = backend.ExpireSkipped, r.Prev
+	r.Outcome, r.Set = backend.BulkSkipped, r.Prev
 	if cur, rerr := s.lastMessage(ctx, h, r.Key); rerr == nil && (cur == nil || changeOf(cur.Header) != backend.ChangePut) {
-		r.Outcome = backend.ExpireGone
+		r.Outcome = backend.BulkGone
 	}
 	return r, nil
 }
@@ -247,7 +247,7 @@ func (s *Store) lostRace(ctx context.Context, h *bucketHandle, r backend.ExpireR
 // failed is r failed with err, which is also returned when it ends the
 // batch (see batchError).
 func failed(r backend.ExpireResult, err error) (backend.ExpireResult, error) {
-	r.Outcome, r.Err = backend.ExpireFailed, err
+	r.Outcome, r.Err = backend.BulkFailed, err
 	if batchError(err) {
 		return r, err
 	}
@@ -273,7 +273,7 @@ func batchError(err error) bool {
 
 // eachKey runs one for keys 0..n-1, bulkExpireParallel at a time, in
 // order of index. The first batch error stops it: keys not started yet
-// are ExpireFailed with it (their name from key), and it is returned with
+// are BulkFailed with it (their name from key), and it is returned with
 // the results.
 func (s *Store) eachKey(n int, one func(i int) (backend.ExpireResult, error), key func(i int) string) ([]backend.ExpireResult, error) {
 	out := make([]backend.ExpireResult, n)
@@ -308,7 +308,7 @@ func (s *Store) eachKey(n int, one func(i int) (backend.ExpireResult, error), ke
 	wg.Wait()
 	for i := range out {
 		if !done[i] {
-			out[i] = backend.ExpireResult{Key: key(i), Outcome: backend.ExpireFailed, Err: batchErr}
+			out[i] = backend.ExpireResult{Key: key(i), Outcome: backend.BulkFailed, Err: batchErr}
 		}
 	}
 	return out, batchErr

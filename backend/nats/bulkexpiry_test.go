@@ -30,11 +30,11 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 	srv, s, bucket := startStore(t)
 	o := newOther(t, srv.URL(), bucket)
 	ctx := testContext(t)
-	C, S := backend.ExpireChanged, backend.ExpireSkipped
+	C, S := backend.BulkChanged, backend.BulkSkipped
 	for _, tc := range []struct {
 		name              string
 		op                backend.ExpireOp
-		none, short, long backend.ExpireOutcome
+		none, short, long backend.BulkOutcome
 	}{
 		{"set", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour}, C, C, C},
 		{"set NX", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireNX}, C, S, S},
@@ -49,7 +49,7 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 		o.Set(t, "deleted", []byte("x"))
 		o.Delete(t, "deleted")
 		keys := []string{"none", "short", "long", "deleted", "missing"}
-		want := []backend.ExpireOutcome{tc.none, tc.short, tc.long, backend.ExpireGone, backend.ExpireGone}
+		want := []backend.BulkOutcome{tc.none, tc.short, tc.long, backend.BulkGone, backend.BulkGone}
 		before := map[string]time.Time{}
 		seqs := map[string]uint64{}
 		for _, k := range keys[:3] {
@@ -65,7 +65,7 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 			if r.Key != keys[i] || r.Outcome != want[i] || r.Err != nil {
 				t.Fatalf("%s: %s: %s (%v), want %s", tc.name, r.Key, r.Outcome, r.Err, want[i])
 			}
-			if r.Outcome == backend.ExpireGone {
+			if r.Outcome == backend.BulkGone {
 				continue
 			}
 			at, m := storedExpiry(t, o, r.Key, 0)
@@ -142,7 +142,7 @@ func TestBulkExpiryInABucketWithATTL(t *testing.T) {
 	o.Set(t, "a", []byte("a"))
 	o.setTTL(t, "b", "b", 10*time.Minute)
 	res, err := s.ExpireKeys(ctx, "cache", []string{"a", "b"}, backend.ExpireOp{Mode: backend.ExpirePersist})
-	if err != nil || res[0].Outcome != backend.ExpireChanged || res[1].Outcome != backend.ExpireChanged {
+	if err != nil || res[0].Outcome != backend.BulkChanged || res[1].Outcome != backend.BulkChanged {
 		t.Fatalf("persist: %v %+v", err, res)
 	}
 	for _, k := range []string{"a", "b"} {
@@ -155,12 +155,12 @@ func TestBulkExpiryInABucketWithATTL(t *testing.T) {
 	}
 	o.Set(t, "c", []byte("c")) // the bucket's TTL
 	nx, err := s.ExpireKeys(ctx, "cache", []string{"a", "c"}, backend.ExpireOp{Mode: backend.ExpireSet, TTL: 30 * time.Minute, Cond: backend.ExpireNX})
-	if err != nil || nx[0].Outcome != backend.ExpireChanged || nx[1].Outcome != backend.ExpireSkipped {
+	if err != nil || nx[0].Outcome != backend.BulkChanged || nx[1].Outcome != backend.BulkSkipped {
 		t.Fatalf("NX: %v %+v", err, nx)
 	}
 	// Undo of the persist: each key's expiry comes back as the time left.
 	back, err := s.RestoreExpiry(ctx, "cache", []backend.ExpiryUndo{nx[0].Undo(), res[1].Undo()})
-	if err != nil || back[0].Outcome != backend.ExpireChanged || back[1].Outcome != backend.ExpireChanged {
+	if err != nil || back[0].Outcome != backend.BulkChanged || back[1].Outcome != backend.BulkChanged {
 		t.Fatalf("undo: %v %+v", err, back)
 	}
 	if at, _ := storedExpiry(t, o, "a", maxAge); !at.IsZero() {
@@ -191,7 +191,7 @@ func TestBulkExpiryNeedsPerKeyTTL(t *testing.T) {
 		t.Errorf("the refusal does not say why: %v", err)
 	}
 	res, err := s.ExpireKeys(ctx, "plain", []string{"k"}, backend.ExpireOp{Mode: backend.ExpirePersist})
-	if err != nil || res[0].Outcome != backend.ExpireSkipped {
+	if err != nil || res[0].Outcome != backend.BulkSkipped {
 		t.Errorf("persist where nothing expires: %v %+v", err, res)
 	}
 	_, err = s.ExpireKeys(ctx, "aged", []string{"k"}, backend.ExpireOp{Mode: backend.ExpirePersist})
@@ -238,7 +238,7 @@ func TestBulkExpirySecondWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireGone, backend.ExpireChanged, backend.ExpireChanged, backend.ExpireChanged}
+	want := []backend.BulkOutcome{backend.BulkSkipped, backend.BulkGone, backend.BulkChanged, backend.BulkChanged, backend.BulkChanged}
 	for i, r := range res {
 		if r.Outcome != want[i] {
 			t.Errorf("%s: %s (%v), want %s", r.Key, r.Outcome, r.Err, want[i])
@@ -263,7 +263,7 @@ func TestBulkExpirySecondWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, w := range []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireSkipped, backend.ExpireChanged} {
+	for i, w := range []backend.BulkOutcome{backend.BulkSkipped, backend.BulkSkipped, backend.BulkChanged} {
 		if back[i].Outcome != w {
 			t.Errorf("undo of %s: %s, want %s", back[i].Key, back[i].Outcome, w)
 		}
@@ -281,7 +281,7 @@ func TestBulkExpirySecondWriter(t *testing.T) {
 	// An undo without the revision is refused for that key.
 	s.afterExpiryRead = nil
 	back, err = s.RestoreExpiry(ctx, bucket, []backend.ExpiryUndo{{Key: "e", Prev: time.Now().Add(time.Hour)}})
-	if err != nil || back[0].Outcome != backend.ExpireFailed || !errors.Is(back[0].Err, backend.ErrInvalid) {
+	if err != nil || back[0].Outcome != backend.BulkFailed || !errors.Is(back[0].Err, backend.ErrInvalid) {
 		t.Errorf("undo without a version: %v %+v", err, back)
 	}
 }
@@ -324,9 +324,9 @@ func TestBulkExpiryManyKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range res {
-		want := backend.ExpireChanged
+		want := backend.BulkChanged
 		if i%2 == 0 {
-			want = backend.ExpireSkipped
+			want = backend.BulkSkipped
 		}
 		if r.Key != keys[i] || r.Outcome != want {
 			t.Fatalf("%d: %s %s, want %s %s", i, r.Key, r.Outcome, keys[i], want)

@@ -129,9 +129,9 @@ return out
 // the server's TIME plus op.TTL. A call costs the server a fraction of a
 // millisecond, so none reaches the SLOWLOG.
 //
-// A key whose script failed is ExpireFailed with the reason; a lost
+// A key whose script failed is BulkFailed with the reason; a lost
 // connection ends the batch with an error, returned with the results of
-// the keys that were answered (the others ExpireFailed), so that what
+// the keys that were answered (the others BulkFailed), so that what
 // changed can still be undone.
 func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op backend.ExpireOp) ([]backend.ExpireResult, error) {
 	if err := s.Writable(); err != nil {
@@ -169,7 +169,7 @@ func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op
 // RestoreExpiry puts each key's previous expiry back where its expiry is
 // still the one ExpireKeys set, in one pipeline of scripts as ExpireKeys.
 // A key whose expiry changed since (another client's PEXPIRE, PERSIST or
-// a SET without KEEPTTL over a key with a TTL) is ExpireSkipped and
+// a SET without KEEPTTL over a key with a TTL) is BulkSkipped and
 // keeps it. The expiry is what is compared: a key persisted by the bulk
 // action and then rewritten without a TTL by another client looks
 // unchanged, and gets its previous TTL back. Prev and Set of a result are
@@ -197,7 +197,7 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 		if len(reply) == 2 {
 			r.Prev = msTime(reply[1])
 			r.Set = r.Prev
-			if r.Outcome == backend.ExpireChanged {
+			if r.Outcome == backend.BulkChanged {
 				r.Set = items[i].Prev
 			}
 		}
@@ -261,8 +261,8 @@ func (s *Store) runExpiryScripts(ctx context.Context, c goredis.UniversalClient,
 			if err == nil && len(reply) == fields*(cl.to-cl.from) {
 				for i := cl.from; i < cl.to; i++ {
 					one := reply[(i-cl.from)*fields : (i-cl.from+1)*fields]
-					if outcomeOf(one) == backend.ExpireFailed {
-						out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.ExpireFailed, Err: fmt.Errorf("unexpected reply %v", one)})
+					if outcomeOf(one) == backend.BulkFailed {
+						out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: fmt.Errorf("unexpected reply %v", one)})
 						continue
 					}
 					out = append(out, result(i, one))
@@ -278,13 +278,13 @@ func (s *Store) runExpiryScripts(ctx context.Context, c goredis.UniversalClient,
 				batchErr = s.cmdErr(err, "")
 			}
 			for i := cl.from; i < cl.to; i++ {
-				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.ExpireFailed, Err: s.cmdErr(err, keys[i])})
+				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: s.cmdErr(err, keys[i])})
 			}
 		}
 		if batchErr != nil {
 			// The keys of the chunks not sent yet were not touched.
 			for i := end; i < len(keys); i++ {
-				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.ExpireFailed, Err: batchErr})
+				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: batchErr})
 			}
 			return out, batchErr
 		}
@@ -300,17 +300,17 @@ func isReplyError(err error) bool {
 	return errors.As(err, &re) && !isNetErr(err)
 }
 
-func outcomeOf(reply []any) backend.ExpireOutcome {
+func outcomeOf(reply []any) backend.BulkOutcome {
 	s, _ := reply[0].(string)
 	switch s {
 	case "changed":
-		return backend.ExpireChanged
+		return backend.BulkChanged
 	case "skipped":
-		return backend.ExpireSkipped
+		return backend.BulkSkipped
 	case "gone":
-		return backend.ExpireGone
+		return backend.BulkGone
 	}
-	return backend.ExpireFailed
+	return backend.BulkFailed
 }
 
 func msTime(v any) time.Time {

@@ -44,8 +44,8 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 		none, short, long, missing = "k:none", "k:short", "k:long", "k:missing"
 	)
 	keys := []string{none, short, long, missing}
-	type want struct{ none, short, long backend.ExpireOutcome }
-	C, S := backend.ExpireChanged, backend.ExpireSkipped
+	type want struct{ none, short, long backend.BulkOutcome }
+	C, S := backend.BulkChanged, backend.BulkSkipped
 	for _, tc := range []struct {
 		name string
 		op   backend.ExpireOp
@@ -76,7 +76,7 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 			if len(res) != len(keys) {
 				t.Fatalf("%d results for %d keys", len(res), len(keys))
 			}
-			wants := map[string]backend.ExpireOutcome{none: tc.want.none, short: tc.want.short, long: tc.want.long, missing: backend.ExpireGone}
+			wants := map[string]backend.BulkOutcome{none: tc.want.none, short: tc.want.short, long: tc.want.long, missing: backend.BulkGone}
 			var set time.Time
 			for i, r := range res {
 				if r.Key != keys[i] || r.Outcome != wants[r.Key] || r.Err != nil {
@@ -93,11 +93,11 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 					t.Errorf("%s: Set %v, the server holds %v", r.Key, r.Set, got)
 				}
 				switch {
-				case r.Outcome == backend.ExpireSkipped && !got.Equal(before[r.Key]):
+				case r.Outcome == backend.BulkSkipped && !got.Equal(before[r.Key]):
 					t.Errorf("%s: skipped, but its expiry moved from %v to %v", r.Key, before[r.Key], got)
-				case r.Outcome == backend.ExpireChanged && tc.op.Mode == backend.ExpirePersist && !got.IsZero():
+				case r.Outcome == backend.BulkChanged && tc.op.Mode == backend.ExpirePersist && !got.IsZero():
 					t.Errorf("%s: persisted, but expires at %v", r.Key, got)
-				case r.Outcome == backend.ExpireChanged && tc.op.Mode != backend.ExpirePersist:
+				case r.Outcome == backend.BulkChanged && tc.op.Mode != backend.ExpirePersist:
 					if d := got.Sub(serverNow); d < time.Hour || d > time.Hour+5*time.Second {
 						t.Errorf("%s: expires %s after the server's time, want 1h", r.Key, d)
 					}
@@ -110,14 +110,14 @@ func TestBulkExpiryModesAndConditions(t *testing.T) {
 
 			undo := make([]backend.ExpiryUndo, 0, len(res))
 			for _, r := range res {
-				if r.Outcome == backend.ExpireChanged {
+				if r.Outcome == backend.BulkChanged {
 					undo = append(undo, r.Undo())
 				}
 			}
 			back, err := s.RestoreExpiry(ctx, "0", undo)
 			must(t, err)
 			for _, r := range back {
-				if r.Outcome != backend.ExpireChanged {
+				if r.Outcome != backend.BulkChanged {
 					t.Errorf("undo of %s: %s (%v)", r.Key, r.Outcome, r.Err)
 				}
 			}
@@ -148,14 +148,14 @@ func TestBulkExpiryUndoSkipsKeysAnotherClientChanged(t *testing.T) {
 
 	undo := make([]backend.ExpiryUndo, len(res))
 	for i, r := range res {
-		if r.Outcome != backend.ExpireChanged {
+		if r.Outcome != backend.BulkChanged {
 			t.Fatalf("%s: %s", r.Key, r.Outcome)
 		}
 		undo[i] = r.Undo()
 	}
 	back, err := s.RestoreExpiry(ctx, "0", undo)
 	must(t, err)
-	want := []backend.ExpireOutcome{backend.ExpireSkipped, backend.ExpireSkipped, backend.ExpireGone, backend.ExpireChanged}
+	want := []backend.BulkOutcome{backend.BulkSkipped, backend.BulkSkipped, backend.BulkGone, backend.BulkChanged}
 	for i, r := range back {
 		if r.Outcome != want[i] {
 			t.Errorf("undo of %s: %s, want %s", r.Key, r.Outcome, want[i])
@@ -177,7 +177,7 @@ func TestBulkExpiryUndoSkipsKeysAnotherClientChanged(t *testing.T) {
 	// A key deleted before the bulk action is gone, not re-created.
 	res, err = s.ExpireKeys(ctx, "0", []string{"c"}, backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Minute})
 	must(t, err)
-	if res[0].Outcome != backend.ExpireGone || c.Exists(ctx, "c").Val() != 0 {
+	if res[0].Outcome != backend.BulkGone || c.Exists(ctx, "c").Val() != 0 {
 		t.Errorf("a deleted key: %s", res[0].Outcome)
 	}
 }
@@ -216,7 +216,7 @@ func TestBulkExpiryFallsBackToEvalAfterAScriptFlush(t *testing.T) {
 	must(t, c.ScriptFlush(ctx).Err())
 	res, err := s.ExpireKeys(ctx, "0", []string{"k"}, backend.ExpireOp{Mode: backend.ExpirePersist})
 	must(t, err)
-	if res[0].Outcome != backend.ExpireChanged || !pexpiretime(t, c, "k").IsZero() {
+	if res[0].Outcome != backend.BulkChanged || !pexpiretime(t, c, "k").IsZero() {
 		t.Fatalf("after SCRIPT FLUSH: %s %v", res[0].Outcome, res[0].Err)
 	}
 }
@@ -233,7 +233,7 @@ func TestBulkExpiryConnectionLossIsTheBatchsError(t *testing.T) {
 		t.Fatalf("no error with the server down: %+v", res)
 	}
 	for _, r := range res {
-		if r.Outcome != backend.ExpireFailed {
+		if r.Outcome != backend.BulkFailed {
 			t.Errorf("%s: %s with the server down", r.Key, r.Outcome)
 		}
 	}
@@ -291,7 +291,7 @@ func TestBulkExpiryStaysOutOfTheSlowlog(t *testing.T) {
 		res, err := s.ExpireKeys(ctx, "0", keys, op)
 		must(t, err)
 		for _, r := range res {
-			if r.Outcome != backend.ExpireChanged {
+			if r.Outcome != backend.BulkChanged {
 				t.Fatalf("%s: %s %v", r.Key, r.Outcome, r.Err)
 			}
 			undo = append(undo, r.Undo())
@@ -306,7 +306,7 @@ func TestBulkExpiryStaysOutOfTheSlowlog(t *testing.T) {
 		res, err := s.RestoreExpiry(ctx, "0", undo[:m])
 		must(t, err)
 		for _, r := range res {
-			if r.Outcome != backend.ExpireChanged {
+			if r.Outcome != backend.BulkChanged {
 				t.Fatalf("undo %s: %s %v", r.Key, r.Outcome, r.Err)
 			}
 		}
@@ -359,7 +359,7 @@ func TestBulkExpiryAcrossClusterSlots(t *testing.T) {
 	must(t, err)
 	undo := make([]backend.ExpiryUndo, len(res))
 	for i, r := range res {
-		if r.Outcome != backend.ExpireChanged || !pexpiretime(t, cc, r.Key).Equal(r.Set) {
+		if r.Outcome != backend.BulkChanged || !pexpiretime(t, cc, r.Key).Equal(r.Set) {
 			t.Fatalf("%s: %s %v", r.Key, r.Outcome, r.Err)
 		}
 		undo[i] = r.Undo()
@@ -367,7 +367,7 @@ func TestBulkExpiryAcrossClusterSlots(t *testing.T) {
 	back, err := s.RestoreExpiry(ctx, clusterBucket, undo)
 	must(t, err)
 	for _, r := range back {
-		if r.Outcome != backend.ExpireChanged || !pexpiretime(t, cc, r.Key).IsZero() {
+		if r.Outcome != backend.BulkChanged || !pexpiretime(t, cc, r.Key).IsZero() {
 			t.Fatalf("undo %s: %s %v", r.Key, r.Outcome, r.Err)
 		}
 	}
