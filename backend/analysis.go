@@ -14,7 +14,8 @@ import (
 type Analyzer interface {
 	// Analyze emits facts in batches until every key of q is done, ctx ends
 	// or emit returns an error (which Analyze then returns). Keys gone
-	// between listing and reading are left out.
+	// between listing and reading are left out. A store that keeps delete
+	// markers (NATS) emits them too, marked Deleted.
 	Analyze(ctx context.Context, bucket string, q AnalyzeQuery, emit func([]KeyFacts) error) error
 	// BucketFacts are the store's own totals beside the page's: Redis
 	// INFO memory and the keyspace line; NATS the stream's messages, bytes,
@@ -44,6 +45,10 @@ type KeyFacts struct {
 	ExpiresAt time.Time
 	// Length is a collection's element count (0 for a string).
 	Length int64
+	// Deleted marks a delete or purge marker (NATS): the latest revision
+	// of a deleted key, which the bucket keeps and counts, and not a key.
+	// Size is the marker's stored size.
+	Deleted bool
 }
 
 // Fact is one line of a store's own totals: a label and its value, as the

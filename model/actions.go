@@ -23,26 +23,6 @@ func (a *App) targetKey() (string, bool) {
 	return name, ok
 }
 
-// confirmDeleteMany asks before deleting names (marked keys, a folder,
-// a namespace of the analysis page); only y deletes.
-func (a *App) confirmDeleteMany(bucket string, names []string) tea.Cmd {
-	if len(names) == 0 {
-		a.inform("no keys to delete")
-		return nil
-	}
-	title := fmt.Sprintf("Delete %d keys?", len(names))
-	body := []string{fmt.Sprintf("%d keys in bucket %s will be deleted, for example:", len(names), format.Escape(bucket))}
-	for _, n := range names[:min(len(names), 5)] {
-		body = append(body, "  "+format.KeyName(n))
-	}
-	body = append(body, "", a.keyName(a.km.Undo)+" undoes it in this session: every key comes back with its expiry, unless it is written again meanwhile.")
-	a.dialog = newConfirm(title, body, func(a *App) tea.Cmd {
-		a.keys.marked = nil
-		return deleteCmd(a.store, a.opts.Timeout, bucket, names, "")
-	})
-	return nil
-}
-
 func (a *App) openDelete() tea.Cmd {
 	if !a.writable() {
 		return nil
@@ -64,7 +44,7 @@ func (a *App) openDelete() tea.Cmd {
 		for i, r := range rows {
 			names[i] = a.keys.set.Name(r)
 		}
-		return a.confirmDeleteMany(bucket, names)
+		return a.openBulkDelete(bucket, names)
 	}
 	name, ok := a.targetKey()
 	if !ok {

@@ -50,7 +50,10 @@ var analysisTableNames = [...]string{"namespaces", "TTLs", "largest keys", "long
 
 type analysisPage struct {
 	bucket, scope string
-	req           uint64
+	// markers: the store keeps delete markers (NATS), which the store
+	// table counts.
+	markers bool
+	req     uint64
 	stream        *analysisStream
 	agg           *insight.Aggregator
 
@@ -128,7 +131,7 @@ func (a *App) openAnalysisOf(sample int) (page, tea.Cmd) {
 		q.Sample = sample
 		scope += fmt.Sprintf(" · a sample of %s keys", exact(sample))
 	}
-	p := &analysisPage{bucket: a.keys.bucket, scope: scope, req: a.nextReq(), depth: 1, started: a.opts.Now(),
+	p := &analysisPage{bucket: a.keys.bucket, scope: scope, req: a.nextReq(), depth: 1, started: a.opts.Now(), markers: a.env.info.Kind == "nats" && sample == 0,
 		agg: insight.New(a.treeDelimiter(), a.opts.Now)}
 	if p.bucket == "" && len(a.buckets.list) > 0 {
 		p.bucket = a.buckets.selected()
@@ -512,6 +515,10 @@ func (p *analysisPage) tableLines(e *env, w, from, to int) []string {
 	}
 	for _, f := range p.facts {
 		out = append(out, ui.Fit(fmt.Sprintf("%-28s %s", format.EscapeLine(f.Label), format.EscapeLine(f.Value)), w))
+	}
+	if p.markers {
+		out = append(out, "", st.MetaLabel.Render("counted by this analysis"),
+			ui.Fit(fmt.Sprintf("%-28s %s (%s): deleted keys whose last revision the bucket keeps", "delete markers", humanCount(r.Markers), format.HumanBytes(r.MarkerBytes)), w))
 	}
 	return out
 }

@@ -73,7 +73,7 @@ type App struct {
 	ttlGiven map[string]time.Duration
 	// conn is the connection's state, for the header and reconnecting.
 	conn connState
-	// bulk is a bulk TTL action under way (bulkttl.go).
+	// bulk is a bulk TTL or delete under way (bulkrun.go).
 	bulk *bulkRun
 	// tabLine is the Deck's tabs, which the header shows in place of the
 	// address when connections are named or more than one is open.
@@ -464,6 +464,10 @@ func (a *App) nothingToUndo() string {
 // maxUndo bounds the undo stack (each entry may hold large values).
 const maxUndo = 20
 
+// maxUndoBytes bounds the memory the undo stack's copies of bulk deletes
+// hold together (one delete stops at bulkDeleteUndoBytes).
+const maxUndoBytes = 2 * bulkDeleteUndoBytes
+
 func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	if msg.from != any(a.store) {
 		return nil // written to the store the user switched away from
@@ -487,6 +491,16 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	if msg.undo != nil {
 		a.undo = append(a.undo, msg.undo)
 		if len(a.undo) > maxUndo {
+			a.undo = a.undo[1:]
+		}
+		// The copies of bulk deletes are held in memory: the oldest
+		// records go first when they hold too much together.
+		held := int64(0)
+		for _, u := range a.undo {
+			held += u.copiesBytes
+		}
+		for len(a.undo) > 1 && held > maxUndoBytes {
+			held -= a.undo[0].copiesBytes
 			a.undo = a.undo[1:]
 		}
 	}

@@ -1,11 +1,9 @@
 package model
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -27,13 +25,6 @@ import (
 // condition (backend.BulkExpirer), so a key changed between the dry run
 // and the run is skipped and counted, never overwritten. Undo puts each
 // key's previous TTL back while its TTL is still the one set.
-
-// bulkBatch is how many keys one store call changes; bulkInFlight how
-// many calls a run has under way at once.
-const (
-	bulkBatch    = 1000
-	bulkInFlight = 4
-)
 
 // bulkTTLIntent asks for a bulk TTL on a namespace's keys (the analysis
 // page's t); the keys are the listing's keys under prefix.
@@ -120,17 +111,24 @@ type bulkDryRunMsg struct {
 	names  []string
 	label  string
 	op     backend.ExpireOp
+	// delete: the dry run of a bulk delete (touch: the keys that exist).
+	delete bool
 	touch  []string // the keys the action will change, as read now
 	gone   int
 	err    error
 }
 
-// dryRunBulkTTL reads the keys' current TTLs from the store (Describe,
-// pipelined; the listing's when the store cannot describe) and counts
-// those the action would change.
+// dryRunBulkTTL counts the keys a bulk TTL would change.
 func (a *App) dryRunBulkTTL(names []string, label string, op backend.ExpireOp) tea.Cmd {
+	return a.dryRunBulk(a.keys.bucket, names, label, op, false)
+}
+
+// dryRunBulk reads the keys' current TTLs from the store (Describe,
+// pipelined; the listing's when the store cannot describe) and counts
+// those the action would change: for a delete, those that exist.
+func (a *App) dryRunBulk(bucket string, names []string, label string, op backend.ExpireOp, del bool) tea.Cmd {
 	a.inform(fmt.Sprintf("counting the keys this changes (%s keys to read)…", humanCount(int64(len(names)))))
-	s, bucket, timeout, now := a.store, a.keys.bucket, a.opts.Timeout, a.opts.Now
+	s, timeout, now := a.store, a.opts.Timeout, a.opts.Now
 	listed := map[string]time.Time{}
 	d, describes := s.(backend.Describer)
 	if !describes && a.keys.set != nil {
@@ -141,8 +139,9 @@ func (a *App) dryRunBulkTTL(names []string, label string, op backend.ExpireOp) t
 		}
 	}
 	return withTimeout(timeout+time.Duration(len(names)/bulkBatch+1)*timeout, func(ctx context.Context) tea.Msg {
-		msg := bulkDryRunMsg{from: s, bucket: bucket, names: names, label: label, op: op}
+		msg := bulkDryRunMsg{from: s, bucket: bucket, names: names, label: label, op: op, delete: del}
 		at := now().Add(op.TTL)
+		touches := func(exp time.Time) bool { return del || wouldChange(op, exp, at) }
 		for i := 0; i < len(names); i += bulkBatch {
 			batch := names[i:min(i+bulkBatch, len(names))]
 			if describes {
@@ -156,7 +155,7 @@ func (a *App) dryRunBulkTTL(names []string, label string, op backend.ExpireOp) t
 						msg.gone++
 						continue
 					}
-					if wouldChange(op, k.ExpiresAt, at) {
+					if touches(k.ExpiresAt) {
 						msg.touch = append(msg.touch, k.Name)
 					}
 				}
@@ -166,7 +165,7 @@ func (a *App) dryRunBulkTTL(names []string, label string, op backend.ExpireOp) t
 				exp, ok := listed[n]
 				if !ok {
 					msg.gone++
-				} else if wouldChange(op, exp, at) {
+				} else if touches(exp) {
 					msg.touch = append(msg.touch, n)
 				}
 			}
@@ -202,6 +201,9 @@ func (a *App) dryRun(msg bulkDryRunMsg) tea.Cmd {
 		return nil
 	}
 	a.status = statusLine{}
+	if msg.delete {
+		return a.confirmBulkDelete(msg)
+	}
 	n := len(msg.touch)
 	if n == 0 {
 		a.inform(fmt.Sprintf("%s: none of the %s keys would change", msg.label, exact(len(msg.names))))
@@ -225,154 +227,37 @@ func (a *App) dryRun(msg bulkDryRunMsg) tea.Cmd {
 	return nil
 }
 
-// bulkRun is a bulk TTL action under way; esc cancels it.
-type bulkRun struct {
-	stream   *bulkStream
-	total    int
-	started  time.Time
-	progress bulkProgress
-}
-
-// bulkProgress is what the run has done so far.
-type bulkProgress struct {
-	changed, skipped, gone, failed int
-	firstErr                       error
-	undo                           []backend.ExpiryUndo
-}
-
-func (p *bulkProgress) add(results []backend.ExpireResult) {
-	for _, r := range results {
-		switch r.Outcome {
-		case backend.BulkChanged:
-			p.changed++
-			p.undo = append(p.undo, r.Undo())
-		case backend.BulkSkipped:
-			p.skipped++
-		case backend.BulkGone:
-			p.gone++
-		default:
-			p.failed++
-			if p.firstErr == nil {
-				p.firstErr = r.Err
-			}
-		}
-	}
-}
-
-type bulkStream = feed[[]backend.ExpireResult]
-
-type bulkProgressMsg struct {
-	stream  *bulkStream
-	results [][]backend.ExpireResult
-	done    bool
-	err     error
-	bucket  string
-	label   string
-}
-
 func (a *App) runBulkTTL(bucket string, names []string, label string, op backend.ExpireOp) tea.Cmd {
 	ex := a.store.(backend.BulkExpirer)
-	st, ctx := newFeed[[]backend.ExpireResult]()
-	timeout := a.opts.Timeout
-	produce := func() {
-		// bulkInFlight batches at a time: the server runs one script at a
-		// time anyway, but the round trips and the client's encoding
-		// overlap with its work instead of waiting for it.
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		next := make(chan int)
-		for range bulkInFlight {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					bctx, cancel := context.WithTimeout(ctx, timeout)
-					res, err := ex.ExpireKeys(bctx, bucket, names[i:min(i+bulkBatch, len(names))], op)
-					cancel()
-					if len(res) > 0 {
-						st.push(res)
-					}
-					if err != nil {
-						mu.Lock()
-						firstErr = cmp.Or(firstErr, err)
-						mu.Unlock()
-					}
+	return startBulk(a, names, label,
+		func(ctx context.Context, batch []string) ([]backend.ExpireResult, error) {
+			return ex.ExpireKeys(ctx, bucket, batch, op)
+		},
+		func(b *bulkRun, rs []backend.ExpireResult) {
+			for _, r := range rs {
+				b.tally.count(r.Key, r.Outcome, r.Err)
+				if r.Outcome == backend.BulkChanged {
+					b.expiries = append(b.expiries, r.Undo())
 				}
-			}()
-		}
-	feed:
-		for i := 0; i < len(names); i += bulkBatch {
-			mu.Lock()
-			failed := firstErr != nil
-			mu.Unlock()
-			if failed {
-				break
 			}
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				break feed
+		},
+		func(a *App, b *bulkRun, err error) tea.Cmd {
+			p := b.tally
+			text := fmt.Sprintf("%s: %s changed, %s skipped, %s gone, %s failed",
+				label, exact(p.changed), exact(p.skipped), exact(p.gone), exact(p.failed))
+			if n := p.done(); n < b.total {
+				text += fmt.Sprintf("; %s not attempted", exact(b.total-n))
 			}
-		}
-		close(next)
-		wg.Wait()
-		if firstErr == nil {
-			firstErr = ctx.Err()
-		}
-		st.finish(firstErr)
-	}
-	a.bulk = &bulkRun{stream: st, total: len(names), started: a.opts.Now()}
-	return started(produce, bulkWait(st, bucket, label))
-}
-
-func bulkWait(st *bulkStream, bucket, label string) tea.Cmd {
-	return st.next(func(r [][]backend.ExpireResult, done bool, err error) tea.Msg {
-		return bulkProgressMsg{stream: st, results: r, done: done, err: err, bucket: bucket, label: label}
-	})
-}
-
-func (a *App) bulkProgressed(msg bulkProgressMsg) tea.Cmd {
-	if a.bulk == nil || a.bulk.stream != msg.stream {
-		return nil
-	}
-	b := a.bulk
-	for _, r := range msg.results {
-		b.progress.add(r)
-	}
-	p := b.progress
-	doneN := p.changed + p.skipped + p.gone + p.failed
-	if !msg.done {
-		rate := float64(doneN) / max(a.opts.Now().Sub(b.started).Seconds(), 0.001)
-		a.inform(fmt.Sprintf("%s: %s of %s keys · %s keys/s · esc cancels", msg.label, humanCount(int64(doneN)), humanCount(int64(b.total)), humanCount(int64(rate))))
-		return bulkWait(msg.stream, msg.bucket, msg.label)
-	}
-	a.bulk = nil
-	text := fmt.Sprintf("%s: %s changed, %s skipped, %s gone, %s failed",
-		msg.label, exact(p.changed), exact(p.skipped), exact(p.gone), exact(p.failed))
-	if doneN < b.total {
-		text += fmt.Sprintf("; %s not attempted", exact(b.total-doneN))
-	}
-	out := writeDoneMsg{from: a.store, op: text, bucket: msg.bucket}
-	for _, u := range p.undo {
-		out.keys = append(out.keys, u.Key)
-	}
-	if len(p.undo) > 0 {
-		out.undo = &undoRecord{what: fmt.Sprintf("%s on %s keys", msg.label, exact(len(p.undo))), bucket: msg.bucket, expiries: p.undo}
-	}
-	if msg.err != nil {
-		out.err = fmt.Errorf("%s (stopped: %w)", text, msg.err)
-	} else if p.firstErr != nil {
-		out.err = fmt.Errorf("%s; first failure: %w", text, p.firstErr)
-	}
-	return a.writeDone(out)
-}
-
-// cancelBulk stops a bulk run; what it did stays done (and undoable).
-func (a *App) cancelBulk() {
-	if a.bulk != nil {
-		a.bulk.stream.stop()
-	}
+			text, err = stoppedBy(text, err)
+			out := writeDoneMsg{from: a.store, op: text, bucket: bucket, keys: p.changedKeys, err: err}
+			if len(b.expiries) > 0 {
+				out.undo = &undoRecord{what: fmt.Sprintf("%s on %s keys", label, exact(len(b.expiries))), bucket: bucket, expiries: b.expiries}
+			}
+			if err == nil && p.firstErr != nil {
+				out.err = fmt.Errorf("%s; first failure: %w", text, p.firstErr)
+			}
+			return a.writeDone(out)
+		})
 }
 
 // namesUnder are the listed keys under prefix.

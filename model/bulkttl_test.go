@@ -174,6 +174,15 @@ func TestAnalysisOnNATS(t *testing.T) {
 			kv.PutString(ctx, key, `{"step":2}`)
 		}
 	}
+	// Three deleted keys and a purged one: their markers are not keys, and
+	// the store table counts them.
+	for _, k := range []string{"gone.a", "gone.b", "gone.c", "gone.d"} {
+		kv.PutString(ctx, k, "x")
+	}
+	kv.Delete(ctx, "gone.a")
+	kv.Delete(ctx, "gone.b")
+	kv.Delete(ctx, "gone.c")
+	kv.Purge(ctx, "gone.d")
 	s := openNATSStore(t, srv.URL())
 	app := newApp(t, s, model.Options{Bucket: "flows", Timeout: 5 * time.Second})
 	mustSeeDone(t, app, "30 keys")
@@ -195,8 +204,14 @@ func TestAnalysisOnNATS(t *testing.T) {
 	if keys, noTTL := cols("flow.invoice."); keys != "10" || noTTL != "10" {
 		t.Fatalf("flow.invoice.: %s keys, %s without TTL; want 10, 10:\n%s", keys, noTTL, plain(app))
 	}
+	if strings.Contains(plain(app), "gone.") {
+		t.Fatalf("deleted keys counted as a namespace:\n%s", plain(app))
+	}
 	app.Keys("shift+tab") // the store's own figures
 	mustSee(t, app, "messages")
+	if row := lineWith(plain(app), "delete markers"); !strings.Contains(row, "delete markers               4 (") {
+		t.Fatalf("the store table should count 4 delete markers:\n%s", plain(app))
+	}
 	app.Keys("tab") // back to the namespaces
 	app.Keys("o", "o", "o", "o")
 	mustSee(t, app, "by name")

@@ -321,7 +321,7 @@ func renameCmd(r backend.Renamer, timeout time.Duration, bucket, from, to string
 // undoCmd applies an undo record; force applies the steps the user agreed
 // to have overwrite what the keys hold now.
 func undoCmd(s backend.Store, timeout time.Duration, u *undoRecord, force bool) tea.Cmd {
-	n := len(u.steps) + len(u.expiries)
+	n := len(u.steps) + len(u.expiries) + len(u.copies)
 	return withTimeout(timeout+time.Duration(n)*bulkBudget, func(ctx context.Context) tea.Msg {
 		r := u.apply(ctx, s, force)
 		msg := writeDoneMsg{from: s, op: r.describe(u.what, n), bucket: u.bucket, keys: u.keys()}

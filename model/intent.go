@@ -111,10 +111,7 @@ func (a *App) apply(i intent) tea.Cmd {
 			names, about = a.keys.namesOutsideFolders(a.treeDelimiter()), "outside any folder"
 		}
 		if i.delete {
-			if !a.writable() {
-				return nil
-			}
-			return a.confirmDeleteMany(a.keys.bucket, names)
+			return a.openBulkDelete(a.keys.bucket, names)
 		}
 		return a.openBulkTTL(names, about)
 	case revealIntent:

@@ -21,6 +21,12 @@ type undoRecord struct {
 	// expiries undo a bulk TTL action, in batches (BulkExpirer): a key
 	// whose TTL changed since is skipped and counted.
 	expiries []backend.ExpiryUndo
+	// copies undo a bulk delete, in batches (BulkDeleter): each key comes
+	// back only while it is still absent; one written again since is a
+	// conflict, shown with what it holds now.
+	copies []backend.Snapshot
+	// copiesBytes is about the memory copies hold (see maxUndoBytes).
+	copiesBytes int64
 }
 
 // undoStep reverses the action on one key. Exactly one of its parts is set.
@@ -64,6 +70,7 @@ type undoConflict struct {
 type undoResult struct {
 	done           int
 	skipped        int // bulk TTL undo: keys changed or gone since
+	expired        int // bulk delete undo: copies whose expiry has passed
 	conflicts      []undoConflict
 	failed         []error
 	removed, added []string
@@ -77,6 +84,9 @@ func (r undoResult) describe(what string, total int) string {
 	s := fmt.Sprintf("undo of %s: %d of %d restored", what, r.done, total)
 	if n := len(r.conflicts) + r.skipped; n > 0 {
 		s += fmt.Sprintf(", %d changed since (left as they are)", n)
+	}
+	if r.expired > 0 {
+		s += fmt.Sprintf(", %d expired since (nothing to put back)", r.expired)
 	}
 	if n := len(r.failed); n > 0 {
 		s += fmt.Sprintf(", %d failed: %v", n, r.failed[0])
@@ -96,6 +106,9 @@ func (u *undoRecord) keys() []string {
 	for _, e := range u.expiries {
 		ks = append(ks, e.Key)
 	}
+	for _, c := range u.copies {
+		ks = append(ks, c.Key)
+	}
 	return ks
 }
 
@@ -106,6 +119,9 @@ func (u *undoRecord) apply(ctx context.Context, s backend.Store, force bool) und
 	var r undoResult
 	if len(u.expiries) > 0 {
 		r = u.applyExpiries(ctx, s)
+	}
+	if len(u.copies) > 0 {
+		r = u.applyCopies(ctx, s)
 	}
 	for _, st := range u.steps {
 		if ctx.Err() != nil {
@@ -161,6 +177,54 @@ func (u *undoRecord) applyExpiries(ctx context.Context, s backend.Store) undoRes
 			default:
 				r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(x.Key), x.Err))
 			}
+		}
+	}
+	return r
+}
+
+// conflictsShown is how many keys written again since a bulk delete an
+// undo reads, to show what they hold now; the others are listed by name.
+const conflictsShown = 20
+
+// applyCopies puts back the keys of a bulk delete, bulkBatch keys a store
+// call, each only while still absent. A key written again since is a
+// conflict the user sees (with what it holds now, for the first
+// conflictsShown) and may overwrite with the copy.
+func (u *undoRecord) applyCopies(ctx context.Context, s backend.Store) undoResult {
+	var r undoResult
+	bd, ok := s.(backend.BulkDeleter)
+	if !ok {
+		r.failed = append(r.failed, backend.ErrUnsupported)
+		return r
+	}
+	for i := 0; i < len(u.copies); i += bulkBatch {
+		batch := u.copies[i:min(i+bulkBatch, len(u.copies))]
+		res, err := bd.RestoreKeys(ctx, u.bucket, batch)
+		for j, x := range res {
+			switch x.Outcome {
+			case backend.BulkChanged:
+				r.done++
+				r.added = append(r.added, x.Key)
+			case backend.BulkSkipped:
+				c := undoConflict{step: undoStep{key: x.Key, restore: &batch[j], cond: backend.RestoreOptions{IfAbsent: true}}, why: "exists again"}
+				if x.Err != nil {
+					c.why = conflictText(x.Err)
+				}
+				if len(r.conflicts) < conflictsShown {
+					if e, gerr := s.Get(ctx, u.bucket, x.Key, backend.GetOptions{MaxBytes: 4 << 10}); gerr == nil {
+						c.now = &e
+					}
+				}
+				r.conflicts = append(r.conflicts, c)
+			case backend.BulkGone:
+				r.expired++
+			default:
+				r.failed = append(r.failed, fmt.Errorf("%s: %w", format.KeyName(x.Key), x.Err))
+			}
+		}
+		if err != nil {
+			r.failed = append(r.failed, err)
+			return r
 		}
 	}
 	return r

@@ -36,8 +36,9 @@ var errSampled = errors.New("sample complete")
 // Analyze reads the latest message of each key, headers only, never the
 // values: the listing's ordered pull consumer (Keys), with q.Pattern as
 // its filter, or for q.Keys consumers filtered on exactly those subjects.
-// Delete and purge markers are not keys and are left out, as is a key
-// asked for that does not exist or could not be one.
+// Delete and purge markers are not keys: they are emitted marked Deleted
+// (except in a sample, which counts keys), and a key asked for that does
+// not exist or could not be one is left out.
 //
 // Size is the message as the stream stores it: subject, headers and value
 // (see storedSize), where the stream's bytes add the store's own record
@@ -66,7 +67,7 @@ func (s *Store) Analyze(ctx context.Context, bucket string, q backend.AnalyzeQue
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := s.analyzeGroup(ctx, h, listSpec{filters: filters, maxAge: cfg.MaxAge, size: analyzeBatch, stored: true}, func(b keyBatch) error {
+		err := s.analyzeGroup(ctx, h, listSpec{filters: filters, maxAge: cfg.MaxAge, size: analyzeBatch, stored: true, markers: true}, func(b keyBatch) error {
 			facts := make([]backend.KeyFacts, 0, len(b.keys))
 			for _, k := range b.keys {
 				if want != nil {
@@ -75,6 +76,16 @@ func (s *Store) Analyze(ctx context.Context, bucket string, q backend.AnalyzeQue
 					}
 				}
 				facts = append(facts, backend.KeyFacts{Key: k.Name, Kind: backend.KindString, Size: k.Size, ExpiresAt: k.ExpiresAt})
+			}
+			if q.Sample == 0 { // a sample counts keys: markers would skew it
+				for _, m := range b.markers {
+					if want != nil {
+						if _, ok := want[m.Name]; !ok {
+							continue
+						}
+					}
+					facts = append(facts, backend.KeyFacts{Key: m.Name, Size: m.Size, Deleted: true})
+				}
 			}
 			if len(facts) == 0 {
 				return nil

@@ -101,20 +101,23 @@ type listSpec struct {
 	// stored sizes each key as its message is stored (subject, headers
 	// and value; see storedSize) rather than by its value alone.
 	stored bool
+	// markers keeps the delete and purge markers (keyBatch.markers).
+	markers bool
 }
 
 // listLastOf is listLast for every key matching any of spec's filters.
 func (s *Store) listLastOf(ctx context.Context, h *bucketHandle, spec listSpec) (*keyListing, func(), error) {
 	l := &keyListing{
-		prefix: h.prefix,
-		maxAge: spec.maxAge,
-		size:   spec.size,
-		seqs:   spec.seqs,
-		stored: spec.stored,
-		limit:  min(spec.size, firstBatchSize),
-		ready:  make(chan struct{}, 1),
-		room:   make(chan struct{}, 1),
-		stop:   make(chan struct{}),
+		prefix:  h.prefix,
+		maxAge:  spec.maxAge,
+		size:    spec.size,
+		seqs:    spec.seqs,
+		stored:  spec.stored,
+		markers: spec.markers,
+		limit:   min(spec.size, firstBatchSize),
+		ready:   make(chan struct{}, 1),
+		room:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
 	}
 	l.cur = l.newBatch()
 	subjects := make([]string, len(spec.filters))
@@ -201,6 +204,9 @@ func (s *Store) connectionLost() error {
 type keyBatch struct {
 	keys []backend.KeyInfo
 	seqs []uint64
+	// markers are the deleted keys whose latest revision is a delete or
+	// purge marker, sized as stored, for listings that keep them.
+	markers []backend.KeyInfo
 }
 
 // keyListing turns consumer deliveries into batches of KeyInfos for the
@@ -208,11 +214,12 @@ type keyBatch struct {
 // reader takes the queued batches, and the current one too when it has
 // waited long enough.
 type keyListing struct {
-	prefix string
-	maxAge time.Duration
-	size   int  // keys in a full batch
-	seqs   bool // record each key's revision
-	stored bool // size keys as stored (storedSize), not by value
+	prefix  string
+	maxAge  time.Duration
+	size    int  // keys in a full batch
+	seqs    bool // record each key's revision
+	stored  bool // size keys as stored (storedSize), not by value
+	markers bool // keep delete and purge markers in the batches
 
 	ready chan struct{} // a batch, the end or an error was queued
 	room  chan struct{} // the reader took the queued batches
@@ -248,7 +255,7 @@ func (l *keyListing) signal(c chan struct{}) {
 // queueCur queues the current batch, if it has keys, and starts a new one
 // of full size; mu is held.
 func (l *keyListing) queueCur() {
-	if len(l.cur.keys) == 0 {
+	if len(l.cur.keys) == 0 && len(l.cur.markers) == 0 {
 		return
 	}
 	l.queue = append(l.queue, l.cur)
@@ -298,6 +305,9 @@ func (l *keyListing) deliver(m jetstream.Msg) {
 		if l.seqs {
 			l.cur.seqs = append(l.cur.seqs, meta.streamSeq)
 		}
+	} else if l.markers {
+		// A marker has no value: its stored size is subject and headers.
+		l.cur.markers = append(l.cur.markers, backend.KeyInfo{Name: subject[len(l.prefix):], Size: storedSize(subject, hdr, 0)})
 	}
 	// The listing ends with the snapshot the consumer started from: when
 	// as many messages arrived as were pending, or none is pending.

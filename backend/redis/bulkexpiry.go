@@ -3,8 +3,6 @@ package redis
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -13,10 +11,6 @@ import (
 )
 
 var _ backend.BulkExpirer = (*Store)(nil)
-
-// bulkExpireChunk is how many keys go in one pipeline: one round trip
-// each, so a caller's batch of any size never builds an unbounded buffer.
-const bulkExpireChunk = 1000
 
 // expiryOrGone is a key's absolute expiry in ms, 0 for none, -1 for a key
 // that is not there: one command where EXISTS and PEXPIRETIME were two
@@ -156,14 +150,12 @@ func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op
 		// is never shortened.
 		at = now.UnixMilli() + int64((op.TTL+time.Millisecond-1)/time.Millisecond)
 	}
-	return s.runExpiryScripts(ctx, c, bulkExpireScript, keys, 3, func(from, to int) []any { return []any{mode, cond, at} },
-		func(i int, reply []any) backend.ExpireResult {
+	return runScripts(ctx, s, c, bulkExpireScript, keys, 3, "change TTLs", func(from, to int) []any { return []any{mode, cond, at} },
+		func(i int, reply []any) (backend.ExpireResult, bool) {
 			r := backend.ExpireResult{Key: keys[i], Outcome: outcomeOf(reply)}
-			if len(reply) == 3 {
-				r.Prev, r.Set = msTime(reply[1]), msTime(reply[2])
-			}
-			return r
-		})
+			r.Prev, r.Set = msTime(reply[1]), msTime(reply[2])
+			return r, r.Outcome != backend.BulkFailed
+		}, failedExpiry(keys))
 }
 
 // RestoreExpiry puts each key's previous expiry back where its expiry is
@@ -186,110 +178,28 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 	for i, it := range items {
 		keys[i] = it.Key
 	}
-	return s.runExpiryScripts(ctx, c, restoreExpiryScript, keys, 2, func(from, to int) []any {
+	return runScripts(ctx, s, c, restoreExpiryScript, keys, 2, "change TTLs", func(from, to int) []any {
 		args := make([]any, 0, 2*(to-from))
 		for _, it := range items[from:to] {
 			args = append(args, unixMs(it.Prev), unixMs(it.Set))
 		}
 		return args
-	}, func(i int, reply []any) backend.ExpireResult {
+	}, func(i int, reply []any) (backend.ExpireResult, bool) {
 		r := backend.ExpireResult{Key: keys[i], Outcome: outcomeOf(reply)}
-		if len(reply) == 2 {
-			r.Prev = msTime(reply[1])
-			r.Set = r.Prev
-			if r.Outcome == backend.BulkChanged {
-				r.Set = items[i].Prev
-			}
+		r.Prev = msTime(reply[1])
+		r.Set = r.Prev
+		if r.Outcome == backend.BulkChanged {
+			r.Set = items[i].Prev
 		}
-		return r
-	})
+		return r, r.Outcome != backend.BulkFailed
+	}, failedExpiry(keys))
 }
 
-// scriptKeys is how many keys one script call changes (standalone
-// servers; in a Cluster the keys of one call must share a slot, so each
-// key has a call of its own there).
-const scriptKeys = 100
-
-// runExpiryScripts runs script over keys, scriptKeys keys a call, calls
-// pipelined bulkExpireChunk keys a round trip, EVALSHA first and EVAL for
-// the calls the server answered NOSCRIPT (a flushed script cache, a new
-// node of a Cluster). fields is how many reply fields each key has; args
-// are the ARGV of the call over keys[from:to].
-func (s *Store) runExpiryScripts(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys []string, fields int,
-	args func(from, to int) []any, result func(i int, reply []any) backend.ExpireResult) ([]backend.ExpireResult, error) {
-	out := make([]backend.ExpireResult, 0, len(keys))
-	if _, loaded := s.scriptsLoaded.LoadOrStore(script.Hash(), true); !loaded && len(keys) > 0 {
-		// Once per store, so that a first batch does not meet NOSCRIPT
-		// for each of its calls (on every master of a Cluster). A refusal
-		// (an ACL without SCRIPT) leaves it to the EVAL fallback.
-		_ = script.Load(ctx, c).Err()
+// failedExpiry is the result of a key whose script call failed.
+func failedExpiry(keys []string) func(i int, err error) backend.ExpireResult {
+	return func(i int, err error) backend.ExpireResult {
+		return backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: err}
 	}
-	per := scriptKeys
-	if _, cluster := c.(*goredis.ClusterClient); cluster {
-		per = 1
-	}
-	type call struct {
-		from, to int
-		cmd      *goredis.Cmd
-	}
-	for start := 0; start < len(keys); start += bulkExpireChunk {
-		end := min(start+bulkExpireChunk, len(keys))
-		var calls []call
-		pipe := c.Pipeline()
-		for from := start; from < end; from += per {
-			to := min(from+per, end)
-			calls = append(calls, call{from, to, script.EvalSha(ctx, pipe, keys[from:to], args(from, to)...)})
-		}
-		_, _ = pipe.Exec(ctx) // each call's error is read below
-		var again []int
-		for j, cl := range calls {
-			if err := cl.cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-				again = append(again, j)
-			}
-		}
-		if len(again) > 0 {
-			pipe := c.Pipeline()
-			for _, j := range again {
-				cl := &calls[j]
-				cl.cmd = script.Eval(ctx, pipe, keys[cl.from:cl.to], args(cl.from, cl.to)...)
-			}
-			_, _ = pipe.Exec(ctx)
-		}
-		var batchErr error
-		for _, cl := range calls {
-			reply, err := cl.cmd.Slice()
-			if err == nil && len(reply) == fields*(cl.to-cl.from) {
-				for i := cl.from; i < cl.to; i++ {
-					one := reply[(i-cl.from)*fields : (i-cl.from+1)*fields]
-					if outcomeOf(one) == backend.BulkFailed {
-						out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: fmt.Errorf("unexpected reply %v", one)})
-						continue
-					}
-					out = append(out, result(i, one))
-				}
-				continue
-			}
-			switch {
-			case err == nil:
-				err = fmt.Errorf("unexpected reply %v", reply)
-			case isScriptDenied(err):
-				return out, s.noScripting(err, keys[cl.from], "change TTLs")
-			case !isReplyError(err) && batchErr == nil:
-				batchErr = s.cmdErr(err, "")
-			}
-			for i := cl.from; i < cl.to; i++ {
-				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: s.cmdErr(err, keys[i])})
-			}
-		}
-		if batchErr != nil {
-			// The keys of the chunks not sent yet were not touched.
-			for i := end; i < len(keys); i++ {
-				out = append(out, backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: batchErr})
-			}
-			return out, batchErr
-		}
-	}
-	return out, nil
 }
 
 // isReplyError: the server answered with an error (the key's own

@@ -124,6 +124,9 @@ var allRows = []row{
 	{name: "analysis1m", fixture: "redis1m", run: (*bench).analysis},
 	// Last of the redis1m rows: it leaves a 7-day TTL on the user: keys.
 	{name: "ttl250k", fixture: "redis1m", run: (*bench).bulkTTL},
+	// Database 1 of the same server, filled before each run.
+	{name: "del250k", fixture: "redis1m", run: (*bench).bulkDelete250k},
+	{name: "del100k", fixture: "redis1m", run: (*bench).bulkDelete100k},
 	{name: "cluster1m", fixture: "cluster1m", run: (*bench).cluster},
 	{name: "nats100k", fixture: "nats100k", run: (*bench).nats100k},
 	{name: "nats1m", flag: "-nats-million", fixture: "nats1m", run: (*bench).nats1M},

@@ -35,7 +35,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|redis-memusage|redis-pexpire|nats-listkeys|bolt-keys [flags]")
+		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|redis-memusage|redis-pexpire|redis-unlink|nats-listkeys|bolt-keys [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -45,7 +45,7 @@ func main() {
 	url := fs.String("url", "", "NATS URL")
 	bucket := fs.String("bucket", "", "NATS KV bucket, or bbolt bucket")
 	path := fs.String("path", "", "bbolt file")
-	match := fs.String("match", "*", "redis-pexpire: the keys' SCAN MATCH pattern")
+	match := fs.String("match", "*", "redis-pexpire, redis-unlink: the keys' SCAN MATCH pattern")
 	fs.Parse(os.Args[2:])
 	// Long enough for the slow link and the largest bucket, short enough
 	// that a stuck server ends the run.
@@ -65,6 +65,8 @@ func main() {
 		err = redisMemUsage(ctx, *addr, *db)
 	case "redis-pexpire":
 		err = redisPexpire(ctx, *addr, *db, *match)
+	case "redis-unlink":
+		err = redisUnlink(ctx, *addr, *db, *match)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
@@ -274,5 +276,34 @@ func redisPexpire(ctx context.Context, addr string, db int, match string) error 
 		}
 	}
 	fmt.Printf("keys %d pexpire %d\n", len(names), time.Since(start).Nanoseconds())
+	return nil
+}
+
+// redisUnlink is the floor of a bulk delete: the names SCANned first (not
+// timed: kvdeck has them from its listing), then UNLINK of each, 1000 to
+// a pipeline.
+func redisUnlink(ctx context.Context, addr string, db int, match string) error {
+	c := redisClient(addr, db)
+	defer c.Close()
+	names, err := scanNames(ctx, c, match)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	deleted := int64(0)
+	for i := 0; i < len(names); i += mgetBatch {
+		p := c.Pipeline()
+		cmds := make([]*goredis.IntCmd, 0, mgetBatch)
+		for _, k := range names[i:min(i+mgetBatch, len(names))] {
+			cmds = append(cmds, p.Unlink(ctx, k))
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			return err
+		}
+		for _, cmd := range cmds {
+			deleted += cmd.Val()
+		}
+	}
+	fmt.Printf("keys %d unlink %d\n", deleted, time.Since(start).Nanoseconds())
 	return nil
 }

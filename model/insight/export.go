@@ -75,6 +75,9 @@ func Export(dir string, r Report, depth int, facts []backend.Fact, now time.Time
 		"namespaces": jsonNamespaces(r.Namespaces[depth-1], r.Bytes), "ttl_groups": t,
 		"top_keys": jsonKeys(r.TopKeys), "top_collections": jsonKeys(r.TopCollections), "store": facts,
 	}
+	if r.Markers > 0 {
+		doc["delete_markers"], doc["delete_marker_bytes"] = r.Markers, r.MarkerBytes
+	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return paths, err

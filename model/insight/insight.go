@@ -69,6 +69,10 @@ type Report struct {
 	// TopKeys are the largest keys, TopCollections the longest
 	// collections, largest first.
 	TopKeys, TopCollections []backend.KeyFacts
+	// Markers are the delete and purge markers seen (NATS: deleted keys
+	// whose latest revision the bucket keeps), and their stored bytes;
+	// they are not keys, and are in no other figure.
+	Markers, MarkerBytes int64
 }
 
 // Aggregator adds facts up. Add and Report may be called from different
@@ -103,6 +107,11 @@ func (a *Aggregator) Add(batch []backend.KeyFacts) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, f := range batch {
+		if f.Deleted {
+			a.r.Markers++
+			a.r.MarkerBytes += max(f.Size, 0)
+			continue
+		}
 		a.r.Keys++
 		if f.Size >= 0 {
 			a.r.Bytes += f.Size

@@ -87,32 +87,51 @@ func (n *Node) Path(delim string) string {
 }
 
 // Remove takes a deleted row out of its folder's counts.
-func (t *Tree) Remove(s *Set, r int) {
-	name := s.Name(r)
-	n := t.Root
-	path := []*Node{n}
-	if t.Delim != "" {
-		for {
-			seg, rest, ok := strings.Cut(name, t.Delim)
-			if !ok || rest == "" && seg == "" {
-				break
-			}
-			c := n.children[seg]
-			if c == nil {
-				return
-			}
-			n = c
-			path = append(path, n)
-			name = rest
+func (t *Tree) Remove(s *Set, r int) { t.RemoveMany(s, []int{r}) }
+
+// RemoveMany takes deleted rows out of their folders' counts, each folder's
+// keys filtered once: a bulk delete removes hundreds of thousands of rows,
+// often from one folder, where a search of the folder's keys per row
+// would cost the square of that.
+func (t *Tree) RemoveMany(s *Set, rows []int) {
+	dead := make([]bool, s.Len())
+	folders := map[*Node]bool{}
+	for _, r := range rows {
+		if n := t.folderOf(s.Name(r)); n != nil {
+			dead[r], folders[n] = true, true
 		}
 	}
-	i := slices.Index(n.leaves, uint32(r))
-	if i < 0 {
-		return
+	for n := range folders {
+		kept := n.leaves[:0]
+		for _, l := range n.leaves {
+			if !dead[l] {
+				kept = append(kept, l)
+			}
+		}
+		removed := len(n.leaves) - len(kept)
+		clear(n.leaves[len(kept):])
+		n.leaves = kept
+		for p := n; p != nil; p = p.Parent {
+			p.Count -= removed
+		}
 	}
-	n.leaves = slices.Delete(n.leaves, i, i+1)
-	for _, p := range path {
-		p.Count--
+}
+
+// folderOf is the folder a key's name files it under (nil: none yet).
+func (t *Tree) folderOf(name string) *Node {
+	n := t.Root
+	if t.Delim == "" {
+		return n
+	}
+	for {
+		seg, rest, ok := strings.Cut(name, t.Delim)
+		if !ok || rest == "" && seg == "" {
+			return n
+		}
+		if n = n.children[seg]; n == nil {
+			return nil
+		}
+		name = rest
 	}
 }
 

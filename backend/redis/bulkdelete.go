@@ -1,0 +1,230 @@
+package redis
+
+import (
+	"context"
+	"errors"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/kvdeck/kvdeck/backend"
+)
+
+var _ backend.BulkDeleter = (*Store)(nil)
+
+// bulkDeleteScript deletes each of its keys together with a copy of it,
+// in one atomic step (a script runs whole), so that whatever the key holds
+// when it goes, another client's write included, is what undo puts back.
+// The copy is a string's value (DUMP would LZF-compress it) or another
+// type's DUMP payload, with the absolute expiry; a key over the keep limits
+// (ARGV[1] elements, ARGV[2] bytes, as snapshotScript) is not copied nor
+// deleted ('toolarge'): DUMP runs in the server's main thread. Five fields
+// a key: outcome ('deleted', 'gone', 'toolarge'), type, size, expiry in
+// ms (0 none), the copy.
+var bulkDeleteScript = goredis.NewScript(luaVersion + `
+local elements, bytes = tonumber(ARGV[1]), tonumber(ARGV[2])
+local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
+local out = {}
+local function put(a, b, c, d, e) out[#out+1] = a; out[#out+1] = b; out[#out+1] = c; out[#out+1] = d; out[#out+1] = e end
+for _, k in ipairs(KEYS) do
+  local t = redis.call('TYPE', k).ok
+  if t == 'none' then
+    put('gone', t, 0, 0, '')
+  else
+    local n = -1
+    if sizeOf[t] then n = redis.call(sizeOf[t], k) end
+    if (t == 'string' and n > bytes) or (t ~= 'string' and n > keepFor(t, elements)) then
+      put('toolarge', t, n, 0, '')
+    else
+      local expires = absExpiry(k)
+      local copy
+      if t == 'string' then copy = redis.call('GET', k) else copy = redis.call('DUMP', k) end
+      redis.call('UNLINK', k)
+      put('deleted', t, n, expires, copy)
+    end
+  end
+end
+return out
+`)
+
+// bulkRestoreScript puts copies back, each only where its key is absent:
+// ARGV holds three fields a key (the copy, its expiry in ms or 0, and
+// 'value' for a string's value or 'dump' for a DUMP payload). An expiry
+// that has passed puts nothing back ('expired'). A payload the server
+// refuses (another version's DUMP) fails that key only. Two fields a key:
+// outcome ('restored', 'exists', 'expired', 'failed') and a detail (the
+// type that holds the key now, or the server's refusal).
+var bulkRestoreScript = goredis.NewScript(luaVersion + `
+local now = nowMs()
+local out = {}
+for i, k in ipairs(KEYS) do
+  local copy, expires, form = ARGV[3*i-2], tonumber(ARGV[3*i-1]), ARGV[3*i]
+  local t = redis.call('TYPE', k).ok
+  local r, d = 'restored', ''
+  if t ~= 'none' then
+    r, d = 'exists', t
+  elseif expires > 0 and expires <= now then
+    r = 'expired'
+  elseif form == 'value' then
+    redis.call('SET', k, copy)
+    if expires > 0 then redis.call('PEXPIREAT', k, expires) end
+  else
+    local ok = redis.pcall('RESTORE', k, expires, copy, 'ABSTTL')
+    if type(ok) == 'table' and ok.err then r, d = 'failed', ok.err end
+  end
+  out[#out+1] = r; out[#out+1] = d
+end
+return out
+`)
+
+// DeleteKeys deletes keys; see backend.BulkDeleter. With keep, each key
+// goes in bulkDeleteScript with its copy, a hundred keys a call, the calls
+// pipelined; a key too large to copy is left in place (BulkSkipped).
+// Without keep, the keys are UNLINKed in pipelines of bulkChunk (DEL
+// where UNLINK is refused: servers before 4.0, an ACL), which is all a
+// delete without undo needs: UNLINK is atomic per key.
+func (s *Store) DeleteKeys(ctx context.Context, bucket string, keys []string, keep bool) ([]backend.DeleteResult, error) {
+	if err := s.Writable(); err != nil {
+		return nil, err
+	}
+	c, err := s.bucketClient(bucket)
+	if err != nil {
+		return nil, err
+	}
+	failed := failedDelete(keys)
+	if !keep {
+		return s.unlinkKeys(ctx, c, keys, failed)
+	}
+	return runScripts(ctx, s, c, bulkDeleteScript, keys, 5, "delete keys with a copy for undo",
+		func(from, to int) []any { return []any{keepLimit, keepBytesLimit} },
+		func(i int, reply []any) (backend.DeleteResult, bool) {
+			r := backend.DeleteResult{Key: keys[i]}
+			outcome, _ := reply[0].(string)
+			typ, _ := reply[1].(string)
+			kind, _ := backend.ParseKind(typ)
+			size, _ := reply[2].(int64)
+			switch outcome {
+			case "gone":
+				r.Outcome = backend.BulkGone
+			case "toolarge":
+				r.Outcome = backend.BulkSkipped
+				r.Err = backendErr(backend.ErrUnsupported, "key %q is too large (%s of %d) to keep a copy for undo; left in place", keys[i], typ, size)
+			case "deleted":
+				copied, _ := reply[4].(string)
+				snap := &backend.Snapshot{Key: keys[i], Kind: kind, Size: size, ExpiresAt: msTime(reply[3])}
+				if kind == backend.KindString {
+					snap.Value = []byte(copied)
+				} else {
+					snap.Payload = []byte(copied)
+				}
+				r.Kept = snap
+			default:
+				return r, false
+			}
+			return r, true
+		}, failed)
+}
+
+// unlinkKeys deletes keys without copies, pipelined.
+func (s *Store) unlinkKeys(ctx context.Context, c goredis.UniversalClient, keys []string, failed func(int, error) backend.DeleteResult) ([]backend.DeleteResult, error) {
+	out := make([]backend.DeleteResult, 0, len(keys))
+	useDel := false
+	for start := 0; start < len(keys); start += bulkChunk {
+		end := min(start+bulkChunk, len(keys))
+		cmds := make([]*goredis.IntCmd, 0, end-start)
+		pipe := c.Pipeline()
+		for _, k := range keys[start:end] {
+			if useDel {
+				cmds = append(cmds, pipe.Del(ctx, k))
+			} else {
+				cmds = append(cmds, pipe.Unlink(ctx, k))
+			}
+		}
+		_, _ = pipe.Exec(ctx)
+		if !useDel && len(cmds) > 0 && cmds[0].Err() != nil && isCommandDenied(cmds[0].Err()) {
+			useDel = true
+			start -= bulkChunk // the same chunk again with DEL: nothing was deleted
+			continue
+		}
+		var batchErr error
+		for j, cmd := range cmds {
+			i := start + j
+			n, err := cmd.Result()
+			switch {
+			case err == nil && n == 0:
+				out = append(out, backend.DeleteResult{Key: keys[i], Outcome: backend.BulkGone})
+			case err == nil:
+				out = append(out, backend.DeleteResult{Key: keys[i], Outcome: backend.BulkChanged})
+			default:
+				if !isReplyError(err) && batchErr == nil {
+					batchErr = s.cmdErr(err, "")
+				}
+				out = append(out, failed(i, s.cmdErr(err, keys[i])))
+			}
+		}
+		if batchErr != nil {
+			for i := end; i < len(keys); i++ {
+				out = append(out, failed(i, batchErr))
+			}
+			return out, batchErr
+		}
+	}
+	return out, nil
+}
+
+// RestoreKeys puts copies back with bulkRestoreScript, a hundred a call;
+// see backend.BulkDeleter.
+func (s *Store) RestoreKeys(ctx context.Context, bucket string, copies []backend.Snapshot) ([]backend.DeleteResult, error) {
+	if err := s.Writable(); err != nil {
+		return nil, err
+	}
+	c, err := s.bucketClient(bucket)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(copies))
+	for i, snap := range copies {
+		keys[i] = snap.Key
+		if len(snap.Payload) == 0 && snap.Kind != backend.KindString {
+			return nil, backend.Invalid("snapshot", "key %q: the copy holds no data", snap.Key)
+		}
+	}
+	return runScripts(ctx, s, c, bulkRestoreScript, keys, 2, "put keys back",
+		func(from, to int) []any {
+			args := make([]any, 0, 3*(to-from))
+			for _, snap := range copies[from:to] {
+				data, form := snap.Payload, "dump"
+				if len(data) == 0 {
+					data, form = snap.Value, "value"
+				}
+				args = append(args, data, unixMs(snap.ExpiresAt), form)
+			}
+			return args
+		},
+		func(i int, reply []any) (backend.DeleteResult, bool) {
+			r := backend.DeleteResult{Key: keys[i]}
+			outcome, _ := reply[0].(string)
+			detail, _ := reply[1].(string)
+			switch outcome {
+			case "restored":
+			case "exists":
+				r.Outcome = backend.BulkSkipped
+				r.Err = backendErr(backend.ErrConflict, "key %q exists again (a %s written since); left as it is", keys[i], detail)
+			case "expired":
+				r.Outcome = backend.BulkGone
+				r.Err = backendErr(backend.ErrNotFound, "key %q would have expired at %s; nothing put back", keys[i], copies[i].ExpiresAt.Local().Format("2006-01-02 15:04:05"))
+			case "failed":
+				r.Outcome = backend.BulkFailed
+				r.Err = s.cmdErr(errors.New(detail), keys[i])
+			default:
+				return r, false
+			}
+			return r, true
+		}, failedDelete(keys))
+}
+
+// failedDelete is the result of a key whose call failed.
+func failedDelete(keys []string) func(i int, err error) backend.DeleteResult {
+	return func(i int, err error) backend.DeleteResult {
+		return backend.DeleteResult{Key: keys[i], Outcome: backend.BulkFailed, Err: err}
+	}
+}
