@@ -54,8 +54,8 @@ type analysisPage struct {
 	// table counts.
 	markers bool
 	req     uint64
-	stream        *analysisStream
-	agg           *insight.Aggregator
+	stream  *analysisStream
+	agg     *insight.Aggregator
 
 	report  insight.Report
 	facts   []backend.Fact
