@@ -2,22 +2,14 @@ package nats
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
-	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
 var _ backend.BulkExpirer = (*Store)(nil)
-
-// bulkExpireParallel bounds the keys of a bulk TTL action in flight at
-// once (each a direct get, then a publish).
-const bulkExpireParallel = 32
 
 // ExpireKeys changes the TTL of keys as Expire does for one: each key's
 // latest revision is read, op's condition checked against its expiry, and
@@ -25,7 +17,7 @@ const bulkExpireParallel = 32
 // revision as the subject's last sequence, so that a key another client
 // changed in between is not overwritten: it is BulkSkipped (BulkGone
 // when it was deleted, purged or expired meanwhile). Up to
-// bulkExpireParallel keys are in flight at once.
+// bulkParallel keys are in flight at once.
 //
 // A key's expiry (Prev) is its per-key TTL counted from its write, or the
 // bucket's TTL (MaxAge) counted from its write when it has none of its own
@@ -95,9 +87,11 @@ func (s *Store) ExpireKeys(ctx context.Context, bucket string, keys []string, op
 	if ttl > 0 {
 		at = time.Now().Add(ttl)
 	}
-	return s.eachKey(len(keys), func(i int) (backend.ExpireResult, error) {
+	return eachKey(len(keys), func(i int) (backend.ExpireResult, error) {
 		return s.expireOne(ctx, h, cfg, keys[i], op, ttl, at)
-	}, func(i int) string { return keys[i] })
+	}, func(i int, err error) backend.ExpireResult {
+		return backend.ExpireResult{Key: keys[i], Outcome: backend.BulkFailed, Err: err}
+	})
 }
 
 // expireOne is ExpireKeys for one key. The error is the batch's (see
@@ -175,9 +169,11 @@ func (s *Store) RestoreExpiry(ctx context.Context, bucket string, items []backen
 	if err != nil {
 		return nil, err
 	}
-	return s.eachKey(len(items), func(i int) (backend.ExpireResult, error) {
+	return eachKey(len(items), func(i int) (backend.ExpireResult, error) {
 		return s.restoreOne(ctx, h, cfg, items[i])
-	}, func(i int) string { return items[i].Key })
+	}, func(i int, err error) backend.ExpireResult {
+		return backend.ExpireResult{Key: items[i].Key, Outcome: backend.BulkFailed, Err: err}
+	})
 }
 
 func (s *Store) restoreOne(ctx context.Context, h *bucketHandle, cfg jetstream.StreamConfig, it backend.ExpiryUndo) (backend.ExpireResult, error) {
@@ -252,66 +248,6 @@ func failed(r backend.ExpireResult, err error) (backend.ExpireResult, error) {
 		return r, err
 	}
 	return r, nil
-}
-
-// batchError tells a failure of the connection, the server or the bucket,
-// which ends a batch, from one key's.
-func batchError(err error) bool {
-	for _, target := range []error{
-		context.Canceled, context.DeadlineExceeded,
-		natsgo.ErrTimeout, natsgo.ErrNoResponders, jetstream.ErrNoStreamResponse,
-		natsgo.ErrConnectionClosed, natsgo.ErrConnectionReconnecting, natsgo.ErrDisconnected,
-		natsgo.ErrConnectionDraining, natsgo.ErrReconnectBufExceeded,
-		jetstream.ErrStreamNotFound, jetstream.ErrBucketNotFound,
-	} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-// eachKey runs one for keys 0..n-1, bulkExpireParallel at a time, in
-// order of index. The first batch error stops it: keys not started yet
-// are BulkFailed with it (their name from key), and it is returned with
-// the results.
-func (s *Store) eachKey(n int, one func(i int) (backend.ExpireResult, error), key func(i int) string) ([]backend.ExpireResult, error) {
-	out := make([]backend.ExpireResult, n)
-	done := make([]bool, n)
-	var (
-		next     atomic.Int64
-		stop     atomic.Bool
-		mu       sync.Mutex
-		batchErr error
-		wg       sync.WaitGroup
-	)
-	for range min(n, bulkExpireParallel) {
-		wg.Go(func() {
-			for !stop.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				r, err := one(i)
-				out[i], done[i] = r, true
-				if err != nil {
-					mu.Lock()
-					if batchErr == nil {
-						batchErr = err
-					}
-					mu.Unlock()
-					stop.Store(true)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for i := range out {
-		if !done[i] {
-			out[i] = backend.ExpireResult{Key: key(i), Outcome: backend.BulkFailed, Err: batchErr}
-		}
-	}
-	return out, batchErr
 }
 
 // backendErrf is a storeError of kind.

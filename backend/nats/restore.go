@@ -32,18 +32,24 @@ func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snaps
 	if msg == nil || changeOf(msg.Header) != backend.ChangePut {
 		return backend.Snapshot{}, keyNotFound(bucket, key, nil)
 	}
+	return snapshotOf(key, msg, cfg.MaxAge), nil
+}
+
+// snapshotOf is the snapshot of key's revision msg, a put, in a bucket
+// whose TTL is maxAge.
+func snapshotOf(key string, msg *jetstream.RawStreamMsg, maxAge time.Duration) backend.Snapshot {
 	snap := backend.Snapshot{
 		Key:       key,
 		Kind:      backend.KindString,
 		Version:   strconv.FormatUint(msg.Sequence, 10),
-		ExpiresAt: expiresAt(msg.Header, msg.Time, cfg.MaxAge),
+		ExpiresAt: expiresAt(msg.Header, msg.Time, maxAge),
 		Size:      int64(len(msg.Data)),
 		Value:     msg.Data,
 	}
 	if ttl, never, ok := keyTTL(msg.Header); ok && !never {
 		snap.TTL = ttl
 	}
-	return snap, nil
+	return snap
 }
 
 // Restore writes snap's value back as a new revision, in one publish

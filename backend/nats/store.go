@@ -38,6 +38,9 @@ type Store struct {
 	// afterExpiryRead, set by tests only, runs in a bulk TTL action
 	// between the read of a key and its write: a second writer's slot.
 	afterExpiryRead func(key string)
+	// afterDeleteRead, set by tests only, runs in a bulk delete or its
+	// undo between the read of a key and its write.
+	afterDeleteRead func(key string)
 }
 
 // The capabilities the NATS driver offers.
