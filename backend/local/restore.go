@@ -10,24 +10,35 @@ import (
 )
 
 // maxSnapshotBytes bounds a value kept for undo: a larger key cannot be
-// undone (ErrUnsupported), rather than holding its bytes in memory.
+// undone (ErrUnsupported; a bulk delete with keep leaves it in place),
+// rather than holding its bytes in memory.
 const maxSnapshotBytes = 16 << 20
 
 // Snapshot reads a key whole with its absolute expiry, for undo.
 func (s *Store) Snapshot(ctx context.Context, bucket, key string) (backend.Snapshot, error) {
 	var snap backend.Snapshot
 	err := s.viewKey(bucket, key, func(ks keyState) error {
-		if len(ks.value) > maxSnapshotBytes {
-			return backendErr(backend.ErrUnsupported, "key %q is %d bytes, more than the %d kept for undo", key, len(ks.value), maxSnapshotBytes)
-		}
-		snap = backend.Snapshot{Key: key, Kind: backend.KindString, Version: ks.version(),
-			Size: int64(len(ks.value)), Value: append([]byte{}, ks.value...)}
-		if b := ks.bound(); b.expires != 0 {
-			snap.ExpiresAt, snap.TTL = time.UnixMilli(b.expires), time.Duration(b.ttl)
-		}
-		return nil
+		var err error
+		snap, err = snapshotOf(key, ks)
+		return err
 	})
 	return snap, err
+}
+
+// snapshotOf copies the live key read as ks (its bytes outlive the
+// transaction), with its version, expiry instant and configured TTL; a
+// value over maxSnapshotBytes is ErrUnsupported.
+func snapshotOf(key string, ks keyState) (backend.Snapshot, error) {
+	if len(ks.value) > maxSnapshotBytes {
+		return backend.Snapshot{}, backendErr(backend.ErrUnsupported,
+			"key %q is %d bytes, more than the %d kept for undo: too large to keep a copy of", key, len(ks.value), maxSnapshotBytes)
+	}
+	snap := backend.Snapshot{Key: key, Kind: backend.KindString, Version: ks.version(),
+		Size: int64(len(ks.value)), Value: append([]byte{}, ks.value...)}
+	if b := ks.bound(); b.expires != 0 {
+		snap.ExpiresAt, snap.TTL = time.UnixMilli(b.expires), time.Duration(b.ttl)
+	}
+	return snap, nil
 }
 
 // Restore puts a snapshot back in one transaction, under opts, with the
@@ -37,20 +48,12 @@ func (s *Store) Restore(ctx context.Context, bucket string, snap backend.Snapsho
 	if err := s.Writable(); err != nil {
 		return "", err
 	}
-	if snap.Key == "" {
-		return "", backend.Invalid("key", "must not be empty")
-	}
-	switch snap.Kind {
-	case backend.KindString, backend.KindUnknown:
-	default:
-		return "", backendErr(backend.ErrUnsupported, "the local store holds only string values, not %v", snap.Kind)
-	}
-	var expires, ttl int64
-	if !snap.ExpiresAt.IsZero() {
-		expires, ttl = snap.ExpiresAt.UnixMilli(), int64(snap.TTL)
+	expires, ttl, err := restorable(snap)
+	if err != nil {
+		return "", err
 	}
 	var res written
-	err := s.update(func(tx *bolt.Tx) (bool, error) {
+	err = s.update(func(tx *bolt.Tx) (bool, error) {
 		now := s.now()
 		if expires != 0 && now.UnixMilli() >= expires {
 			return false, backendErr(backend.ErrNotFound, "key %q: its expiry passed at %s, so there is nothing to restore",
@@ -76,4 +79,21 @@ func (s *Store) Restore(ctx context.Context, bucket string, snap backend.Snapsho
 	}
 	s.wrote(bucket, snap.Key, res)
 	return res.version, nil
+}
+
+// restorable checks that snap can be put back in this store and returns
+// the expiry it is written with (unix ms, 0 none) and its configured TTL.
+func restorable(snap backend.Snapshot) (expires, ttl int64, err error) {
+	if snap.Key == "" {
+		return 0, 0, backend.Invalid("key", "must not be empty")
+	}
+	switch snap.Kind {
+	case backend.KindString, backend.KindUnknown:
+	default:
+		return 0, 0, backendErr(backend.ErrUnsupported, "the local store holds only string values, not %v", snap.Kind)
+	}
+	if !snap.ExpiresAt.IsZero() {
+		expires, ttl = snap.ExpiresAt.UnixMilli(), int64(snap.TTL)
+	}
+	return expires, ttl, nil
 }
