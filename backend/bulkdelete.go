@@ -13,11 +13,14 @@ type BulkDeleter interface {
 	// deleted or expired meanwhile), BulkSkipped (the key changed between
 	// the read of its copy and the delete, on stores where those are two
 	// steps; or with keep, too large to keep a copy of, and so left in
-	// place: Err says why), BulkFailed.
+	// place), BulkFailed. Err says why for a skipped or failed key.
 	//
 	// A lost connection ends the batch with an error, returned with the
 	// results of the keys that were answered (the others BulkFailed), so
-	// that what was deleted can still be put back.
+	// that what was deleted can still be put back. A failed key may carry
+	// a copy too: a delete in flight when the batch ended, which the
+	// server may have applied. Keep every copy returned: RestoreKeys puts
+	// one back only where its key is absent.
 	DeleteKeys(ctx context.Context, bucket string, keys []string, keep bool) ([]DeleteResult, error)
 	// RestoreKeys puts the copies back, each only where its key is still
 	// absent: BulkChanged (put back), BulkSkipped (written again since:
@@ -30,9 +33,10 @@ type BulkDeleter interface {
 type DeleteResult struct {
 	Key     string
 	Outcome BulkOutcome
-	// Kept is the copy of a key DeleteKeys deleted with keep.
+	// Kept is the copy of a key DeleteKeys deleted (or may have deleted:
+	// see DeleteKeys) with keep.
 	Kept *Snapshot
-	// Err says why, for BulkFailed and a BulkSkipped key too large to keep.
+	// Err says why, for BulkFailed and BulkSkipped.
 	Err error
 }
 

@@ -87,7 +87,10 @@ func (a *App) runBulkDelete(bucket string, names []string, keep bool) tea.Cmd {
 		func(b *bulkRun, rs []backend.DeleteResult) {
 			for _, r := range rs {
 				b.tally.count(r.Key, r.Outcome, r.Err)
-				if r.Outcome == backend.BulkChanged && r.Kept != nil {
+				// A failed key may carry a copy: its delete may have
+				// been applied, its answer lost (undo puts a copy back
+				// only where the key is absent).
+				if r.Kept != nil {
 					b.copies = append(b.copies, *r.Kept)
 					b.keptBytes += r.Kept.Bytes()
 				}
