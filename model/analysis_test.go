@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/model"
 )
 
@@ -164,4 +165,63 @@ func TestAnalysisOfAStatedSample(t *testing.T) {
 	mustSee(t, app, "complete in")
 	mustSee(t, app, "a sample of 40 keys")
 	mustSee(t, app, "40 keys ·")
+}
+
+// Issue 13's "done when" on the local store, with the facts it has: the
+// analysis page shows that session: holds most of the bytes and how many
+// of its keys have no TTL; t on it sets a 7-day TTL with NX on exactly
+// those; u takes them off again.
+func TestAnalysisThenBulkTTLWithNXAndUndoLocally(t *testing.T) {
+	data := map[string]string{}
+	ttls := map[string]time.Duration{}
+	for i := range 300 {
+		key := fmt.Sprintf("session:%03d", i)
+		data[key] = strings.Repeat("s", 200)
+		if i >= 200 {
+			ttls[key] = time.Hour
+		}
+	}
+	for i := range 100 {
+		data[fmt.Sprintf("cache:%03d", i)] = "c"
+	}
+	s := openStore(t, map[string]map[string]string{"app": data}, ttls)
+	app := newApp(t, s, model.Options{Bucket: "app", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "400 keys")
+	app.Keys("A")
+	mustSee(t, app, "complete in")
+	screen := plain(app)
+	row := lineWith(screen, "session:")
+	if !strings.Contains(row, "300") || !strings.Contains(row, "200") {
+		t.Fatalf("the session: row should count 300 keys, 200 without TTL:\n%s", screen)
+	}
+	if strings.Index(screen, "session:") > strings.Index(screen, "cache:") {
+		t.Fatalf("session:, the largest namespace, should come first:\n%s", screen)
+	}
+	app.Keys("shift+tab")
+	mustSee(t, app, "the store's own figures")
+	app.Keys("tab")
+	app.Keys("t")
+	mustSee(t, app, "TTL on 300 keys")
+	app.Keys("n")
+	app.Type("7d")
+	app.Keys("enter")
+	mustSee(t, app, "200 of the 300 keys will change")
+	app.Keys("y")
+	mustSee(t, app, "TTL 7d NX: 200 changed, 0 skipped, 0 gone, 0 failed")
+	ctx := context.Background()
+	week := 7 * 24 * time.Hour
+	for i := range 300 {
+		e, err := s.Get(ctx, "app", fmt.Sprintf("session:%03d", i), backend.GetOptions{})
+		left := time.Until(e.ExpiresAt)
+		if err != nil || i < 200 && (left > week || left < week-time.Minute) || i >= 200 && left > time.Hour {
+			t.Fatalf("session:%03d: %v left (%v)", i, left, err)
+		}
+	}
+	app.Keys("esc", "u")
+	mustSee(t, app, "undid")
+	for i := range 200 {
+		if e, _ := s.Get(ctx, "app", fmt.Sprintf("session:%03d", i), backend.GetOptions{}); !e.ExpiresAt.IsZero() {
+			t.Fatalf("session:%03d kept a TTL after undo: %v", i, e.ExpiresAt)
+		}
+	}
 }

@@ -163,7 +163,7 @@ func TestBulkTTLOnMarkedKeysLocally(t *testing.T) {
 // figures, and t on a namespace row starts the bulk TTL on its keys.
 func TestAnalysisOnNATS(t *testing.T) {
 	srv := natstest.Start(t)
-	_, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "flows", LimitMarkerTTL: time.Minute})
+	js, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "flows", LimitMarkerTTL: time.Minute})
 	ctx := context.Background()
 	for i := range 30 {
 		kind := []string{"order", "invoice", "refund"}[i%3]
@@ -215,6 +215,28 @@ func TestAnalysisOnNATS(t *testing.T) {
 	app.Keys("tab") // back to the namespaces
 	app.Keys("o", "o", "o", "o")
 	mustSee(t, app, "by name")
+	// The done-when flow on NATS: flow.invoice. (first by name) has 10
+	// keys without a TTL: a 7-day TTL with NX on exactly those, then undo.
 	app.Keys("t") // t on a namespace row starts the bulk TTL on its keys
 	mustSee(t, app, "TTL on 10 keys")
+	app.Keys("n")
+	app.Type("7d")
+	app.Keys("enter")
+	mustSee(t, app, "10 of the 10 keys will change")
+	app.Keys("y")
+	mustSee(t, app, "TTL 7d NX: 10 changed, 0 skipped, 0 gone, 0 failed")
+	for i := 1; i < 30; i += 3 {
+		key := fmt.Sprintf("flow.invoice.%02d", i)
+		if got := natsTTLHeader(t, js, "flows", key); got != "604800s" {
+			t.Fatalf("%s: TTL header %q, want 7 days", key, got)
+		}
+	}
+	app.Keys("esc", "u")
+	mustSee(t, app, "undid")
+	for i := 1; i < 30; i += 3 {
+		key := fmt.Sprintf("flow.invoice.%02d", i)
+		if got := natsTTLHeader(t, js, "flows", key); got != "" {
+			t.Fatalf("%s: TTL header %q after undo, want none", key, got)
+		}
+	}
 }
