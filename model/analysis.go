@@ -71,6 +71,8 @@ type analysisPage struct {
 	keySort  insight.KeyColumn
 	win      ui.Window
 	exported string
+	// stale: a write here changed keys since the analysis read them.
+	stale bool
 }
 
 // reportGap is the least time between two reports while analysing.
@@ -270,6 +272,9 @@ func (p *analysisPage) key(e *env, k tea.KeyPressMsg) (tea.Cmd, pageResult) {
 	case key.Matches(k, km.Quit):
 		p.stream.stop()
 		return nil, pagePassed
+	case key.Matches(k, km.Undo):
+		// The status line offers u after a bulk TTL or delete started here.
+		return nil, pagePassed
 	case key.Matches(k, km.NextPane):
 		p.table = (p.table + 1) % analysisTables
 		p.win = ui.Window{Height: p.win.Height}
@@ -414,6 +419,9 @@ func (p *analysisPage) view(e *env, w, h int) string {
 		default:
 			state = "complete in " + p.took.Round(time.Millisecond).String()
 		}
+	}
+	if p.stale {
+		state += " · keys changed since (esc, then A, analyses them again)"
 	}
 	rate := ""
 	if el := e.opts.Now().Sub(p.started).Seconds(); !p.done && el > 0 {

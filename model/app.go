@@ -516,6 +516,11 @@ func (a *App) writeDone(msg writeDoneMsg) tea.Cmd {
 	if msg.bucket != a.keys.bucket {
 		return recovered
 	}
+	for _, p := range a.pages {
+		if an, ok := p.page.(*analysisPage); ok && an.bucket == msg.bucket && len(msg.keys)+len(msg.removed)+len(msg.added) > 0 {
+			an.stale = true
+		}
+	}
 	cmds := []tea.Cmd{recovered, a.keys.applyWrite(&a.env, msg), a.buckets.refreshCounts(&a.env)}
 	switch {
 	case !a.value.hasKey:

@@ -114,6 +114,9 @@ func (a *App) updatePage(msg tea.Msg) tea.Cmd {
 			if key.Matches(k, a.km.Quit) {
 				return a.quit()
 			}
+			if key.Matches(k, a.km.Undo) {
+				return tea.Batch(cmd, a.undoLast())
+			}
 			return tea.Batch(cmd, a.paneKey(top.from, k))
 		}
 	}
