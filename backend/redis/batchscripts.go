@@ -57,6 +57,9 @@ func runScripts[R any](ctx context.Context, s *Store, c goredis.UniversalClient,
 	}
 	for start := 0; start < len(keys); start += bulkChunk {
 		end := min(start+bulkChunk, len(keys))
+		if s.beforeScriptChunk != nil {
+			s.beforeScriptChunk(start)
+		}
 		var calls []call
 		pipe := c.Pipeline()
 		for from := start; from < end; from += per {

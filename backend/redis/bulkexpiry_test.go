@@ -372,3 +372,126 @@ func TestBulkExpiryAcrossClusterSlots(t *testing.T) {
 		}
 	}
 }
+
+// A second client writes between two chunks of a batch (the store's
+// hook), on keys of the second chunk, which the store has not read yet:
+// its DEL, its PEXPIREAT, its PERSIST. Each mode's outcome and Prev are
+// those of the key as the other client left it (the script reads the
+// expiry when it writes, in one atomic call: nothing can come between
+// its read and its write, so this is where another writer can come), and
+// what the store skipped still holds the other client's data, checked
+// with go-redis.
+func TestBulkExpirySecondWriterBetweenChunks(t *testing.T) {
+	s, c, ctx := secondWriter(t)
+	const first = bulkChunk
+	C, S, G := backend.BulkChanged, backend.BulkSkipped, backend.BulkGone
+	type want struct{ first, del, theirs, persisted backend.BulkOutcome }
+	for _, tc := range []struct {
+		name string
+		op   backend.ExpireOp
+		want want
+	}{
+		// The keys start with a 10m TTL; the other client sets 30m on
+		// "theirs" and removes "persisted"'s TTL; the op's TTL is 1h.
+		{"set", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour}, want{C, G, C, C}},
+		{"set NX", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireNX}, want{S, G, S, C}},
+		{"set GT", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireGT}, want{C, G, C, S}},
+		{"set LT", backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireLT}, want{S, G, S, C}},
+		{"refresh", backend.ExpireOp{Mode: backend.ExpireRefresh, TTL: time.Hour}, want{C, G, C, S}},
+		{"persist", backend.ExpireOp{Mode: backend.ExpirePersist}, want{C, G, C, S}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			must(t, c.FlushDB(ctx).Err())
+			keys := make([]string, first+3)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("k:%d", i)
+				must(t, c.Set(ctx, keys[i], "v", 10*time.Minute).Err())
+			}
+			del, theirs, persisted := keys[first], keys[first+1], keys[first+2]
+			var theirsAt time.Time
+			s.beforeScriptChunk = func(from int) {
+				if from != first {
+					return
+				}
+				must(t, c.Del(ctx, del).Err())
+				must(t, c.PExpire(ctx, theirs, 30*time.Minute).Err())
+				theirsAt = pexpiretime(t, c, theirs)
+				must(t, c.Persist(ctx, persisted).Err())
+			}
+			defer func() { s.beforeScriptChunk = nil }()
+			res, err := s.ExpireKeys(ctx, "0", keys, tc.op)
+			must(t, err)
+			if theirsAt.IsZero() {
+				t.Fatal("the hook did not run between the chunks")
+			}
+			wants := map[string]backend.BulkOutcome{del: tc.want.del, theirs: tc.want.theirs, persisted: tc.want.persisted}
+			prevs := map[string]time.Time{theirs: theirsAt, persisted: {}}
+			for i, r := range res {
+				w, ok := wants[r.Key]
+				if !ok {
+					w = tc.want.first
+				}
+				if r.Key != keys[i] || r.Outcome != w || r.Err != nil {
+					t.Fatalf("%s: %s (%v), want %s", r.Key, r.Outcome, r.Err, w)
+				}
+				if p, ok := prevs[r.Key]; ok && !r.Prev.Equal(p) {
+					t.Errorf("%s: Prev %v, want %v (the other client's)", r.Key, r.Prev, p)
+				}
+				if r.Outcome == backend.BulkGone {
+					continue
+				}
+				if got := pexpiretime(t, c, r.Key); !got.Equal(r.Set) {
+					t.Errorf("%s: Set %v, the server holds %v", r.Key, r.Set, got)
+				}
+				if r.Outcome == backend.BulkSkipped && !r.Set.Equal(r.Prev) {
+					t.Errorf("%s: skipped with Prev %v and Set %v", r.Key, r.Prev, r.Set)
+				}
+			}
+			if c.Exists(ctx, del).Val() != 0 {
+				t.Errorf("%s: the key the other client deleted came back", del)
+			}
+			if v := c.Get(ctx, theirs).Val(); v != "v" {
+				t.Errorf("%s: value %q", theirs, v)
+			}
+		})
+	}
+}
+
+// A server that does not answer PEXPIRETIME (before Redis 7; here an ACL
+// user without it) gets bulkExpireScript, which reads the expiry with
+// PTTL: the outcomes are the same, Prev within the 2 ms of its clock
+// reading, and the store remembers not to ask again.
+func TestBulkExpiryWithoutPexpiretimeUsesTheOlderScript(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := ctxT(t)
+	must(t, c.Do(ctx, "ACL", "SETUSER", "old", "on", ">old-pass", "~*", "+@all", "-pexpiretime").Err())
+	s := open(t, withUser(srv.URL(), "old", "old-pass"), false)
+	must(t, c.Set(ctx, "none", "v", 0).Err())
+	must(t, c.Set(ctx, "short", "v", 10*time.Minute).Err())
+	before := pexpiretime(t, c, "short")
+	keys := []string{"none", "short", "missing"}
+	res, err := s.ExpireKeys(ctx, "0", keys, backend.ExpireOp{Mode: backend.ExpireSet, TTL: time.Hour, Cond: backend.ExpireNX})
+	must(t, err)
+	if s.pexpiretime.Load() != -1 {
+		t.Errorf("the store did not remember that PEXPIRETIME is refused")
+	}
+	want := []backend.BulkOutcome{backend.BulkChanged, backend.BulkSkipped, backend.BulkGone}
+	for i, r := range res {
+		if r.Outcome != want[i] || r.Err != nil {
+			t.Fatalf("%s: %s (%v), want %s", r.Key, r.Outcome, r.Err, want[i])
+		}
+	}
+	if !res[0].Prev.IsZero() || !res[0].Set.Equal(pexpiretime(t, c, "none")) {
+		t.Errorf("none: Prev %v Set %v, the server holds %v", res[0].Prev, res[0].Set, pexpiretime(t, c, "none"))
+	}
+	if d := res[1].Prev.Sub(before); d < -2*time.Millisecond || d > 2*time.Millisecond || !pexpiretime(t, c, "short").Equal(before) {
+		t.Errorf("short: Prev %v, the server held %v and holds %v", res[1].Prev, before, pexpiretime(t, c, "short"))
+	}
+	back, err := s.RestoreExpiry(ctx, "0", []backend.ExpiryUndo{res[0].Undo()})
+	must(t, err)
+	if back[0].Outcome != backend.BulkChanged || !pexpiretime(t, c, "none").IsZero() {
+		t.Errorf("undo: %s %v", back[0].Outcome, back[0].Err)
+	}
+}

@@ -35,6 +35,14 @@ type Store struct {
 	// (SCRIPT LOAD) before their first pipeline.
 	scriptsLoaded sync.Map
 
+	// pexpiretime says whether bulk TTLs may use bulkExpireScript7: 0
+	// not asked yet, 1 the server answers PEXPIRETIME (Redis 7, an ACL
+	// allowing it), -1 it does not.
+	pexpiretime atomic.Int32
+	// beforeScriptChunk, set by tests only, runs in a bulk action or its
+	// undo before the round trip of the chunk starting at keys[from].
+	beforeScriptChunk func(from int)
+
 	// scanWorkers fixes the cursor ranges a listing scans at once (tests);
 	// 0 decides from the link (scanWorkers).
 	scanWorkers int
