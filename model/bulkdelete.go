@@ -85,6 +85,9 @@ func (a *App) runBulkDelete(bucket string, names []string, keep bool) tea.Cmd {
 			return bd.DeleteKeys(ctx, bucket, batch, keep)
 		},
 		func(b *bulkRun, rs []backend.DeleteResult) {
+			if b.tally.changedKeys == nil { // room for all at once: no regrowth
+				b.tally.changedKeys = make([]string, 0, b.total)
+			}
 			for _, r := range rs {
 				b.tally.count(r.Key, r.Outcome, r.Err)
 				// A failed key may carry a copy: its delete may have

@@ -234,6 +234,9 @@ func (a *App) runBulkTTL(bucket string, names []string, label string, op backend
 			return ex.ExpireKeys(ctx, bucket, batch, op)
 		},
 		func(b *bulkRun, rs []backend.ExpireResult) {
+			if b.expiries == nil { // room for all at once: no regrowth
+				b.expiries, b.tally.changedKeys = make([]backend.ExpiryUndo, 0, b.total), make([]string, 0, b.total)
+			}
 			for _, r := range rs {
 				b.tally.count(r.Key, r.Outcome, r.Err)
 				if r.Outcome == backend.BulkChanged {
