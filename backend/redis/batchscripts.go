@@ -25,6 +25,13 @@ const scriptKeys = 100
 // a caller's batch of any size never builds an unbounded buffer.
 const bulkChunk = 1000
 
+// scriptRefused is runScripts' error when the server refuses scripts (an
+// ACL without EVAL, a managed service): a caller with a way without them
+// takes it.
+type scriptRefused struct{ error }
+
+func (e scriptRefused) Unwrap() error { return e.error }
+
 // runScripts runs script over keys, scriptKeys keys a call, calls
 // pipelined bulkChunk keys a round trip, EVALSHA first and EVAL for the
 // calls the server answered NOSCRIPT (a flushed script cache, a new node
@@ -99,7 +106,7 @@ func runScripts[R any](ctx context.Context, s *Store, c goredis.UniversalClient,
 			case err == nil:
 				err = fmt.Errorf("unexpected reply %v", reply)
 			case isScriptDenied(err):
-				return out, s.noScripting(err, keys[cl.from], what)
+				return out, scriptRefused{s.noScripting(err, keys[cl.from], what)}
 			case !isReplyError(err) && batchErr == nil:
 				batchErr = s.cmdErr(err, "")
 			}

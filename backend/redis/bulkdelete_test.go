@@ -295,3 +295,35 @@ func TestBulkDeleteAcrossClusterSlots(t *testing.T) {
 		}
 	}
 }
+
+// A user without scripts (an ACL without EVAL): a delete without copies
+// runs as plain UNLINKs; one with copies is refused, saying why, and
+// deletes nothing.
+func TestBulkDeleteWithoutScripting(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := ctxT(t)
+	must(t, c.Do(ctx, "ACL", "SETUSER", "noscript", "on", ">ns-pass", "~*", "+@all", "-@scripting").Err())
+	s := open(t, withUser(srv.URL(), "noscript", "ns-pass"), false)
+	for _, k := range []string{"a", "b", "c"} {
+		must(t, c.Set(ctx, k, "v", 0).Err())
+	}
+	if _, err := s.DeleteKeys(ctx, "0", []string{"a"}, true); err == nil || !strings.Contains(err.Error(), "Lua scripting") {
+		t.Fatalf("a delete with copies without scripts: %v", err)
+	}
+	if c.Exists(ctx, "a").Val() != 1 {
+		t.Fatal("the refused delete deleted a")
+	}
+	res, err := s.DeleteKeys(ctx, "0", []string{"a", "b", "missing"}, false)
+	must(t, err)
+	want := []backend.BulkOutcome{backend.BulkChanged, backend.BulkChanged, backend.BulkGone}
+	for i, r := range res {
+		if r.Outcome != want[i] {
+			t.Errorf("%s: %s %v, want %s", r.Key, r.Outcome, r.Err, want[i])
+		}
+	}
+	if c.Exists(ctx, "a", "b").Val() != 0 || c.Exists(ctx, "c").Val() != 1 {
+		t.Fatal("the plain UNLINKs deleted the wrong keys")
+	}
+}
