@@ -432,7 +432,11 @@ func (k *keysPane) applyWrite(e *env, msg writeDoneMsg) tea.Cmd {
 func (k *keysPane) removeRows(rows []int) {
 	if k.tree.on && k.tree.tree != nil {
 		at := k.tree.identity(k.win.Cursor)
-		k.tree.tree.RemoveMany(k.set, rows)
+		if len(rows) == 1 {
+			k.tree.tree.Remove(k.set, rows[0])
+		} else {
+			k.tree.tree.RemoveMany(k.set, rows)
+		}
 		k.tree.rows = k.tree.tree.Flatten(k.set)
 		if i := k.tree.find(at); i >= 0 {
 			k.win.Cursor = i

@@ -86,35 +86,53 @@ func (n *Node) Path(delim string) string {
 	return strings.Join(segs, delim) + delim
 }
 
-// Remove takes a deleted row out of its folder's counts.
-func (t *Tree) Remove(s *Set, r int) { t.RemoveMany(s, []int{r}) }
+// Remove takes a deleted row out of its folder's counts: its folder
+// found by its name, the row searched among the folder's keys. Many rows
+// at once go through RemoveMany.
+func (t *Tree) Remove(s *Set, r int) {
+	n := t.folderOf(s.Name(r))
+	if n == nil {
+		return
+	}
+	i := slices.Index(n.leaves, uint32(r))
+	if i < 0 {
+		return
+	}
+	n.leaves = slices.Delete(n.leaves, i, i+1)
+	for p := n; p != nil; p = p.Parent {
+		p.Count--
+	}
+}
 
-// RemoveMany takes deleted rows out of their folders' counts, each folder's
-// keys filtered once: a bulk delete removes hundreds of thousands of rows,
-// often from one folder, where a search of the folder's keys per row
-// would cost the square of that.
+// RemoveMany takes deleted rows out of their folders' counts in one walk
+// of the tree, each folder's keys filtered against a bitmap of the rows:
+// a bulk delete removes hundreds of thousands of rows, where a search of
+// a folder's keys per row would cost the square of that, and finding each
+// row's folder by its name a string walk a row.
 func (t *Tree) RemoveMany(s *Set, rows []int) {
 	dead := make([]bool, s.Len())
-	folders := map[*Node]bool{}
 	for _, r := range rows {
-		if n := t.folderOf(s.Name(r)); n != nil {
-			dead[r], folders[n] = true, true
-		}
+		dead[r] = true
 	}
-	for n := range folders {
+	var walk func(n *Node) int
+	walk = func(n *Node) int {
+		removed := 0
+		for _, c := range n.children {
+			removed += walk(c)
+		}
 		kept := n.leaves[:0]
 		for _, l := range n.leaves {
 			if !dead[l] {
 				kept = append(kept, l)
 			}
 		}
-		removed := len(n.leaves) - len(kept)
+		removed += len(n.leaves) - len(kept)
 		clear(n.leaves[len(kept):])
 		n.leaves = kept
-		for p := n; p != nil; p = p.Parent {
-			p.Count -= removed
-		}
+		n.Count -= removed
+		return removed
 	}
+	walk(t.Root)
 }
 
 // folderOf is the folder a key's name files it under (nil: none yet).
