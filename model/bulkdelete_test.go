@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/model"
 	"github.com/kvdeck/kvdeck/model/modeltest"
@@ -254,6 +255,37 @@ func TestBulkDeleteOfMarkedKeysLocally(t *testing.T) {
 		}
 		if i < 5 && (i%2 == 0) == e.ExpiresAt.IsZero() {
 			t.Fatalf("job:%d came back with expiry %v", i, e.ExpiresAt)
+		}
+	}
+}
+
+// Read-only refuses the bulk actions before any dry run, saying why, and
+// nothing changes.
+func TestBulkActionsRefusedReadOnly(t *testing.T) {
+	s := openStore(t, map[string]map[string]string{"jobs": {"job:1": "a", "job:2": "b"}}, nil)
+	path := s.Info().Address
+	s.Close()
+	ro, err := local.Open(path, local.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	app := newApp(t, ro, model.Options{Bucket: "jobs", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "2 keys")
+	app.Keys("space", "space", "d")
+	mustSee(t, app, "read-only")
+	mustNotSee(t, app, "Delete 2 keys?")
+	app.Keys("t")
+	mustSee(t, app, "read-only")
+	mustNotSee(t, app, "What should change?")
+	app.Keys("A")
+	mustSee(t, app, "complete in")
+	app.Keys("d")
+	mustSee(t, app, "read-only")
+	mustNotSee(t, app, "Delete 2 keys?")
+	for _, k := range []string{"job:1", "job:2"} {
+		if _, err := ro.Get(context.Background(), "jobs", k, backend.GetOptions{}); err != nil {
+			t.Fatalf("%s: %v", k, err)
 		}
 	}
 }
