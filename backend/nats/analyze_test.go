@@ -39,7 +39,7 @@ func analyzeAll(t *testing.T, s *Store, bucket string, q backend.AnalyzeQuery) m
 
 // Every key's facts are what nats.go reads of it (its value's length, its
 // message time plus its TTL or the bucket's), delete and purge markers are
-// no keys, and the sizes add up, with the file store's record overhead,
+// no keys (they come marked Deleted), and the sizes add up, with the file store's record overhead,
 // to the stream's bytes exactly: subject, headers and value as stored.
 func TestAnalyzeReportsWhatTheStreamHolds(t *testing.T) {
 	srv := natstest.Start(t)
@@ -69,6 +69,12 @@ func TestAnalyzeReportsWhatTheStreamHolds(t *testing.T) {
 	s := openURL(t, srv.URL(), false)
 
 	got := analyzeAll(t, s, "an", backend.AnalyzeQuery{})
+	for _, m := range []string{"gone", "purged"} {
+		if f := got[m]; !f.Deleted || f.Size <= int64(len("$KV.an."+m)) {
+			t.Errorf("%s: %+v, want a marker with its stored size", m, f)
+		}
+		delete(got, m)
+	}
 	want, err := kv.ListKeys(ctx)
 	must(t, err)
 	var live []string
@@ -102,8 +108,8 @@ func TestAnalyzeReportsWhatTheStreamHolds(t *testing.T) {
 		t.Errorf("pattern a.*: %v", p)
 	}
 	exact := analyzeAll(t, s, "an", backend.AnalyzeQuery{Keys: []string{"a.2", "gone", "purged", "nope", "not a key", "a.*", "a.2"}})
-	if len(exact) != 1 || exact["a.2"] != got["a.2"] {
-		t.Errorf("exact keys (deleted, purged, missing and impossible ones left out): %v", exact)
+	if len(exact) != 3 || exact["a.2"] != got["a.2"] || !exact["gone"].Deleted || !exact["purged"].Deleted {
+		t.Errorf("exact keys (deleted and purged ones as markers, missing and impossible ones left out): %v", exact)
 	}
 	if none := analyzeAll(t, s, "an", backend.AnalyzeQuery{Keys: []string{}}); len(none) != 0 {
 		t.Errorf("no keys: %v", none)
@@ -226,7 +232,9 @@ func TestAnalyzeSampleCancelAndDeletedKeys(t *testing.T) {
 			}
 		}
 		for _, f := range b {
-			got[f.Key] = true
+			if !f.Deleted {
+				got[f.Key] = true
+			}
 		}
 		return nil
 	})
