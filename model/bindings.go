@@ -232,6 +232,12 @@ func (a *App) keyActions() []action {
 			}
 			return ""
 		}},
+		{binding: km.MarkAll, run: func(a *App) tea.Cmd { k.toggleMarkAll(&a.env); return nil }, why: func(a *App) string {
+			if k.count() == 0 {
+				return "nothing to mark"
+			}
+			return ""
+		}, verb: "mark-all"},
 		{binding: km.NewKey, run: (*App).openNewKey, why: all(needsWrite, needsBucket)},
 		{binding: km.Rename, run: (*App).openRename, why: all(needs[backend.Renamer]("no rename"), needsWritableKey)},
 		{binding: km.Delete, run: (*App).openDelete, why: needsWrite, verb: "delete"},

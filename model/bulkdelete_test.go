@@ -289,3 +289,28 @@ func TestBulkActionsRefusedReadOnly(t *testing.T) {
 		}
 	}
 }
+
+// A whole pattern: ctrl+a marks every key the pattern listed, and d
+// deletes exactly those; ctrl+a again clears the marks.
+func TestBulkDeleteOfAPatternsKeys(t *testing.T) {
+	f := startRedis(t)
+	ctx := context.Background()
+	for i := range 30 {
+		f.c.Set(ctx, fmt.Sprintf("tmp:%d:lock", i), "1", 0)
+	}
+	f.c.Set(ctx, "tmp:keep", "1", 0)
+	f.c.Set(ctx, "other:1:lock", "1", 0)
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Match: "tmp:*:lock", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "30 keys")
+	app.Keys("ctrl+a")
+	mustSee(t, app, "30 keys marked")
+	app.Keys("ctrl+a")
+	mustSee(t, app, "no keys marked")
+	app.Keys("ctrl+a", "d")
+	mustSee(t, app, "Delete 30 keys?")
+	app.Keys("y")
+	mustSee(t, app, "deleted 30 of 30 keys")
+	if n := f.c.DBSize(ctx).Val(); n != 2 || f.c.Exists(ctx, "tmp:keep", "other:1:lock").Val() != 2 {
+		t.Fatalf("%d keys left; tmp:keep and other:1:lock must stay", n)
+	}
+}

@@ -367,6 +367,31 @@ func (k *keysPane) toggleMark(e *env) {
 	e.inform(fmt.Sprintf("%d keys marked", len(k.marked)))
 }
 
+// toggleMarkAll marks every key shown (the listing's, through the filter
+// when one is typed; in the tree, every folder's), for a bulk action on a
+// whole pattern; with every one marked already, it clears the marks.
+func (k *keysPane) toggleMarkAll(e *env) {
+	var rows []int
+	if k.tree.on && k.tree.tree != nil {
+		rows = k.tree.tree.Root.Rows()
+	} else {
+		rows = make([]int, k.count())
+		for i := range rows {
+			rows[i] = k.rowAt(i)
+		}
+	}
+	if len(k.marked) == len(rows) {
+		k.marked = nil
+		e.inform("no keys marked")
+		return
+	}
+	k.marked = make(map[int]bool, len(rows))
+	for _, r := range rows {
+		k.marked[r] = true
+	}
+	e.inform(fmt.Sprintf("%d keys marked", len(k.marked)))
+}
+
 // rowsUnderCursor is the key under the cursor, or all keys of the folder.
 func (k *keysPane) rowsUnderCursor() []int {
 	if k.tree.on {
