@@ -74,7 +74,7 @@ func Default() KeyMap {
 		Tree:        b("T", "tree / flat view", "T"),
 		Sort:        b("o", "sort by name, TTL, size", "o"),
 		Mark:        b("space", "mark key or folder", "space"),
-		MarkAll:     b("ctrl+a", "mark every listed key (the listing's pattern, the filter's keys); again: none", "ctrl+a"),
+		MarkAll:     b("ctrl+a", "mark every listed key; again: none", "ctrl+a"),
 		NewKey:      b("n", "new key", "n"),
 		Rename:      b("R", "rename key", "R"),
 		Delete:      b("d", "delete key, marked keys or folder", "d", "delete"),
