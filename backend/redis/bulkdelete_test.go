@@ -244,26 +244,7 @@ func TestBulkDeleteStaysOutOfTheSlowlog(t *testing.T) {
 	if v := c.Get(ctx, "bulk:4711").Val(); v != sample || !strings.HasPrefix(v, "value:4711") {
 		t.Fatalf("bulk:4711 came back as %q", v)
 	}
-	calls, usec := evalStats(t, c)
-	calls, usec = calls-calls0, usec-usec0
-	entries, err := c.SlowLogGet(ctx, -1).Result()
-	must(t, err)
-	slow := 0
-	for _, e := range entries {
-		if len(e.Args) > 0 && strings.HasPrefix(strings.ToLower(e.Args[0]), "eval") {
-			slow++
-		}
-	}
-	t.Logf("%d scripts, %d µs a call on average, %d in the SLOWLOG", calls, usec/max(calls, 1), slow)
-	if want := 2 * n / scriptKeys; calls < want {
-		t.Fatalf("the server counted %d scripts, want %d", calls, want)
-	}
-	if avg := usec / calls; avg*20 > thresholdUsec {
-		t.Errorf("a script costs the server %d µs on average", avg)
-	}
-	if slow*1000 > calls {
-		t.Errorf("%d of %d scripts in the SLOWLOG", slow, calls)
-	}
+	scriptsOutOfSlowlog(t, c, calls0, usec0, 2*n/scriptKeys, thresholdUsec)
 }
 
 // In a Cluster each key is its own call, sent to its node.

@@ -255,55 +255,62 @@ func redisMemUsage(ctx context.Context, addr string, db int) error {
 	return nil
 }
 
-// redisPexpire is the floor of a TTL on many keys: the names of match
-// (SCAN, not timed: kvdeck has them from its listing), then PEXPIRE 7 days
-// on each, 1000 to a pipeline; it prints the time of the PEXPIREs alone.
+// redisPexpire is the floor of a TTL on many keys: PEXPIRE 7 days on
+// each key of match (see pipelineEach); it prints the time of the
+// PEXPIREs alone.
 func redisPexpire(ctx context.Context, addr string, db int, match string) error {
-	c := redisClient(addr, db)
-	defer c.Close()
-	names, err := scanNames(ctx, c, match)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	for i := 0; i < len(names); i += mgetBatch {
-		p := c.Pipeline()
-		for _, k := range names[i:min(i+mgetBatch, len(names))] {
-			p.PExpire(ctx, k, 7*24*time.Hour)
+	n, took, err := pipelineEach(ctx, addr, db, match, func(p goredis.Pipeliner, k string) func() int64 {
+		set := p.PExpire(ctx, k, 7*24*time.Hour)
+		return func() int64 {
+			if set.Val() {
+				return 1
+			}
+			return 0
 		}
-		if _, err := p.Exec(ctx); err != nil {
-			return err
-		}
+	})
+	if err == nil {
+		fmt.Printf("keys %d pexpire %d\n", n, took.Nanoseconds())
 	}
-	fmt.Printf("keys %d pexpire %d\n", len(names), time.Since(start).Nanoseconds())
-	return nil
+	return err
 }
 
-// redisUnlink is the floor of a bulk delete: the names SCANned first (not
-// timed: kvdeck has them from its listing), then UNLINK of each, 1000 to
-// a pipeline.
+// redisUnlink is the floor of a bulk delete: UNLINK of each key of match
+// (see pipelineEach); it prints the keys deleted and the time.
 func redisUnlink(ctx context.Context, addr string, db int, match string) error {
+	n, took, err := pipelineEach(ctx, addr, db, match, func(p goredis.Pipeliner, k string) func() int64 {
+		return p.Unlink(ctx, k).Val
+	})
+	if err == nil {
+		fmt.Printf("keys %d unlink %d\n", n, took.Nanoseconds())
+	}
+	return err
+}
+
+// pipelineEach SCANs the names of match (not timed: kvdeck has them from
+// its listing), then queues cmd for each, 1000 to a pipeline, and returns
+// the sum of the answers (what cmd's returned function reads, once the
+// pipeline ran: the keys it changed) and the time they took.
+func pipelineEach(ctx context.Context, addr string, db int, match string, cmd func(goredis.Pipeliner, string) func() int64) (int64, time.Duration, error) {
 	c := redisClient(addr, db)
 	defer c.Close()
 	names, err := scanNames(ctx, c, match)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	start := time.Now()
-	deleted := int64(0)
+	sum := int64(0)
 	for i := 0; i < len(names); i += mgetBatch {
 		p := c.Pipeline()
-		cmds := make([]*goredis.IntCmd, 0, mgetBatch)
+		answers := make([]func() int64, 0, mgetBatch)
 		for _, k := range names[i:min(i+mgetBatch, len(names))] {
-			cmds = append(cmds, p.Unlink(ctx, k))
+			answers = append(answers, cmd(p, k))
 		}
 		if _, err := p.Exec(ctx); err != nil {
-			return err
+			return 0, 0, err
 		}
-		for _, cmd := range cmds {
-			deleted += cmd.Val()
+		for _, a := range answers {
+			sum += a()
 		}
 	}
-	fmt.Printf("keys %d unlink %d\n", deleted, time.Since(start).Nanoseconds())
-	return nil
+	return sum, time.Since(start), nil
 }
