@@ -33,6 +33,8 @@ and local bbolt files, from the terminal.
 
 Usage:
   kvdeck [flags] [TARGET]
+  kvdeck export TARGET [--bucket B] [--match P] [--format jsonl|rdm-csv] > FILE
+  kvdeck import TARGET [--bucket B] [--on-conflict skip|overwrite|fail] < FILE
 
 TARGET is one of:
   NAME                            a saved connection (config file: --config)
@@ -79,6 +81,11 @@ type flags struct {
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
+	return parseFlagsWith(args, stderr, nil)
+}
+
+// parseFlagsWith is parseFlags with extra flags (a subcommand's).
+func parseFlagsWith(args []string, stderr io.Writer, extra func(*flag.FlagSet)) (flags, []string, error) {
 	var f flags
 	fs := flag.NewFlagSet("kvdeck", flag.ContinueOnError)
 	// The flag package prints its error and then calls Usage: keep the
@@ -114,6 +121,9 @@ func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
 	fs.StringVar(&f.natsToken, "token", "", "NATS token (in argv: prefer NATS_TOKEN, --token-file or --askpass)")
 	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
 	fs.StringVar(&f.configPath, "config", "", "saved connections file (default $KVDECK_CONFIG, else $XDG_CONFIG_HOME/kvdeck/config.toml)")
+	if extra != nil {
+		extra(fs)
+	}
 	// Flags may come before or after the target (kvdeck redis://h --bucket 0),
 	// so parse again after each positional argument.
 	var rest []string
@@ -140,6 +150,10 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "export" || args[0] == "import") {
+		// A saved connection or a file named export or import: ./import.
+		return runTransfer(args[0], args[1:], os.Stdin, os.Stdout, stderr)
+	}
 	f, rest, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
