@@ -41,6 +41,9 @@ type Store struct {
 	// afterDeleteRead, set by tests only, runs in a bulk delete or its
 	// undo between the read of a key and its write.
 	afterDeleteRead func(key string)
+	// afterWriteRead, set by tests only, runs in WriteRecords between the
+	// read of a key and its conditional publish.
+	afterWriteRead func(key string)
 }
 
 // The capabilities the NATS driver offers.
