@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,8 @@ import (
 const transferUsage = `Usage:
   kvdeck export TARGET [--bucket B] [--match P] [--format jsonl|rdm-csv] [flags] > FILE
   kvdeck import TARGET [--bucket B] [--on-conflict skip|overwrite|fail]
-                [--on-invalid stop|skip] [--dry-run] [--drop-ttls] [--format jsonl|rdm-csv] [flags] < FILE
+                [--on-invalid stop|skip] [--dry-run] [--drop-ttls] [--key-replace OLD=NEW]
+                [--format jsonl|rdm-csv] [flags] < FILE
 
 TARGET and the connection flags are kvdeck's (kvdeck --help). jsonl is
 kvdeck's exchange format (README); rdm-csv is Tiny RDM's and Another Redis
@@ -40,6 +42,7 @@ Desktop Manager's hex(key),hex(DUMP),expiry-ms (Redis only).
 type transferFlags struct {
 	format, onConflict, onInvalid string
 	dryRun, dropTTLs              bool
+	keyReplace                    string
 }
 
 // runTransfer runs `kvdeck export|import ARGS`.
@@ -52,6 +55,7 @@ func runTransfer(verb string, args []string, stdin io.Reader, stdout io.Writer, 
 			fs.StringVar(&tf.onInvalid, "on-invalid", "stop", "import: what to do with a line that cannot be read: stop or skip")
 			fs.BoolVar(&tf.dryRun, "dry-run", false, "import: count new, existing and invalid lines; write nothing")
 			fs.BoolVar(&tf.dropTTLs, "drop-ttls", false, "import: write keys without their TTL where the bucket cannot keep one (else they fail)")
+			fs.StringVar(&tf.keyReplace, "key-replace", "", "import: OLD=NEW replaces OLD with NEW in every key name (:=. turns Redis's user:1 into NATS's user.1)")
 		}
 	}
 	f, rest, err := parseFlagsWith(args, stderr, extra)
@@ -72,6 +76,9 @@ func runTransfer(verb string, args []string, stdin io.Reader, stdout io.Writer, 
 		var perr error
 		policy, perr = backend.ParseConflictPolicy(tf.onConflict)
 		err = cmpErr(err, perr)
+		if old, _, ok := strings.Cut(tf.keyReplace, "="); tf.keyReplace != "" && (!ok || old == "") {
+			err = cmpErr(err, backend.Invalid("key-replace", "%q: give OLD=NEW, like :=.", tf.keyReplace))
+		}
 		if tf.onInvalid != "stop" && tf.onInvalid != "skip" {
 			err = cmpErr(err, backend.Invalid("on-invalid", "%q: give stop or skip", tf.onInvalid))
 		}
@@ -119,6 +126,9 @@ func runTransfer(verb string, args []string, stdin io.Reader, stdout io.Writer, 
 		Progress: func(c transfer.Counts) {
 			live.show(fmt.Sprintf("%s lines: %s written, %s skipped…", humanize.Comma(int64(c.Lines)), humanize.Comma(int64(c.Written)), humanize.Comma(int64(c.Skipped))))
 		}}
+	if old, repl, ok := strings.Cut(tf.keyReplace, "="); ok {
+		opts.KeyReplace = [2]string{old, repl}
+	}
 	c, err := transfer.Import(ctx, s, bucket, stdin, opts)
 	live.done()
 	for _, e := range c.Invalids[:min(len(c.Invalids), 5)] {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/kvdeck/kvdeck/backend"
@@ -34,6 +35,10 @@ type ImportOptions struct {
 	// DryRun reads the whole file and counts new, existing and invalid
 	// lines, writing nothing.
 	DryRun bool
+	// KeyReplace, when KeyReplace[0] is set, replaces it with
+	// KeyReplace[1] in every key name: Redis's folder delimiter ':',
+	// which a NATS key cannot hold, becomes NATS's '.' with {":", "."}.
+	KeyReplace [2]string
 	// Progress, if not nil, gets the counts after each batch.
 	Progress func(Counts)
 	// Now is the clock (tests); nil is time.Now.
@@ -147,6 +152,9 @@ func Import(ctx context.Context, s backend.Store, bucket string, r io.Reader, op
 		return write(ctx, rw, bucket, batch, opts.Policy, &c)
 	}
 	add := func(rec backend.Record, lineNo int) error {
+		if opts.KeyReplace[0] != "" {
+			rec.Key = strings.ReplaceAll(rec.Key, opts.KeyReplace[0], opts.KeyReplace[1])
+		}
 		if !rec.ExpiresAt.IsZero() && !rec.ExpiresAt.After(now()) {
 			c.Expired++ // nothing to write, in a dry run or not
 			return nil
