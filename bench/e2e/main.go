@@ -127,6 +127,11 @@ var allRows = []row{
 	// Database 1 of the same server, filled before each run.
 	{name: "del250k", fixture: "redis1m", run: (*bench).bulkDelete250k},
 	{name: "del100k", fixture: "redis1m", run: (*bench).bulkDelete100k},
+	// Database 2 of the same server, flushed before each import.
+	{name: "export1m", fixture: "redis1m", run: (*bench).exportJSONL},
+	{name: "exportcsv1m", fixture: "redis1m", run: (*bench).exportCSV},
+	{name: "import1m", fixture: "redis1m", run: (*bench).importJSONL},
+	{name: "importcsv1m", fixture: "redis1m", run: (*bench).importCSV},
 	{name: "cluster1m", fixture: "cluster1m", run: (*bench).cluster},
 	{name: "nats100k", fixture: "nats100k", run: (*bench).nats100k},
 	{name: "nats1m", flag: "-nats-million", fixture: "nats1m", run: (*bench).nats1M},

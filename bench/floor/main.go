@@ -35,7 +35,7 @@ const (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|redis-memusage|redis-pexpire|redis-unlink|nats-listkeys|bolt-keys [flags]")
+		fmt.Fprintln(os.Stderr, "usage: floor redis-scan|redis-mget|redis-memusage|redis-pexpire|redis-unlink|redis-export|redis-import|nats-listkeys|bolt-keys [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -46,6 +46,8 @@ func main() {
 	bucket := fs.String("bucket", "", "NATS KV bucket, or bbolt bucket")
 	path := fs.String("path", "", "bbolt file")
 	match := fs.String("match", "*", "redis-pexpire, redis-unlink: the keys' SCAN MATCH pattern")
+	format := fs.String("format", "jsonl", "redis-export, redis-import: jsonl (GET, SET) or rdm-csv (DUMP, RESTORE)")
+	file := fs.String("file", "", "redis-export: the file written; redis-import: the file read")
 	fs.Parse(os.Args[2:])
 	// Long enough for the slow link and the largest bucket, short enough
 	// that a stuck server ends the run.
@@ -67,6 +69,10 @@ func main() {
 		err = redisPexpire(ctx, *addr, *db, *match)
 	case "redis-unlink":
 		err = redisUnlink(ctx, *addr, *db, *match)
+	case "redis-export":
+		err = redisExport(ctx, *addr, *db, *format, *file)
+	case "redis-import":
+		err = redisImport(ctx, *addr, *db, *format, *file)
 	default:
 		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
 	}
