@@ -19,7 +19,7 @@ type KeyMap struct {
 	// Movement in any list or viewport
 	Up, Down, PageUp, PageDown, Home, End, Open, Back key.Binding
 	// Keys pane
-	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, MarkAll, NewKey, Rename, Delete, CopyKey key.Binding
+	Filter, Pattern, TypeFilter, ValueSearch, Tree, Sort, Mark, MarkAll, NewKey, Rename, Delete, CopyKey, CopyTo key.Binding
 	// Value pane and key actions
 	Edit, EditInline, TTL, RefreshTTL, Format, Wrap, Zoom, LoadWhole, CopyValue, CopyPath, History, Purge key.Binding
 	// Collection elements (Redis hash, list, set, zset, stream) and memory
@@ -79,6 +79,7 @@ func Default() KeyMap {
 		Rename:      b("R", "rename key", "R"),
 		Delete:      b("d", "delete key, marked keys or folder", "d", "delete"),
 		CopyKey:     b("y", "copy key name", "y"),
+		CopyTo:      b("X", "copy key, marked keys or folder to another tab's store", "X"),
 
 		Edit:       b("e", "edit value in $EDITOR", "e"),
 		EditInline: b("i", "edit value inline", "i"),
@@ -124,7 +125,7 @@ func (k KeyMap) Groups() []Group {
 		{"Global", []key.Binding{k.Help, k.Command, k.NextPane, k.PrevPane, k.Reload, k.Undo, k.Quit}},
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Open, k.Back}},
 		{"Buckets", []key.Binding{k.NewBucket, k.EditBucket, k.DeleteBucket}},
-		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.MarkAll, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.TTL, k.RefreshTTL}},
+		{"Keys", []key.Binding{k.Filter, k.Pattern, k.TypeFilter, k.ValueSearch, k.Tree, k.Sort, k.Mark, k.MarkAll, k.NewKey, k.Rename, k.Delete, k.CopyKey, k.CopyTo, k.TTL, k.RefreshTTL}},
 		{"Value", []key.Binding{k.Edit, k.EditInline, k.TTL, k.RefreshTTL, k.Format, k.Wrap, k.Zoom, k.LoadWhole, k.CopyValue, k.CopyPath, k.History, k.Purge, k.Delete}},
 		{"Collections", []key.Binding{relabel(k.Edit, "edit the element under the cursor"), k.AddElement, k.RemoveElement, k.MemoryUsage}},
 		{"History", []key.Binding{relabel(k.Open, "view the revision"), k.Diff, k.Revert}},

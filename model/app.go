@@ -191,6 +191,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.writeDone(msg)
 	case bulkDryRunMsg:
 		return a, a.dryRun(msg)
+	case copyTargetsMsg:
+		return a, a.chooseCopyTarget(msg)
+	case copyDryRunMsg:
+		return a, a.confirmCopy(msg)
 	case bulkProgressMsg:
 		return a, a.bulkProgressed(msg)
 	case analysisMsg, analysisFactsMsg, analysisExportedMsg:

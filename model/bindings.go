@@ -241,6 +241,7 @@ func (a *App) keyActions() []action {
 		{binding: km.NewKey, run: (*App).openNewKey, why: all(needsWrite, needsBucket)},
 		{binding: km.Rename, run: (*App).openRename, why: all(needs[backend.Renamer]("no rename"), needsWritableKey)},
 		{binding: km.Delete, run: (*App).openDelete, why: needsWrite, verb: "delete"},
+		{binding: km.CopyTo, run: (*App).openCopy, why: needs[backend.RecordReader]("no copying from this store"), verb: "copy"},
 		{binding: km.CopyKey, run: copyKey, why: needsKey},
 		{binding: km.TTL, run: (*App).openTTLDialog, why: func(a *App) string {
 			if k.hasChosen(a.focus) {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/kvdeck/kvdeck/backend"
 	"slices"
 	"strings"
 
@@ -159,6 +160,11 @@ func (d *Deck) toTab(t *tab, msg tea.Msg) tea.Cmd {
 type deckRequest struct {
 	op  deckOp
 	arg string
+	// names are the keys of a copy (opCopyTargets).
+	names []string
+	// tab and msg: opToTab gives msg to the tab with that id.
+	tab int
+	msg tea.Msg
 }
 
 type deckOp int
@@ -168,6 +174,10 @@ const (
 	opNextTab
 	opPrevTab
 	opCloseTab
+	// opCopyTargets asks for the other tabs a copy can write to.
+	opCopyTargets
+	// opToTab delivers a message to another tab (what a copy wrote there).
+	opToTab
 )
 
 func askDeck(op deckOp, arg string) tea.Cmd {
@@ -175,6 +185,15 @@ func askDeck(op deckOp, arg string) tea.Cmd {
 }
 
 func (d *Deck) request(from int, req deckRequest) tea.Cmd {
+	if req.op == opToTab {
+		// From a copy that may end after the user moved on.
+		for _, t := range d.tabs {
+			if t.id == req.tab {
+				return d.toTab(t, req.msg)
+			}
+		}
+		return nil
+	}
 	if from != d.active {
 		return nil // asked by a tab the user has left
 	}
@@ -198,6 +217,22 @@ func (d *Deck) request(from int, req deckRequest) tea.Cmd {
 		return nil
 	case opCloseTab:
 		return d.closeTab(d.active)
+	case opCopyTargets:
+		var targets []copyTarget
+		for i, t := range d.tabs {
+			if i == d.active {
+				continue
+			}
+			if _, ok := t.app.store.(backend.RecordWriter); !ok || t.app.info.ReadOnly {
+				continue
+			}
+			label := fmt.Sprintf("tab %d: %s", i+1, t.app.info.Address)
+			if t.entry.Name != "" {
+				label = fmt.Sprintf("tab %d: %s (%s)", i+1, t.entry.Name, t.app.info.Kind)
+			}
+			targets = append(targets, copyTarget{tab: t.id, label: label, store: t.app.store, bucket: t.app.keys.bucket})
+		}
+		return d.toTab(d.tabs[d.active], copyTargetsMsg{names: req.names, targets: targets})
 	}
 	return nil
 }

@@ -1,0 +1,148 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
+	"github.com/kvdeck/kvdeck/backend/redis/redistest"
+	"github.com/kvdeck/kvdeck/connect"
+	"github.com/kvdeck/kvdeck/model"
+)
+
+// Issue 14 from the UI: with a NATS bucket and the local store open as
+// tabs, X on a folder copies its keys to a local bucket: a dry run counts
+// new and existing keys, skip leaves a key another program wrote there
+// as it is, and the others arrive with their values and TTLs (checked by
+// opening the file with the local store's own API, and nats.go for the
+// source).
+func TestCopyAFolderFromNATSToTheLocalStore(t *testing.T) {
+	nsrv := natstest.Start(t)
+	_, kv := natsKV(t, nsrv, jetstream.KeyValueConfig{Bucket: "flows", LimitMarkerTTL: time.Minute})
+	ctx := context.Background()
+	for i := range 12 {
+		key := fmt.Sprintf("flow.order.%02d", i)
+		var opts []jetstream.KVCreateOpt
+		if i%3 == 0 {
+			opts = append(opts, jetstream.KeyTTL(time.Hour))
+		}
+		if _, err := kv.Create(ctx, key, []byte(fmt.Sprintf("state-%d", i)), opts...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	ls, err := local.Open(path, local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ls.CreateBucket(ctx, backend.BucketConfig{Name: "archive"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.Put(ctx, "archive", "flow.order.05", []byte("theirs"), backend.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ls.Close()
+
+	c := &specs{}
+	c.add(model.Entry{Name: "flows", Kind: "nats", Address: nsrv.URL(), Bucket: "flows"},
+		connect.Spec{Kind: connect.KindNATS, Target: nsrv.URL(), Timeout: 3 * time.Second})
+	c.add(model.Entry{Name: "archive", Kind: "local", Address: path, Bucket: "archive"},
+		connect.Spec{Kind: connect.KindLocal, Target: path, Timeout: 3 * time.Second})
+	app := newDeck(t, c)
+	pick(t, app, "archive")
+	mustSeeDone(t, app, "1 keys")
+	app.Keys("C")
+	pick(t, app, "flows")
+	mustSeeDone(t, app, "12 keys")
+	app.Keys("T") // the tree: the cursor on the flow folder
+	mustSee(t, app, "(tree)")
+	app.Keys("X")
+	mustSee(t, app, "Copy 12 keys")
+	mustSee(t, app, "tab 1: archive (local)")
+	app.Keys("1")
+	mustSee(t, app, "bucket> archive")
+	app.Keys("enter")
+	mustSee(t, app, "stop at the first key that exists there")
+	app.Keys("s")
+	mustSee(t, app, "Copy 12 keys?")
+	mustSee(t, app, "11 new there, 1 exist there")
+	mustSee(t, app, "the existing ones are left as they are")
+	app.Keys("y")
+	mustSee(t, app, "copy to tab 1: archive (local) bucket archive: 11 written, 1 skipped (existing), 0 gone, 0 failed")
+
+	app.Keys("]") // the archive tab lists what was copied there
+	mustSee(t, app, "12 keys")
+	ls, err = local.Open(path, local.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	for i := range 12 {
+		key := fmt.Sprintf("flow.order.%02d", i)
+		e, err := ls.Get(ctx, "archive", key, backend.GetOptions{})
+		want := fmt.Sprintf("state-%d", i)
+		if i == 5 {
+			want = "theirs"
+		}
+		if err != nil || string(e.Value) != want {
+			t.Fatalf("%s in the local store: %q %v, want %q", key, e.Value, err, want)
+		}
+		left := time.Until(e.ExpiresAt)
+		if i%3 == 0 && (left < 59*time.Minute || left > time.Hour+time.Second) || i%3 != 0 && !e.ExpiresAt.IsZero() {
+			t.Fatalf("%s: expires in %v", key, left)
+		}
+	}
+	if e, _ := kv.Get(ctx, "flow.order.05"); string(e.Value()) != "state-5" {
+		t.Fatal("the source changed")
+	}
+}
+
+// Redis to NATS from the UI: a hash becomes JSON, ':' in names becomes
+// '.', and a bucket without per-key TTLs is said before the copy to drop
+// the TTLs, which it does.
+func TestCopyFromRedisToNATSSaysWhatChanges(t *testing.T) {
+	rsrv := redistest.Start(t)
+	rc := rsrv.Client()
+	defer rc.Close()
+	ctx := context.Background()
+	rc.HSet(ctx, "user:1", "name", "ada")
+	rc.Set(ctx, "user:2", "grace", time.Hour)
+	nsrv := natstest.Start(t)
+	_, kv := natsKV(t, nsrv, jetstream.KeyValueConfig{Bucket: "users"})
+	c := &specs{}
+	c.add(model.Entry{Name: "cache", Kind: "redis", Address: rsrv.Addr, Bucket: "0"},
+		connect.Spec{Kind: connect.KindRedis, Target: rsrv.URL(), Timeout: 3 * time.Second})
+	c.add(model.Entry{Name: "users", Kind: "nats", Address: nsrv.URL(), Bucket: "users"},
+		connect.Spec{Kind: connect.KindNATS, Target: nsrv.URL(), Timeout: 3 * time.Second})
+	app := newDeck(t, c)
+	pick(t, app, "users")
+	mustSeeDone(t, app, "0 keys")
+	app.Keys("C")
+	pick(t, app, "cache")
+	mustSeeDone(t, app, "2 keys")
+	app.Keys("ctrl+a", "X", "1", "enter", "o")
+	mustSee(t, app, "Copy 2 keys?")
+	mustSee(t, app, "1 collections become JSON there")
+	mustSee(t, app, `Key names: ":" becomes "."`)
+	mustSee(t, app, "1 keys have a TTL that")
+	app.Keys("y")
+	mustSee(t, app, "2 written, 0 skipped (existing), 0 gone, 0 failed")
+	e, err := kv.Get(ctx, "user.1")
+	if err != nil || string(e.Value()) != `{"name":"ada"}` {
+		t.Fatalf("user.1: %v", err)
+	}
+	if e, err := kv.Get(ctx, "user.2"); err != nil || string(e.Value()) != "grace" {
+		t.Fatalf("user.2: %v", err)
+	}
+	if !strings.Contains(plain(app), "written") {
+		t.Fatal("no tally")
+	}
+}
