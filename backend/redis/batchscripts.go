@@ -47,6 +47,16 @@ func (e scriptRefused) Unwrap() error { return e.error }
 // changed can be undone.
 func runScripts[R any](ctx context.Context, s *Store, c goredis.UniversalClient, script *goredis.Script, keys []string, fields int, what string,
 	args func(from, to int) []any, result func(i int, reply []any) (R, bool), failed func(i int, err error) R) ([]R, error) {
+	return runScriptsSplit(ctx, s, c, script, keys, fields, what, nil, args, result, failed)
+}
+
+// runScriptsSplit is runScripts with calls of the caller's size: split
+// gives the end of the call that starts at from (at most end, at least
+// from+1), for calls whose keys carry much data (an import's records),
+// bounded by what they carry rather than by their count; nil is
+// scriptKeys keys a call. In a Cluster each key still has its own call.
+func runScriptsSplit[R any](ctx context.Context, s *Store, c goredis.UniversalClient, script *goredis.Script, keys []string, fields int, what string,
+	split func(from, end int) int, args func(from, to int) []any, result func(i int, reply []any) (R, bool), failed func(i int, err error) R) ([]R, error) {
 	out := make([]R, 0, len(keys))
 	if _, loaded := s.scriptsLoaded.LoadOrStore(script.Hash(), true); !loaded && len(keys) > 0 {
 		// Once per store, so that a first batch does not meet NOSCRIPT
@@ -69,9 +79,13 @@ func runScripts[R any](ctx context.Context, s *Store, c goredis.UniversalClient,
 		}
 		var calls []call
 		pipe := c.Pipeline()
-		for from := start; from < end; from += per {
+		for from := start; from < end; {
 			to := min(from+per, end)
+			if split != nil && per > 1 {
+				to = max(min(split(from, end), end), from+1)
+			}
 			calls = append(calls, call{from, to, script.EvalSha(ctx, pipe, keys[from:to], args(from, to)...)})
+			from = to
 		}
 		_, _ = pipe.Exec(ctx) // each call's error is read below
 		var again []int

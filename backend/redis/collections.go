@@ -124,6 +124,11 @@ func xrange(ctx context.Context, c goredis.UniversalClient, key, start string, c
 	if err != nil {
 		return nil, err
 	}
+	return xrangeEntries(key, raw)
+}
+
+// xrangeEntries reads an XRANGE reply.
+func xrangeEntries(key string, raw []any) ([]backend.Element, error) {
 	els := make([]backend.Element, 0, len(raw))
 	for _, r := range raw {
 		entry, ok := r.([]any)

@@ -42,6 +42,9 @@ type Store struct {
 	// beforeScriptChunk, set by tests only, runs in a bulk action or its
 	// undo before the round trip of the chunk starting at keys[from].
 	beforeScriptChunk func(from int)
+	// afterTypeRound, set by tests only, runs in ReadRecords after the
+	// round trip that reads the keys' types.
+	afterTypeRound func()
 
 	// scanWorkers fixes the cursor ranges a listing scans at once (tests);
 	// 0 decides from the link (scanWorkers).
