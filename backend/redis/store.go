@@ -45,6 +45,9 @@ type Store struct {
 	// afterTypeRound, set by tests only, runs in ReadRecords after the
 	// round trip that reads the keys' types.
 	afterTypeRound func()
+	// beforeLargeFinish, set by tests only, runs in WriteRecords after a
+	// large record's temporary copy is written, before it is moved.
+	beforeLargeFinish func(key string)
 
 	// scanWorkers fixes the cursor ranges a listing scans at once (tests);
 	// 0 decides from the link (scanWorkers).

@@ -974,6 +974,9 @@ func (s *Store) writeLarge(ctx context.Context, c goredis.UniversalClient, rec b
 			}
 		}
 	}
+	if s.beforeLargeFinish != nil {
+		s.beforeLargeFinish(rec.Key)
+	}
 	reply, err := finishScript.Run(ctx, c, []string{rec.Key, tmp}, policy.String(), unixMs(rec.ExpiresAt)).Slice()
 	if err != nil {
 		cleanup()
