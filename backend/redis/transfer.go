@@ -35,8 +35,10 @@ var (
 // pages, which is deduplicated here). A key that changed type between
 // the round trips (its TYPE differs, or a page answered WRONGTYPE) is
 // read again from the start, once; if it changes again it is left out,
-// as a key deleted meanwhile is. A list or sorted set is read by index up
-// to the length it had when the batch was sized.
+// as a key deleted meanwhile is. A list, sorted set or string over
+// stringPage is read by index up to the length it had when the batch was
+// sized. A key the server refuses to read (an ACL) fails the batch, never
+// silently left out.
 //
 // With ReadOptions.Dump, a key is DUMPed only within the limits that keep
 // DUMP short (keepLimit, a fifth of it for a hash, set or sorted set;
@@ -134,7 +136,12 @@ func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []
 	}
 	var rs []*reading
 	for j, i := range idx {
-		if t := types[j].Val(); types[j].Err() == nil && t != "none" {
+		// A key the server will not read for us (an ACL) fails the
+		// batch: an export never leaves out a key that is there.
+		if err := types[j].Err(); err != nil {
+			return nil, s.cmdErr(err, keys[i])
+		}
+		if t := types[j].Val(); t != "none" {
 			rs = append(rs, &reading{i: i, typ: t})
 		}
 	}
@@ -159,10 +166,17 @@ func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []
 	var again []int
 	live := rs[:0]
 	for j, r := range rs {
+		for _, cmd := range []goredis.Cmder{typ2[j], exp[j], sizes[j]} {
+			if cmd != nil && cmd.Err() != nil && !isWrongType(cmd.Err()) {
+				return nil, s.cmdErr(cmd.Err(), keys[r.i])
+			}
+		}
 		switch t := typ2[j].Val(); {
 		case t == "none":
 			continue
-		case t != r.typ:
+		case t != r.typ || sizes[j] != nil && sizes[j].Err() != nil:
+			// The size answered WRONGTYPE: it changed type after
+			// its TYPE.
 			again = append(again, r.i)
 			continue
 		}
@@ -274,6 +288,10 @@ func (s *Store) readDumps(ctx context.Context, c goredis.UniversalClient, keys [
 			continue
 		case err != nil:
 			return s.cmdErr(err, keys[r.i])
+		case d.typ.Err() != nil:
+			return s.cmdErr(d.typ.Err(), keys[r.i])
+		case d.exp.Err() != nil:
+			return s.cmdErr(d.exp.Err(), keys[r.i])
 		}
 		r.typ = d.typ.Val()
 		r.rec.Kind, _ = backend.ParseKind(r.typ)
@@ -775,7 +793,10 @@ func (s *Store) WriteRecords(ctx context.Context, bucket string, recs []backend.
 		}
 		n, b := recordSize(rec)
 		_, colocated := hashTag(rec.Key)
-		if rec.Kind != backend.KindJSON && (n > writeCallElements || b > writeCallBytes) && (colocated || !cluster) {
+		// A RedisJSON document given as text (no Dump) has no paged
+		// write: JSON.SET takes it whole, in the script.
+		text := rec.Kind == backend.KindJSON && len(rec.Dump) == 0
+		if !text && (n > writeCallElements || b > writeCallBytes) && (colocated || !cluster) {
 			large = append(large, i)
 		} else {
 			small = append(small, i)

@@ -292,7 +292,8 @@ func TestTransferRefusesWhatRedisCannotHold(t *testing.T) {
 }
 
 // A list and a hash of 50,000 elements, a sorted set of 20,000, a stream
-// of 12,000 entries and a 3 MB string, among small keys, read in pages and
+// of 12,000 entries, a set of 3,000 (SSCAN pages) and a 3 MB string, among
+// small keys, read in pages and
 // written through temporary keys, by their elements and again by DUMP
 // where it is short: database 1 holds the same, no temporary key is left,
 // and no command of the reads or the writes reaches the SLOWLOG at 10 ms (one outlier in a thousand commands tolerated for a
@@ -324,7 +325,12 @@ func TestTransferLargeKeysStayOutOfTheSlowlog(t *testing.T) {
 	must(t, err)
 	must(t, src.Set(ctx, "bigstring", strings.Repeat("0123456789abcdef", 3<<16)+"\x00end", time.Hour).Err())
 	must(t, src.PExpire(ctx, "bighash", time.Hour).Err())
-	keys := []string{"small1", "biglist", "bighash", "small2", "bigzset", "bigstream", "bigstring"}
+	var members []any
+	for i := range 3000 {
+		members = append(members, "s"+strconv.Itoa(i))
+	}
+	must(t, src.SAdd(ctx, "bigset", members...).Err())
+	keys := []string{"small1", "biglist", "bighash", "small2", "bigzset", "bigstream", "bigstring", "bigset"}
 	must(t, src.Set(ctx, "small1", "1", 0).Err())
 	must(t, src.SAdd(ctx, "small2", "x").Err())
 
@@ -615,5 +621,22 @@ func TestTransferReadsExpiryWithoutPexpiretime(t *testing.T) {
 				t.Errorf("dump=%v %s: expires at %v, the server says %v", dump, r.Key, r.ExpiresAt, want)
 			}
 		}
+	}
+}
+
+// A key the user may not read (an ACL) fails the read, naming it, rather
+// than being left out of an export.
+func TestTransferReadRefusedKeyFailsTheBatch(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := ctxT(t)
+	must(t, c.Do(ctx, "ACL", "SETUSER", "some", "on", ">some-pass", "~open:*", "+@all").Err())
+	s := open(t, withUser(srv.URL(), "some", "some-pass"), false)
+	must(t, c.Set(ctx, "open:a", "1", 0).Err())
+	must(t, c.Set(ctx, "secret", "2", 0).Err())
+	_, err := s.ReadRecords(ctx, "0", []string{"open:a", "secret"}, backend.ReadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("%v, want an error naming secret", err)
 	}
 }
