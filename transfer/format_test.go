@@ -28,7 +28,7 @@ func TestJSONLRoundTripsEveryType(t *testing.T) {
 		{Key: "h", Kind: backend.KindHash, Elements: []backend.Element{{Field: "f", Value: []byte("1")}, {Field: "g\x00", Value: []byte{0xfe}}}},
 		{Key: "l", Kind: backend.KindList, Elements: []backend.Element{{Value: []byte("a"), Index: 0}, {Value: []byte("a"), Index: 1}}},
 		{Key: "set", Kind: backend.KindSet, Elements: []backend.Element{{Value: []byte("x")}}},
-		{Key: "z", Kind: backend.KindZSet, Elements: []backend.Element{{Value: []byte("m"), Score: 0.1 + 0.2}, {Value: []byte("n"), Score: math.Inf(-1)}, {Value: []byte("o"), Score: math.Inf(1)}}},
+		{Key: "z", Kind: backend.KindZSet, Elements: []backend.Element{{Value: []byte("m"), Score: math.Nextafter(0.3, 1)}, {Value: []byte("n"), Score: math.Inf(-1)}, {Value: []byte("o"), Score: math.Inf(1)}}},
 		{Key: "st", Kind: backend.KindStream, Elements: []backend.Element{{Field: "1-1", Fields: []backend.Field{{Name: "k", Value: "v"}, {Name: "k", Value: "w"}}}}},
 		{Key: "nats.key", Kind: backend.KindString, Value: []byte("v"), Revision: 42, Created: exportedAt.Add(-time.Hour)},
 	}

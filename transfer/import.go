@@ -188,8 +188,13 @@ func Import(ctx context.Context, s backend.Store, bucket string, r io.Reader, op
 	} else {
 		err = readJSONL(ctx, r, &c, opts, now, add)
 	}
-	if err == nil {
-		err = flush()
+	var line *LineError
+	if err == nil || errors.As(err, &line) {
+		// The lines before a bad one are written before the import
+		// stops there.
+		if ferr := flush(); ferr != nil {
+			err = ferr
+		}
 	}
 	return c, err
 }

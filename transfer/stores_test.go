@@ -98,7 +98,9 @@ func fillRedis(t *testing.T, c *goredis.Client) {
 	must(t, c.PExpire(ctx, "hash", 2*time.Hour).Err())
 	must(t, c.RPush(ctx, "list", "a", "b", "a").Err())
 	must(t, c.SAdd(ctx, "set", "y", "x").Err())
-	must(t, c.ZAdd(ctx, "zset", goredis.Z{Score: 0.1 + 0.2, Member: "m"}, goredis.Z{Score: math.Inf(-1), Member: "low"}).Err())
+	inexact := 0.1 // at run time, not a constant: 0.30000000000000004
+	inexact += 0.2
+	must(t, c.ZAdd(ctx, "zset", goredis.Z{Score: inexact, Member: "m"}, goredis.Z{Score: math.Inf(-1), Member: "low"}).Err())
 	must(t, c.XAdd(ctx, &goredis.XAddArgs{Stream: "stream", ID: "5-1", Values: []string{"k", "v", "k2", "v2"}}).Err())
 }
 
@@ -183,7 +185,7 @@ func TestRDMCSVHoldsRedisCLIsDump(t *testing.T) {
 	fillRedis(t, s.rc)
 	file := exportTo(t, s.redis, "0", RDMCSV)
 	rows := strings.Split(strings.TrimSpace(string(file)), "\n")
-	if len(rows) != 9 {
+	if len(rows) != 8 {
 		t.Fatalf("%d rows:\n%s", len(rows), file)
 	}
 	o, _ := redisstore.ParseURL(s.redisU)
@@ -213,7 +215,7 @@ func TestRedisIntoNATSAndLocal(t *testing.T) {
 	s.localBucket(t, "dst")
 	for _, dst := range []backend.Store{s.nats, s.local} {
 		c := importFrom(t, dst, "dst", file, ImportOptions{})
-		if c.Written != 9 || !c.Complete() {
+		if c.Written != 8 || !c.Complete() {
 			t.Fatalf("%s: %+v", dst.Info().Kind, c)
 		}
 	}
@@ -303,7 +305,11 @@ func TestByteStoresRoundTrip(t *testing.T) {
 		dst  backend.Store
 		b    string
 	}{{fromNATS, s.local, "dst"}, {fromNATS, s.redis, "1"}, {fromLocal, s.nats, "dst"}, {fromLocal, s.redis, "1"}} {
-		c := importFrom(t, tc.dst, tc.b, tc.file, ImportOptions{})
+		var opts ImportOptions
+		if tc.dst == backend.Store(s.nats) {
+			opts.KeyReplace = [2]string{":", "."} // a NATS key has no ':'
+		}
+		c := importFrom(t, tc.dst, tc.b, tc.file, opts)
 		if c.Written != 2 || !c.Complete() {
 			t.Errorf("into %s: %+v", tc.dst.Info().Kind, c)
 		}
@@ -317,7 +323,7 @@ func TestByteStoresRoundTrip(t *testing.T) {
 	if e, err := s.local.Get(ctx, "dst", "flow.a", backend.GetOptions{}); err != nil || string(e.Value) != "one" || time.Until(e.ExpiresAt) < 59*time.Minute {
 		t.Errorf("local flow.a: %+v %v", e, err)
 	}
-	if ttl := natsTTL(t, s.js, "job:1"); ttl < 59*time.Minute {
+	if ttl := natsTTL(t, s.js, "job.1"); ttl < 59*time.Minute {
 		t.Errorf("nats job:1: TTL %v", ttl)
 	}
 }
@@ -344,8 +350,9 @@ func TestImportConflictPoliciesAndDryRun(t *testing.T) {
 	if s.rc1.Get(ctx, "k1").Val() != "new-1" || s.rc1.Exists(ctx, "k3").Val() != 0 || s.rc1.Get(ctx, "k2").Val() != "theirs" {
 		t.Fatal("fail wrote after the existing key, or over it")
 	}
+	// k0 and k1 are there now, from the fail import.
 	c = importFrom(t, s.redis, "1", file.Bytes(), ImportOptions{Policy: backend.ConflictSkip})
-	if c.Written != 3 || c.Skipped != 2 || s.rc1.Get(ctx, "k2").Val() != "theirs" {
+	if c.Written != 2 || c.Skipped != 3 || s.rc1.Get(ctx, "k2").Val() != "theirs" {
 		t.Fatalf("skip: %+v, k2 %q", c, s.rc1.Get(ctx, "k2").Val())
 	}
 	c = importFrom(t, s.redis, "1", file.Bytes(), ImportOptions{Policy: backend.ConflictOverwrite})
