@@ -281,7 +281,8 @@ func natsTTL(t *testing.T, js jetstream.JetStream, key string) time.Duration {
 	return d
 }
 
-// NATS and local into each other and into Redis: values and TTLs.
+// NATS and local into each other, into themselves (another bucket) and
+// into Redis: values and TTLs.
 func TestByteStoresRoundTrip(t *testing.T) {
 	s := startStores(t)
 	ctx := context.Background()
@@ -304,7 +305,8 @@ func TestByteStoresRoundTrip(t *testing.T) {
 		file []byte
 		dst  backend.Store
 		b    string
-	}{{fromNATS, s.local, "dst"}, {fromNATS, s.redis, "1"}, {fromLocal, s.nats, "dst"}, {fromLocal, s.redis, "1"}} {
+	}{{fromNATS, s.local, "dst"}, {fromNATS, s.redis, "1"}, {fromNATS, s.nats, "dst"},
+		{fromLocal, s.nats, "dst"}, {fromLocal, s.redis, "1"}, {fromLocal, s.local, "dst"}} {
 		var opts ImportOptions
 		if tc.dst == backend.Store(s.nats) {
 			opts.KeyReplace = [2]string{":", "."} // a NATS key has no ':'
@@ -324,7 +326,13 @@ func TestByteStoresRoundTrip(t *testing.T) {
 		t.Errorf("local flow.a: %+v %v", e, err)
 	}
 	if ttl := natsTTL(t, s.js, "job.1"); ttl < 59*time.Minute {
-		t.Errorf("nats job:1: TTL %v", ttl)
+		t.Errorf("nats job.1: TTL %v", ttl)
+	}
+	if ttl := natsTTL(t, s.js, "flow.a"); ttl < 59*time.Minute {
+		t.Errorf("nats flow.a: TTL %v", ttl)
+	}
+	if e, err := s.local.Get(ctx, "dst", "job:1", backend.GetOptions{}); err != nil || string(e.Value) != "x" || time.Until(e.ExpiresAt) < 59*time.Minute {
+		t.Errorf("local job:1: %+v %v", e, err)
 	}
 }
 
