@@ -5,11 +5,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/kvdeck/kvdeck/backend"
+	"github.com/kvdeck/kvdeck/backend/local"
 	"github.com/kvdeck/kvdeck/backend/local/demo"
 	"github.com/kvdeck/kvdeck/catalog"
 	"github.com/kvdeck/kvdeck/connect"
@@ -46,6 +49,11 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("wrote", filepath.Join(out, "picker.png"))
+	if err := renderCopy(filepath.Join(out, "copy.png")); err != nil {
+		fmt.Fprintf(os.Stderr, "screenshots: copy.png: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println("wrote", filepath.Join(out, "copy.png"))
 	for _, sc := range scenes {
 		if err := render(sc, filepath.Join(out, sc.file)); err != nil {
 			fmt.Fprintf(os.Stderr, "screenshots: %s: %v\n", sc.file, err)
@@ -141,6 +149,42 @@ func renderPicker(path string) error {
 	app.Keys("C", "down")
 	if !app.WaitFor("cache-cluster", 10*time.Second) {
 		return fmt.Errorf("the picker never listed the saved connections")
+	}
+	return shot.WritePNG(path, app.Screen(), cols, rows, shot.Options{})
+}
+
+// renderCopy draws the confirmation of a copy between two tabs: a folder
+// of the demo store's sessions bucket going to an empty local store, the
+// archive, open in the first tab.
+func renderCopy(path string) error {
+	s, _, cleanup, err := demo.OpenTemp()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	dir, err := os.MkdirTemp("", "kvdeck-screenshots-archive-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	archive, err := local.Open(filepath.Join(dir, "archive.db"), local.Options{NoSync: true})
+	if err != nil {
+		return err
+	}
+	if err := archive.CreateBucket(context.Background(), backend.BucketConfig{Name: "sessions"}); err != nil {
+		return err
+	}
+	deck := model.NewDeck(model.Options{Dark: true}, catalog.New(filepath.Join(dir, "none.toml"), 3*time.Second))
+	deck.AddTab(&connect.Conn{Store: archive}, model.Entry{Source: model.FromLocal, Name: "archive", Kind: "local", Address: "archive.db", Bucket: "sessions"})
+	deck.AddTab(&connect.Conn{Store: s}, model.Entry{Source: model.FromLocal, Name: "demo", Kind: "local", Address: "demo store", Bucket: "sessions"})
+	defer deck.Close()
+	app := modeltest.New(deck, cols, rows)
+	if !app.WaitFor("keys", 10*time.Second) {
+		return fmt.Errorf("the demo tab never listed")
+	}
+	app.Keys("T", "X", "1", "enter", "s")
+	if !app.WaitFor("Copy", 10*time.Second) || !app.WaitFor("new there", 10*time.Second) {
+		return fmt.Errorf("the copy's confirmation never showed")
 	}
 	return shot.WritePNG(path, app.Screen(), cols, rows, shot.Options{})
 }
