@@ -23,9 +23,11 @@ var (
 
 // Export and copy read whole keys with pipelines of plain commands, never
 // a script per key and never one command that holds the server long: a
-// collection of up to readPage elements is read whole (HGETALL, LRANGE 0
-// -1, SMEMBERS, ZRANGE 0 -1 WITHSCORES, XRANGE), a larger one in pages of
-// readPage elements, a string over stringPage bytes in GETRANGE pages.
+// hash or set of up to readPage elements is read whole (HGETALL,
+// SMEMBERS), a larger one with HSCAN or SSCAN pages of readPage; a list or
+// sorted set by index (LRANGE, ZRANGE WITHSCORES) and a stream by id
+// (XRANGE COUNT) in pages of readPage elements; a string with GET, or over
+// stringPage bytes in GETRANGE pages.
 //
 // Like redis-cli --rdb against a live server it is no snapshot: each key
 // is read as it is when its commands run, a large one page by page, so a
@@ -397,8 +399,8 @@ func pageCmds(ctx context.Context, pipe goredis.Pipeliner, key string, r *readin
 	return nil
 }
 
-// readPageInto adds the page pageCmds read to r's record, and says
-// whether r is done.
+// readPageInto adds what pageCmds read to r's record, and marks r done
+// when the key is read whole.
 func readPageInto(r *reading, cmds []goredis.Cmder) error {
 	for _, cmd := range cmds {
 		if err := cmd.Err(); err != nil && err != goredis.Nil {
@@ -837,7 +839,9 @@ func (s *Store) WriteRecords(ctx context.Context, bucket string, recs []backend.
 		out[small[j]] = r
 	}
 	if batchErr != nil {
-		for _, i := range large {
+		// Scripts refused stop runScripts before its keys are all
+		// answered: those, and the large records, are not written.
+		for _, i := range append(small[len(res):], large...) {
 			out[i].Outcome, out[i].Err = backend.BulkFailed, batchErr
 		}
 		return out, batchErr

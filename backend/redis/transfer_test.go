@@ -640,3 +640,32 @@ func TestTransferReadRefusedKeyFailsTheBatch(t *testing.T) {
 		t.Fatalf("%v, want an error naming secret", err)
 	}
 }
+
+// A user without scripts (an ACL without EVAL) is told that an import
+// needs them, and nothing is written: not a small record, nor a large one
+// (whose temporary copy is removed).
+func TestTransferWriteWithoutScripting(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := ctxT(t)
+	must(t, c.Do(ctx, "ACL", "SETUSER", "noscript", "on", ">ns-pass", "~*", "+@all", "-@scripting").Err())
+	s := open(t, withUser(srv.URL(), "noscript", "ns-pass"), false)
+	for _, recs := range [][]backend.Record{
+		{{Key: "a", Kind: backend.KindString, Value: []byte("v")}, bigList("big")},
+		{bigList("big")},
+	} {
+		res, err := s.WriteRecords(ctx, "0", recs, backend.ConflictSkip)
+		if err == nil || !strings.Contains(err.Error(), "Lua scripting") {
+			t.Fatalf("%v, want a refusal naming Lua scripting", err)
+		}
+		for _, r := range res {
+			if r.Outcome != backend.BulkFailed {
+				t.Errorf("%s: %s", r.Key, r.Outcome)
+			}
+		}
+		if n := c.DBSize(ctx).Val(); n != 0 {
+			t.Fatalf("%d keys written", n)
+		}
+	}
+}
