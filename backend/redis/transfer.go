@@ -891,18 +891,18 @@ const tempKeyTTL = time.Hour
 
 // tempKey names a large record's temporary copy: random, and in key's
 // Cluster slot (RENAME needs both keys in one), which the hash tag {t}
-// gives where t is key's own hash tag or, without one, key itself. A key
-// that contains a '}' but no hash tag cannot be given one (colocated
-// false): in a Cluster it is written in one script call however large.
-func tempKey(key string) (tmp string, colocated bool) {
+// gives where t is key's own hash tag or, without one, key itself.
+func tempKey(key string) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	tag, colocated := hashTag(key)
-	return "{" + tag + "}:kvdeck-import:" + hex.EncodeToString(b[:]), colocated
+	tag, _ := hashTag(key)
+	return "{" + tag + "}:kvdeck-import:" + hex.EncodeToString(b[:])
 }
 
 // hashTag is what key's Cluster slot is computed from (its hash tag, or
-// itself), and whether {tag} gives the same slot.
+// itself), and whether {tag} gives the same slot: not for a key that
+// contains a '}' but no hash tag, which in a Cluster is therefore written
+// in one script call however large.
 func hashTag(key string) (tag string, colocated bool) {
 	if i := strings.IndexByte(key, '{'); i >= 0 {
 		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
@@ -938,7 +938,7 @@ func (s *Store) writeLarge(ctx context.Context, c goredis.UniversalClient, rec b
 			return res, nil
 		}
 	}
-	tmp, _ := tempKey(rec.Key)
+	tmp := tempKey(rec.Key)
 	cleanup := func() { _ = c.Unlink(context.WithoutCancel(ctx), tmp).Err() }
 	var cmds [][]any
 	add := func(args ...any) { cmds = append(cmds, args) }
