@@ -641,9 +641,10 @@ func TestTransferReadRefusedKeyFailsTheBatch(t *testing.T) {
 	}
 }
 
-// A user without scripts (an ACL without EVAL) is told that an import
-// needs them, and nothing is written: not a small record, nor a large one
-// (whose temporary copy is removed).
+// A user without scripts (an ACL without EVAL) is told that an import of
+// collections needs them, and none is written: not a small one, nor a
+// large one (whose temporary copy is removed). A string needs no script
+// (SET … NX is its atomic write) and is written.
 func TestTransferWriteWithoutScripting(t *testing.T) {
 	srv := redistest.Start(t)
 	c := srv.Client()
@@ -652,7 +653,7 @@ func TestTransferWriteWithoutScripting(t *testing.T) {
 	must(t, c.Do(ctx, "ACL", "SETUSER", "noscript", "on", ">ns-pass", "~*", "+@all", "-@scripting").Err())
 	s := open(t, withUser(srv.URL(), "noscript", "ns-pass"), false)
 	for _, recs := range [][]backend.Record{
-		{{Key: "a", Kind: backend.KindString, Value: []byte("v")}, bigList("big")},
+		{{Key: "h", Kind: backend.KindHash, Elements: []backend.Element{{Field: "f", Value: []byte("v")}}}, bigList("big")},
 		{bigList("big")},
 	} {
 		res, err := s.WriteRecords(ctx, "0", recs, backend.ConflictSkip)
@@ -667,5 +668,9 @@ func TestTransferWriteWithoutScripting(t *testing.T) {
 		if n := c.DBSize(ctx).Val(); n != 0 {
 			t.Fatalf("%d keys written", n)
 		}
+	}
+	res, err := s.WriteRecords(ctx, "0", []backend.Record{{Key: "a", Kind: backend.KindString, Value: []byte("v")}}, backend.ConflictSkip)
+	if err != nil || res[0].Outcome != backend.BulkChanged || c.Get(ctx, "a").Val() != "v" {
+		t.Fatalf("a string without scripts: %+v %v", res, err)
 	}
 }
