@@ -124,11 +124,28 @@ func (s *Store) ReadRecords(ctx context.Context, bucket string, keys []string, o
 // readOnce reads the keys at idx into recs, and returns those that changed
 // type while they were read (left nil).
 func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []string, idx []int, opts backend.ReadOptions, exact bool, recs []*backend.Record) ([]int, error) {
-	// Round 1: the types.
+	// Round 1: the types; and, unless dumping, for a string its expiry,
+	// length and first stringPage bytes, which is all of most strings:
+	// they are read in this one round (the WRONGTYPE answers of the other
+	// types cost the server nothing), where three rounds took an export
+	// of a million strings 2.4 times a pipelined GET loop.
 	types := make([]*goredis.StatusCmd, len(idx))
+	var lens []*goredis.IntCmd
+	var heads []*goredis.StringCmd
+	var exps []goredis.Cmder
 	pipe := c.Pipeline()
+	var clock *goredis.TimeCmd
+	if !opts.Dump {
+		clock = expiryClock(ctx, pipe, exact)
+		lens, heads, exps = make([]*goredis.IntCmd, len(idx)), make([]*goredis.StringCmd, len(idx)), make([]goredis.Cmder, len(idx))
+	}
 	for j, i := range idx {
 		types[j] = pipe.Type(ctx, keys[i])
+		if !opts.Dump {
+			exps[j] = expiryCmd(ctx, pipe, keys[i], exact)
+			lens[j] = pipe.StrLen(ctx, keys[i])
+			heads[j] = pipe.GetRange(ctx, keys[i], 0, stringPage-1)
+		}
 	}
 	if err := s.execReads(ctx, pipe); err != nil {
 		return nil, err
@@ -143,16 +160,26 @@ func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []
 		if err := types[j].Err(); err != nil {
 			return nil, s.cmdErr(err, keys[i])
 		}
-		if t := types[j].Val(); t != "none" {
-			rs = append(rs, &reading{i: i, typ: t})
+		t := types[j].Val()
+		if t == "none" {
+			continue
 		}
+		if t == "string" && !opts.Dump && exps[j].Err() == nil && lens[j].Err() == nil && heads[j].Err() == nil {
+			// Whole and consistent: its length is what it read, and
+			// the length fits in the page.
+			if v := heads[j].Val(); int64(len(v)) == lens[j].Val() && lens[j].Val() <= stringPage {
+				recs[i] = &backend.Record{Key: keys[i], Kind: backend.KindString, Value: []byte(v), ExpiresAt: expiryOf(exps[j], clock)}
+				continue
+			}
+		}
+		rs = append(rs, &reading{i: i, typ: t})
 	}
 	// Round 2: the type again, the expiry and the size.
 	typ2 := make([]*goredis.StatusCmd, len(rs))
 	exp := make([]goredis.Cmder, len(rs))
 	sizes := make([]goredis.Cmder, len(rs))
 	pipe = c.Pipeline()
-	clock := expiryClock(ctx, pipe, exact)
+	clock = expiryClock(ctx, pipe, exact)
 	for j, r := range rs {
 		k := keys[r.i]
 		typ2[j] = pipe.Type(ctx, k)
