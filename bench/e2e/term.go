@@ -265,8 +265,11 @@ func (t *Term) Press(key string) time.Time {
 
 // PeakRSS is the program's peak resident set (VmHWM) in bytes, read from
 // /proc while it runs: the most memory it held at any moment.
-func (t *Term) PeakRSS() (int64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", t.cmd.Process.Pid))
+func (t *Term) PeakRSS() (int64, error) { return vmHWM(t.cmd.Process.Pid) }
+
+// vmHWM is process pid's peak resident set (VmHWM) in bytes.
+func vmHWM(pid int) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,7 +20,9 @@ import (
 // an empty database, each timed exec → exit beside a floor doing the same
 // work in the same run (bench/floor redis-export: SCAN with pipelined
 // GET or DUMP and PTTL, a line a key; redis-import: the same file's lines
-// with pipelined SET or RESTORE). Peak RSS is the process's ru_maxrss.
+// with pipelined SET or RESTORE). Peak RSS is VmHWM, read from /proc
+// every 10 ms while the process runs (ru_maxrss would count the parent's
+// memory too: Linux carries the high-water mark over the exec).
 
 // importDB is the database the import rows fill (flushed before each run).
 const importDB = 2
@@ -131,19 +133,53 @@ func (b *bench) kvdeckCLI(out, in string, args ...string) (time.Duration, int64,
 		cmd.Stdin = f
 	}
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	exited := make(chan struct{})
+	peakc := make(chan int64, 1)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if hwm, err := vmHWM(cmd.Process.Pid); err == nil {
+				peak = max(peak, hwm)
+			}
+			select {
+			case <-exited:
+				peakc <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
 	d := time.Since(start)
+	close(exited)
+	peak := <-peakc
 	if err != nil {
 		return d, 0, fmt.Errorf("kvdeck %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
-	}
-	var peak int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = ru.Maxrss << 10 // kilobytes on Linux
 	}
 	return d, peak, nil
 }
 
 func countLines(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	return bytes.Count(b, []byte("\n")), err
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte("\n"))
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
