@@ -159,12 +159,14 @@ func TestWriteRecordsConflictPolicies(t *testing.T) {
 	}
 }
 
-// A second writer between kvdeck's read of a key and its publish (the
-// afterWriteRead slot), after Existing said the keys were absent or what
-// they held: the other client's value survives under every policy. Under
-// skip a key created meanwhile is skipped, under fail it is a conflict
-// saying what it holds, under overwrite any change is a conflict saying
-// the key changed since it was read.
+// A second writer after Existing said the keys were absent or what they
+// held: it creates one key before the write (whose first publish, as if
+// the key had never been, the server refuses), and writes both between
+// kvdeck's read of a key and its publish (the afterWriteRead slot): the
+// other client's value survives under every policy. Under skip a key
+// created meanwhile is skipped, under fail it is a conflict saying what
+// it holds, under overwrite any change between the read and the publish
+// is a conflict saying the key changed since it was read.
 func TestWriteRecordsSecondWriter(t *testing.T) {
 	t.Parallel()
 	s, o, bucket := secondWriter(t)
@@ -177,6 +179,7 @@ func TestWriteRecordsSecondWriter(t *testing.T) {
 		if err != nil || exist[0] || !exist[1] {
 			t.Fatalf("Existing = %v, %v", exist, err)
 		}
+		o.Set(t, created, []byte("theirs"))
 		var once sync.Map
 		s.afterWriteRead = func(key string) {
 			if _, done := once.LoadOrStore(key, true); !done {
