@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/kvdeck/kvdeck/backend/redis/redistest"
 	"github.com/kvdeck/kvdeck/connect"
 	"github.com/kvdeck/kvdeck/model"
+	"github.com/kvdeck/kvdeck/transfer"
 )
 
 // Issue 14 from the UI: with a NATS bucket and the local store open as
@@ -145,4 +147,70 @@ func TestCopyFromRedisToNATSSaysWhatChanges(t *testing.T) {
 	if !strings.Contains(plain(app), "written") {
 		t.Fatal("no tally")
 	}
+}
+
+// :export FILE from the UI: every listed key, or the folder under the
+// cursor, into kvdeck's JSON Lines (or Tiny RDM's CSV for a .csv); the
+// file is what kvdeck import reads back; an existing file is never
+// written over.
+func TestExportFromTheUI(t *testing.T) {
+	f := startRedis(t)
+	ctx := context.Background()
+	for i := range 20 {
+		f.c.Set(ctx, fmt.Sprintf("user:%02d", i), fmt.Sprintf("u%d", i), time.Hour)
+	}
+	f.c.HSet(ctx, "cfg:app", "mode", "dark")
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0", Timeout: 5 * time.Second})
+	mustSeeDone(t, app, "21 keys")
+	dir := t.TempDir()
+	all := filepath.Join(dir, "all.jsonl")
+	app.Keys(":")
+	app.Type("export " + all)
+	app.Keys("enter")
+	mustSee(t, app, "exported 21 keys to "+all+" (jsonl)")
+	lines := strings.Split(strings.TrimSpace(readFile(t, all)), "\n")
+	if len(lines) != 21 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	types := map[string]int{}
+	for _, l := range lines {
+		rec, err := transfer.DecodeJSONL([]byte(l), time.Now())
+		if err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		types[rec.Kind.String()]++
+		if rec.Key == "user:03" && (string(rec.Value) != "u3" || time.Until(rec.ExpiresAt) < 59*time.Minute) {
+			t.Fatalf("user:03 exported as %+v", rec)
+		}
+	}
+	if types["string"] != 20 || types["hash"] != 1 {
+		t.Fatalf("types %v", types)
+	}
+	app.Keys(":")
+	app.Type("export " + all)
+	app.Keys("enter")
+	mustSee(t, app, "never writes over a file")
+	app.Keys("esc") // the command line stays open on a refusal, to fix it
+
+	// The user folder, as Tiny RDM's CSV.
+	app.Keys("T")
+	mustSee(t, app, "(tree)")
+	app.Keys("down") // cfg, then user
+	csvPath := filepath.Join(dir, "users.csv")
+	app.Keys(":")
+	app.Type("export " + csvPath)
+	app.Keys("enter")
+	mustSee(t, app, "exported 20 keys to "+csvPath+" (rdm-csv)")
+	if n := strings.Count(readFile(t, csvPath), "\n"); n != 20 {
+		t.Fatalf("%d rows", n)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

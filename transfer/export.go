@@ -123,6 +123,13 @@ func Export(ctx context.Context, s backend.Store, bucket, pattern string, format
 	return written, listErr
 }
 
+// EncodeBatch writes recs in format, one line (row) each, as Export does:
+// for a caller that reads the records itself (the UI's export of chosen
+// keys).
+func EncodeBatch(bucket string, recs []backend.Record, format Format, now time.Time) ([]byte, error) {
+	return encodeBatch(bucket, recs, format, now)
+}
+
 // encodeBatch writes recs in format, one line (row) each.
 func encodeBatch(bucket string, recs []backend.Record, format Format, now time.Time) ([]byte, error) {
 	var buf bytes.Buffer
