@@ -195,6 +195,10 @@ func (a *App) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.chooseCopyTarget(msg)
 	case copyDryRunMsg:
 		return a, a.confirmCopy(msg)
+	case importCountedMsg:
+		return a, a.confirmImport(msg)
+	case importProgressMsg:
+		return a, a.importProgressed(msg)
 	case bulkProgressMsg:
 		return a, a.bulkProgressed(msg)
 	case analysisMsg, analysisFactsMsg, analysisExportedMsg:

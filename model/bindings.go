@@ -250,6 +250,7 @@ func (a *App) keyActions() []action {
 			return needsWritableKey(a)
 		}, verb: "ttl", arg: "DURATION", runArg: (*App).setTTLTo},
 		{binding: km.RefreshTTL, run: (*App).refreshTTL, why: needsWritableKey, verb: "refresh"},
+		{verb: "import", arg: "FILE", desc: "read FILE (.jsonl; .csv: Tiny RDM's, Redis) into this bucket, after a dry run", runArg: (*App).importFrom},
 		{verb: "export", arg: "FILE", desc: "write the marked keys, the folder or every listed key to FILE (.jsonl; .csv: Tiny RDM's, Redis)", runArg: (*App).exportTo},
 		{verb: "analyse", arg: "SAMPLE", desc: "the analysis page, of every key or of a sample of SAMPLE keys", runArg: func(a *App, arg string) (tea.Cmd, error) { return a.analyseSample(arg) }},
 	}

@@ -259,8 +259,8 @@ func TestBulkDeleteOfMarkedKeysLocally(t *testing.T) {
 	}
 }
 
-// Read-only refuses the bulk actions before any dry run, saying why, and
-// nothing changes.
+// Read-only refuses the bulk actions and an import before any dry run,
+// saying why, and nothing changes.
 func TestBulkActionsRefusedReadOnly(t *testing.T) {
 	s := openStore(t, map[string]map[string]string{"jobs": {"job:1": "a", "job:2": "b"}}, nil)
 	path := s.Info().Address
@@ -283,6 +283,12 @@ func TestBulkActionsRefusedReadOnly(t *testing.T) {
 	app.Keys("d")
 	mustSee(t, app, "read-only")
 	mustNotSee(t, app, "Delete 2 keys?")
+	// :import refuses before it reads the file (this one is not there).
+	app.Keys("esc", "esc", ":")
+	app.Type("import /no/such/file.jsonl")
+	app.Keys("enter")
+	mustSee(t, app, "read-only")
+	mustNotSee(t, app, "no such file")
 	for _, k := range []string{"job:1", "job:2"} {
 		if _, err := ro.Get(context.Background(), "jobs", k, backend.GetOptions{}); err != nil {
 			t.Fatalf("%s: %v", k, err)
