@@ -116,31 +116,41 @@ func (a *App) askCopyBucket(plan copyPlan) tea.Cmd {
 }
 
 func (a *App) askCopyPolicy(plan copyPlan) tea.Cmd {
+	a.choosePolicy("Keys that exist", "A key that exists in bucket "+format.Escape(plan.bucket)+" of "+format.Escape(plan.to.label)+":", " there",
+		func(a *App, p backend.ConflictPolicy) tea.Cmd {
+			plan.policy = p
+			return a.dryRunCopy(plan)
+		})
+	return nil
+}
+
+// choosePolicy asks what to do with a key that exists (s, o, f), for a
+// copy or an import; where ends the choices (" there").
+func (a *App) choosePolicy(title, intro, where string, then func(a *App, p backend.ConflictPolicy) tea.Cmd) {
 	choices := []struct {
 		id     string
 		label  string
 		policy backend.ConflictPolicy
 	}{
-		{"s", "skip keys that exist there (leave them as they are)", backend.ConflictSkip},
-		{"o", "overwrite keys that exist there", backend.ConflictOverwrite},
-		{"f", "stop at the first key that exists there", backend.ConflictFail},
+		{"s", "skip keys that exist" + where + " (leave them as they are)", backend.ConflictSkip},
+		{"o", "overwrite keys that exist" + where, backend.ConflictOverwrite},
+		{"f", "stop at the first key that exists" + where, backend.ConflictFail},
 	}
-	lines := []string{"A key that exists in bucket " + format.Escape(plan.bucket) + " of " + format.Escape(plan.to.label) + ":", ""}
+	lines := []string{intro, ""}
 	var opts []dlg.Option
 	for _, c := range choices {
 		lines = append(lines, a.st.HelpKey.Render(c.id)+"  "+c.label)
 		opts = append(opts, dlg.Option{ID: c.id, Keys: key.NewBinding(key.WithKeys(c.id)), Label: c.id})
 	}
-	a.dialog = &hosted{d: &dlg.Choose{Title: "Keys that exist", Lines: lines, Options: opts},
+	a.dialog = &hosted{d: &dlg.Choose{Title: title, Lines: lines, Options: opts},
 		onChoose: func(a *App, id string) tea.Cmd {
 			for _, c := range choices {
 				if c.id == id {
-					plan.policy = c.policy
+					return then(a, c.policy)
 				}
 			}
-			return a.dryRunCopy(plan)
+			return nil
 		}}
-	return nil
 }
 
 // copyDryRunMsg is what the dry run found.

@@ -9,11 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/kvdeck/kvdeck/backend"
-	dlg "github.com/kvdeck/kvdeck/model/dialog"
 	"github.com/kvdeck/kvdeck/transfer"
 	"github.com/kvdeck/kvdeck/ui/format"
 )
@@ -55,30 +53,11 @@ func (a *App) importFrom(path string) (tea.Cmd, error) {
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		p.format = transfer.RDMCSV
 	}
-	choices := []struct {
-		id     string
-		label  string
-		policy backend.ConflictPolicy
-	}{
-		{"s", "skip keys that exist (leave them as they are)", backend.ConflictSkip},
-		{"o", "overwrite keys that exist", backend.ConflictOverwrite},
-		{"f", "stop at the first key that exists", backend.ConflictFail},
-	}
-	lines := []string{"Import " + format.Escape(path) + " into bucket " + format.Escape(p.bucket) + ". A key that exists:", ""}
-	var opts []dlg.Option
-	for _, c := range choices {
-		lines = append(lines, a.st.HelpKey.Render(c.id)+"  "+c.label)
-		opts = append(opts, dlg.Option{ID: c.id, Keys: key.NewBinding(key.WithKeys(c.id)), Label: c.id})
-	}
-	a.dialog = &hosted{d: &dlg.Choose{Title: "Import", Lines: lines, Options: opts},
-		onChoose: func(a *App, id string) tea.Cmd {
-			for _, c := range choices {
-				if c.id == id {
-					p.policy = c.policy
-				}
-			}
+	a.choosePolicy("Import", "Import "+format.Escape(path)+" into bucket "+format.Escape(p.bucket)+". A key that exists:", "",
+		func(a *App, policy backend.ConflictPolicy) tea.Cmd {
+			p.policy = policy
 			return a.dryRunImport(p)
-		}}
+		})
 	return nil, nil
 }
 
