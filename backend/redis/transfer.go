@@ -966,7 +966,7 @@ func (s *Store) writePlain(ctx context.Context, c goredis.UniversalClient, recs 
 			cmds[j] = pipe.Do(ctx, args...)
 		}
 		_, _ = pipe.Exec(ctx) // each command's answer is read below
-		var named []int // fail: the keys that exist, whose type the conflict names
+		var named []int       // fail: the keys that exist, whose type the conflict names
 		for j, i := range chunk {
 			cmd := cmds[j]
 			if cmd == nil {
