@@ -77,7 +77,7 @@ func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e
 func (e *LineError) Unwrap() error { return e.Err }
 
 // ErrStopped ends a ConflictFail import at an existing key.
-var ErrStopped = errors.New("stopped at an existing key (--on-conflict fail)")
+var ErrStopped = errors.New("at a key that exists (--on-conflict fail)")
 
 // maxInvalidKept bounds the reasons kept for invalid lines.
 const maxInvalidKept = 20
