@@ -130,11 +130,14 @@ func (s *Store) ReadRecords(ctx context.Context, bucket string, keys []string, o
 // readOnce reads the keys at idx into recs, and returns those that changed
 // type while they were read (left nil).
 func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []string, idx []int, opts backend.ReadOptions, exact bool, recs []*backend.Record) ([]int, error) {
-	if !opts.Dump {
-		var err error
-		if idx, err = s.readStrings(ctx, c, keys, idx, exact, recs); err != nil {
-			return nil, err
-		}
+	var err error
+	if opts.Dump {
+		idx, err = s.readSmallDumps(ctx, c, keys, idx, exact, recs)
+	} else {
+		idx, err = s.readStrings(ctx, c, keys, idx, exact, recs)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// Round 1: the types.
 	types := make([]*goredis.StatusCmd, len(idx))
@@ -307,6 +310,59 @@ func (s *Store) readStrings(ctx context.Context, c goredis.UniversalClient, keys
 			continue
 		}
 		recs[i] = &backend.Record{Key: keys[i], Kind: backend.KindString, Value: []byte(v), ExpiresAt: expiryOf(exps[j], clock)}
+	}
+	return rest, nil
+}
+
+// compactEncodings are the encodings whose DUMP is a copy of one
+// contiguous blob (a short string, an integer, a listpack, an intset):
+// cheap whatever the type, where a string's raw encoding is LZF-compressed
+// and a hash table or quicklist serialized element by element.
+var compactEncodings = map[string]bool{"embstr": true, "int": true, "listpack": true, "ziplist": true, "intset": true}
+
+// readSmallDumps reads, for ReadOptions.Dump, the keys whose DUMP is
+// cheap (a compact encoding, or a string of at most dumpBytesLimit) in
+// two rounds: their encoding and length, then TYPE, DUMP and the expiry
+// together. It returns the other keys, for the rounds by type. Asking
+// each key's type and size first made a CSV export of a million strings
+// three rounds and eight commands a key.
+func (s *Store) readSmallDumps(ctx context.Context, c goredis.UniversalClient, keys []string, idx []int, exact bool, recs []*backend.Record) ([]int, error) {
+	encs := make([]*goredis.StringCmd, len(idx))
+	lens := make([]*goredis.IntCmd, len(idx))
+	pipe := c.Pipeline()
+	for j, i := range idx {
+		encs[j] = pipe.ObjectEncoding(ctx, keys[i])
+		lens[j] = pipe.StrLen(ctx, keys[i])
+	}
+	if err := s.execReads(ctx, pipe); err != nil {
+		return nil, err
+	}
+	var rest []int
+	var rs []*reading
+	for j, i := range idx {
+		enc, err := encs[j].Result()
+		switch {
+		case err == goredis.Nil:
+			continue // not there
+		case err != nil:
+			return nil, s.cmdErr(err, keys[i])
+		}
+		n, lerr := lens[j].Result()
+		if compactEncodings[enc] || enc == "raw" && lerr == nil && n <= dumpBytesLimit {
+			rs = append(rs, &reading{i: i, dump: true})
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if err := s.readDumps(ctx, c, keys, rs, exact); err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if !r.gone {
+			rec := r.rec
+			rec.Key = keys[r.i]
+			recs[r.i] = &rec
+		}
 	}
 	return rest, nil
 }
