@@ -260,6 +260,11 @@ func (a *App) confirmCopy(msg copyDryRunMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err != nil {
+		if errors.Is(msg.err, backend.ErrNotFound) {
+			// A bucket is made with its settings, in its own tab.
+			a.fail(fmt.Errorf("copy: %w; make it first in %s (%s in its buckets pane)", msg.err, msg.plan.to.label, a.keyName(a.km.NewBucket)))
+			return nil
+		}
 		a.fail(fmt.Errorf("copy: %w", msg.err))
 		return nil
 	}

@@ -251,3 +251,28 @@ func TestImportFromTheUI(t *testing.T) {
 		t.Fatalf("k4: TTL %v", ttl)
 	}
 }
+
+// A copy into a bucket that is not there says so, and how to make it,
+// before anything is written.
+func TestCopyIntoAMissingBucketSaysHow(t *testing.T) {
+	f := startRedis(t)
+	f.c.Set(context.Background(), "k", "v", 0)
+	path := filepath.Join(t.TempDir(), "empty.db")
+	c := &specs{}
+	c.add(model.Entry{Name: "cache", Kind: "redis", Address: f.srv.Addr, Bucket: "0"},
+		connect.Spec{Kind: connect.KindRedis, Target: f.srv.URL(), Timeout: 3 * time.Second})
+	c.add(model.Entry{Name: "archive", Kind: "local", Address: path},
+		connect.Spec{Kind: connect.KindLocal, Target: path, Create: true, Timeout: 3 * time.Second})
+	app := newDeck(t, c)
+	pick(t, app, "archive")
+	mustSee(t, app, "1 archive")
+	app.Keys("C")
+	pick(t, app, "cache")
+	mustSeeDone(t, app, "1 keys")
+	app.Keys("X", "1")
+	mustSee(t, app, "bucket>")
+	app.Type("nowhere")
+	app.Keys("enter", "s")
+	mustSee(t, app, `bucket "nowhere" not found`)
+	mustSee(t, app, "make it first in tab 1: archive (local) (n in its buckets")
+}
