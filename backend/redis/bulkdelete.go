@@ -46,36 +46,6 @@ end
 return out
 `)
 
-// bulkRestoreScript puts copies back, each only where its key is absent:
-// ARGV holds three fields a key (the copy, its expiry in ms or 0, and
-// 'value' for a string's value or 'dump' for a DUMP payload). An expiry
-// that has passed puts nothing back ('expired'). A payload the server
-// refuses (another version's DUMP) fails that key only. Two fields a key:
-// outcome ('restored', 'exists', 'expired', 'failed') and a detail (the
-// type that holds the key now, or the server's refusal).
-var bulkRestoreScript = goredis.NewScript(luaVersion + `
-local now = nowMs()
-local out = {}
-for i, k in ipairs(KEYS) do
-  local copy, expires, form = ARGV[3*i-2], tonumber(ARGV[3*i-1]), ARGV[3*i]
-  local t = redis.call('TYPE', k).ok
-  local r, d = 'restored', ''
-  if t ~= 'none' then
-    r, d = 'exists', t
-  elseif expires > 0 and expires <= now then
-    r = 'expired'
-  elseif form == 'value' then
-    redis.call('SET', k, copy)
-    if expires > 0 then redis.call('PEXPIREAT', k, expires) end
-  else
-    local ok = redis.pcall('RESTORE', k, expires, copy, 'ABSTTL')
-    if type(ok) == 'table' and ok.err then r, d = 'failed', ok.err end
-  end
-  out[#out+1] = r; out[#out+1] = d
-end
-return out
-`)
-
 // unlinkScript UNLINKs each of its keys and answers 1 (deleted) or 0
 // (not there) for each: a hundred keys a call cost the server less than a
 // hundred UNLINK commands (one command to parse and answer, not a
@@ -197,55 +167,29 @@ func (s *Store) unlinkKeys(ctx context.Context, c goredis.UniversalClient, keys 
 	return out, nil
 }
 
-// RestoreKeys puts copies back with bulkRestoreScript, a hundred a call;
-// see backend.BulkDeleter.
+// RestoreKeys puts copies back as an import with ConflictFail writes
+// records (WriteRecords): each only where its key is absent, in one atomic
+// step (SET … NX PXAT for a string's value, RESTORE … ABSTTL without
+// REPLACE for a DUMP payload), so a key written again since is
+// BulkSkipped with an ErrConflict naming what it holds, and a copy whose
+// expiry has passed is BulkGone.
 func (s *Store) RestoreKeys(ctx context.Context, bucket string, copies []backend.Snapshot) ([]backend.DeleteResult, error) {
 	if err := s.Writable(); err != nil {
 		return nil, err
 	}
-	c, err := s.bucketClient(bucket)
-	if err != nil {
-		return nil, err
-	}
-	keys := make([]string, len(copies))
+	recs := make([]backend.Record, len(copies))
 	for i, snap := range copies {
-		keys[i] = snap.Key
 		if len(snap.Payload) == 0 && snap.Kind != backend.KindString {
 			return nil, backend.Invalid("snapshot", "key %q: the copy holds no data", snap.Key)
 		}
+		recs[i] = backend.Record{Key: snap.Key, Kind: snap.Kind, Value: snap.Value, Dump: snap.Payload, ExpiresAt: snap.ExpiresAt}
 	}
-	return runScripts(ctx, s, c, bulkRestoreScript, keys, 2, "put keys back",
-		func(from, to int) []any {
-			args := make([]any, 0, 3*(to-from))
-			for _, snap := range copies[from:to] {
-				data, form := snap.Payload, "dump"
-				if len(data) == 0 {
-					data, form = snap.Value, "value"
-				}
-				args = append(args, data, unixMs(snap.ExpiresAt), form)
-			}
-			return args
-		},
-		func(i int, reply []any) (backend.DeleteResult, bool) {
-			r := backend.DeleteResult{Key: keys[i]}
-			outcome, _ := reply[0].(string)
-			detail, _ := reply[1].(string)
-			switch outcome {
-			case "restored":
-			case "exists":
-				r.Outcome = backend.BulkSkipped
-				r.Err = backendErr(backend.ErrConflict, "key %q exists again (a %s written since); left as it is", keys[i], detail)
-			case "expired":
-				r.Outcome = backend.BulkGone
-				r.Err = backendErr(backend.ErrNotFound, "key %q would have expired at %s; nothing put back", keys[i], copies[i].ExpiresAt.Local().Format("2006-01-02 15:04:05"))
-			case "failed":
-				r.Outcome = backend.BulkFailed
-				r.Err = s.cmdErr(errors.New(detail), keys[i])
-			default:
-				return r, false
-			}
-			return r, true
-		}, failedDelete(keys))
+	res, err := s.WriteRecords(ctx, bucket, recs, backend.ConflictFail)
+	out := make([]backend.DeleteResult, len(res))
+	for i, r := range res {
+		out[i] = backend.DeleteResult{Key: r.Key, Outcome: r.Outcome, Err: r.Err}
+	}
+	return out, err
 }
 
 // failedDelete is the result of a key whose call failed.
