@@ -145,12 +145,22 @@ func parseFlagsWith(args []string, stderr io.Writer, extra func(*flag.FlagSet)) 
 }
 
 func main() {
-	tuneGC()
+	if isTransfer(os.Args[1:]) {
+		tuneGC(transferGCPercent)
+	} else {
+		tuneGC(keyListGCPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
+// isTransfer tells kvdeck export and kvdeck import from the UI's command
+// lines.
+func isTransfer(args []string) bool {
+	return len(args) > 0 && (args[0] == "export" || args[0] == "import")
+}
+
 func run(args []string, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "export" || args[0] == "import") {
+	if isTransfer(args) {
 		// A saved connection or a file named export or import: ./import.
 		return runTransfer(args[0], args[1:], os.Stdin, os.Stdout, stderr)
 	}

@@ -100,6 +100,14 @@ type RecordWriter interface {
 	ExpiryKept(ctx context.Context, bucket string) error
 }
 
+// KeyNameChecker is a store that cannot hold every key name (a NATS key
+// is letters, digits and -_=./ only). CheckKeyName says why name cannot be
+// written there, so that a dry run counts such a key as failing, as the
+// write would, never as new.
+type KeyNameChecker interface {
+	CheckKeyName(name string) error
+}
+
 // WriteResult is one key's outcome in WriteRecords.
 type WriteResult struct {
 	Key     string

@@ -162,7 +162,11 @@ type copyDryRunMsg struct {
 	withTTL    []string // keys with a TTL the target cannot keep
 	ttlWhy     error
 	asJSON     int // collections the target gets as JSON
-	err        error
+	// badNames counts the keys whose name the target cannot hold even
+	// after keyMap; badName is the first, with why.
+	badNames int
+	badName  error
+	err      error
 }
 
 // dryRunCopy reads the keys' types and TTLs here (Describe, or the
@@ -198,6 +202,7 @@ func (a *App) dryRunCopy(plan copyPlan) tea.Cmd {
 		}
 	}
 	bytesOnly := !plan.to.store.Info().TypedKeys
+	names, _ := plan.to.store.(backend.KeyNameChecker)
 	return withTimeout(timeout+time.Duration(len(plan.names)/bulkBatch+1)*timeout, func(ctx context.Context) tea.Msg {
 		msg := copyDryRunMsg{from: s, plan: plan}
 		msg.ttlWhy = rw.ExpiryKept(ctx, plan.bucket)
@@ -229,7 +234,17 @@ func (a *App) dryRunCopy(plan copyPlan) tea.Cmd {
 					msg.gone++
 					continue
 				}
-				there = append(there, plan.targetName(k.Name))
+				name := plan.targetName(k.Name)
+				if names != nil {
+					if err := names.CheckKeyName(name); err != nil {
+						msg.badNames++
+						if msg.badName == nil {
+							msg.badName = err // it names the key
+						}
+						continue
+					}
+				}
+				there = append(there, name)
 				if msg.ttlWhy != nil && !k.ExpiresAt.IsZero() {
 					msg.withTTL = append(msg.withTTL, k.Name)
 				}
@@ -270,7 +285,7 @@ func (a *App) confirmCopy(msg copyDryRunMsg) tea.Cmd {
 	}
 	a.status = statusLine{}
 	p := msg.plan
-	n := msg.new + msg.exist
+	n := msg.new + msg.exist + msg.badNames
 	if n == 0 {
 		a.inform("none of the keys exists any more: nothing to copy")
 		return nil
@@ -296,6 +311,10 @@ func (a *App) confirmCopy(msg copyDryRunMsg) tea.Cmd {
 	}
 	if p.keyMap[0] != "" {
 		body = append(body, fmt.Sprintf("Key names: %q becomes %q (NATS keys cannot hold %q)", p.keyMap[0], p.keyMap[1], p.keyMap[0]))
+	}
+	if msg.badNames > 0 {
+		body = append(body, a.st.Danger.Render(fmt.Sprintf("%s keys have a name the target cannot hold; they fail, and are counted:", exact(msg.badNames))),
+			"  "+describeError(msg.badName))
 	}
 	if len(msg.withTTL) > 0 {
 		body = append(body, a.st.Danger.Render(fmt.Sprintf("%s keys have a TTL that %s cannot keep; they are written without it:", exact(len(msg.withTTL)), dest)),

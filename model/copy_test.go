@@ -117,6 +117,7 @@ func TestCopyFromRedisToNATSSaysWhatChanges(t *testing.T) {
 	ctx := context.Background()
 	rc.HSet(ctx, "user:1", "name", "ada")
 	rc.Set(ctx, "user:2", "grace", time.Hour)
+	rc.Set(ctx, "user:two words", "x", 0) // no NATS key, even with '.'
 	nsrv := natstest.Start(t)
 	_, kv := natsKV(t, nsrv, jetstream.KeyValueConfig{Bucket: "users"})
 	c := &specs{}
@@ -129,14 +130,17 @@ func TestCopyFromRedisToNATSSaysWhatChanges(t *testing.T) {
 	mustSeeDone(t, app, "0 keys")
 	app.Keys("C")
 	pick(t, app, "cache")
-	mustSeeDone(t, app, "2 keys")
+	mustSeeDone(t, app, "3 keys")
 	app.Keys("ctrl+a", "X", "1", "enter", "o")
-	mustSee(t, app, "Copy 2 keys?")
+	mustSee(t, app, "Copy 3 keys?")
+	mustSee(t, app, "2 new there, 0 exist there")
 	mustSee(t, app, "1 collections become JSON there")
 	mustSee(t, app, `Key names: ":" becomes "."`)
+	mustSee(t, app, "1 keys have a name the target cannot hold")
+	mustSee(t, app, `"user.two words" has a character NATS`)
 	mustSee(t, app, "1 keys have a TTL that")
 	app.Keys("y")
-	mustSee(t, app, "2 written, 0 skipped (existing), 0 gone, 0 failed")
+	mustSee(t, app, "2 written, 0 skipped (existing), 0 gone, 1 failed")
 	e, err := kv.Get(ctx, "user.1")
 	if err != nil || string(e.Value()) != `{"name":"ada"}` {
 		t.Fatalf("user.1: %v", err)

@@ -79,6 +79,15 @@ func (e *LineError) Unwrap() error { return e.Err }
 // ErrStopped ends a ConflictFail import at an existing key.
 var ErrStopped = errors.New("at a key that exists (--on-conflict fail)")
 
+// keyNameRefused is why key cannot be written, with the flag that helps
+// where it can: Redis's folder delimiter ':' in a NATS import.
+func keyNameRefused(key string, err error) error {
+	if strings.Contains(key, ":") {
+		return fmt.Errorf("key %q: %w (--key-replace :=. turns Redis's ':' into NATS's '.')", key, err)
+	}
+	return fmt.Errorf("key %q: %w", key, err)
+}
+
 // maxInvalidKept bounds the reasons kept for invalid lines.
 const maxInvalidKept = 20
 
@@ -106,6 +115,7 @@ func Import(ctx context.Context, s backend.Store, bucket string, r io.Reader, op
 	}
 	expiryErr := rw.ExpiryKept(ctx, bucket)
 	bytesOnly := !s.Info().TypedKeys
+	names, _ := s.(backend.KeyNameChecker)
 	var batch []backend.Record
 	flush := func() error {
 		if len(batch) == 0 {
@@ -158,6 +168,16 @@ func Import(ctx context.Context, s backend.Store, bucket string, r io.Reader, op
 		if !rec.ExpiresAt.IsZero() && !rec.ExpiresAt.After(now()) {
 			c.Expired++ // nothing to write, in a dry run or not
 			return nil
+		}
+		if names != nil {
+			// Counted as the write would count it, in a dry run too.
+			if err := names.CheckKeyName(rec.Key); err != nil {
+				c.Failed++
+				if c.FirstFailure == nil {
+					c.FirstFailure = keyNameRefused(rec.Key, err)
+				}
+				return nil
+			}
 		}
 		if bytesOnly {
 			var err error

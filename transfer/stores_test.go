@@ -438,3 +438,44 @@ func TestImportRefusedReadOnly(t *testing.T) {
 type countingReader struct{ n int }
 
 func (r *countingReader) Read(p []byte) (int, error) { r.n += len(p); return len(p), nil }
+
+// Names NATS cannot hold (Redis's ':' without --key-replace, a space) are
+// counted as failing by the dry run, as the import then counts them, never
+// as new; the other keys are written, checked with nats.go.
+func TestImportIntoNATSCountsNamesItCannotHold(t *testing.T) {
+	s := startStores(t)
+	kv := s.natsBucket(t, "dst")
+	file := []byte(`{"key":"user:1","type":"string","value":"a"}
+{"key":"ok.key","type":"string","value":"b"}
+{"key":"two words","type":"string","value":"c"}
+`)
+	dry := importFrom(t, s.nats, "dst", file, ImportOptions{DryRun: true})
+	if dry.New != 1 || dry.Exist != 0 || dry.Failed != 2 || dry.Complete() {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	if dry.FirstFailure == nil || !strings.Contains(dry.FirstFailure.Error(), "--key-replace :=.") {
+		t.Fatalf("the first failure does not say how: %v", dry.FirstFailure)
+	}
+	c := importFrom(t, s.nats, "dst", file, ImportOptions{})
+	if c.Written != 1 || c.Failed != 2 {
+		t.Fatalf("import: %+v", c)
+	}
+	ctx := context.Background()
+	if e, err := kv.Get(ctx, "ok.key"); err != nil || string(e.Value()) != "b" {
+		t.Fatalf("ok.key: %v", err)
+	}
+	keys, err := kv.ListKeys(ctx)
+	must(t, err)
+	var names []string
+	for k := range keys.Keys() {
+		names = append(names, k)
+	}
+	if len(names) != 1 {
+		t.Fatalf("bucket holds %v, want ok.key only", names)
+	}
+	// Again with the renaming: user.1 is new, ok.key exists.
+	dry = importFrom(t, s.nats, "dst", file, ImportOptions{DryRun: true, KeyReplace: [2]string{":", "."}})
+	if dry.New != 1 || dry.Exist != 1 || dry.Failed != 1 {
+		t.Fatalf("dry run with :=.: %+v", dry)
+	}
+}

@@ -263,14 +263,7 @@ func (s *Store) Expire(ctx context.Context, bucket, key string, ttl time.Duratio
 // never) and, with expect, only if the key's latest revision is expect
 // (0: the key has no message).
 func (s *Store) publish(ctx context.Context, h *bucketHandle, key string, value []byte, ttl time.Duration, expect *uint64) (uint64, error) {
-	m := natsgo.NewMsg(s.writeSubject(h) + key)
-	m.Data = value
-	switch {
-	case ttl == neverTTL:
-		m.Header.Set(jetstream.MsgTTLHeader, "never")
-	case ttl > 0:
-		m.Header.Set(jetstream.MsgTTLHeader, ttlHeader(ttl))
-	}
+	m := publishMsg(s.writeSubject(h)+key, value, ttl)
 	var opts []jetstream.PublishOpt
 	if expect != nil {
 		opts = append(opts, jetstream.WithExpectLastSequencePerSubject(*expect))
@@ -280,6 +273,20 @@ func (s *Store) publish(ctx context.Context, h *bucketHandle, key string, value 
 		return 0, err
 	}
 	return ack.Sequence, nil
+}
+
+// publishMsg is the message that writes value to subject with ttl (see
+// publish).
+func publishMsg(subject string, value []byte, ttl time.Duration) *natsgo.Msg {
+	m := natsgo.NewMsg(subject)
+	m.Data = value
+	switch {
+	case ttl == neverTTL:
+		m.Header.Set(jetstream.MsgTTLHeader, "never")
+	case ttl > 0:
+		m.Header.Set(jetstream.MsgTTLHeader, ttlHeader(ttl))
+	}
+	return m
 }
 
 // writeSubject is the subject prefix writes go to, behind the JetStream

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kvdeck/kvdeck/backend/nats/natstest"
 	"github.com/kvdeck/kvdeck/internal/testcerts"
 )
 
@@ -95,32 +94,9 @@ func startSentinel(t testing.TB, ns *netns, dir, name, master string) string {
 	return addr
 }
 
-// natsdBinary builds bench/natsd once per test process (go build's cache
-// makes that quick), to one path in the temporary directory shared by
-// every run: a build goes to a file of its own and is renamed over it, so
-// packages testing in parallel never run a half-written binary.
-var natsdBinary = sync.OnceValues(func() (string, error) {
-	bin := filepath.Join(os.TempDir(), "kvdeck-sshtest-natsd")
-	tmp, err := os.CreateTemp(os.TempDir(), "kvdeck-sshtest-natsd-*")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	out, err := exec.Command("go", "build", "-o", tmp.Name(), "github.com/kvdeck/kvdeck/bench/natsd").CombinedOutput()
-	if err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("go build bench/natsd: %v: %s", err, out)
-	}
-	if err := os.Rename(tmp.Name(), bin); err != nil {
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	return bin, nil
-})
-
 func startNATS(t testing.TB, ns *netns, dir string) string {
 	t.Helper()
-	bin, err := natsdBinary()
+	bin, err := natstest.Binary()
 	if err != nil {
 		t.Fatal(err)
 	}
