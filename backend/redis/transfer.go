@@ -23,8 +23,8 @@ var (
 
 // Export and copy read whole keys with pipelines of plain commands, never
 // a script per key and never one command that holds the server long: a
-// hash or set of up to readPage elements is read whole (HGETALL,
-// SMEMBERS), a larger one with HSCAN or SSCAN pages of readPage; a list or
+// set of up to readPage elements is read whole (SMEMBERS), a larger one
+// and any hash with SSCAN or HSCAN pages of readPage; a list or
 // sorted set by index (LRANGE, ZRANGE WITHSCORES) and a stream by id
 // (XRANGE COUNT) in pages of readPage elements; a string with GET, or over
 // stringPage bytes in GETRANGE pages.
@@ -482,9 +482,10 @@ func pageCmds(ctx context.Context, pipe goredis.Pipeliner, key string, r *readin
 		}
 		return cmds
 	case "hash":
-		if small {
-			return []goredis.Cmder{pipe.HGetAll(ctx, key)}
-		}
+		// Never HGETALL: go-redis answers it with a Go map, which loses
+		// the order of a small hash's fields (a listpack keeps them in
+		// the order they were written, as redis-cli shows them). An HSCAN
+		// of a listpack returns every field in that order in one page.
 		return []goredis.Cmder{pipe.HScan(ctx, key, r.cursor, "", readPage)}
 	case "set":
 		if small {
@@ -532,18 +533,11 @@ func readPageInto(r *reading, cmds []goredis.Cmder) error {
 		}
 		r.done = true
 	case "hash":
-		if hs, ok := cmds[0].(*goredis.ScanCmd); ok {
-			items, next := hs.Val()
-			for i := 0; i+1 < len(items); i += 2 {
-				r.addUnique(items[i], backend.Element{Field: items[i], Value: []byte(items[i+1])})
-			}
-			r.cursor, r.done = next, next == 0
-			break
+		items, next := cmds[0].(*goredis.ScanCmd).Val()
+		for i := 0; i+1 < len(items); i += 2 {
+			r.addUnique(items[i], backend.Element{Field: items[i], Value: []byte(items[i+1])})
 		}
-		for f, v := range cmds[0].(*goredis.MapStringStringCmd).Val() {
-			rec.Elements = append(rec.Elements, backend.Element{Field: f, Value: []byte(v)})
-		}
-		r.done = true
+		r.cursor, r.done = next, next == 0
 	case "set":
 		if ss, ok := cmds[0].(*goredis.ScanCmd); ok {
 			items, next := ss.Val()
