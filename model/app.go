@@ -33,6 +33,8 @@ type Options struct {
 	Editor string
 	// Delimiter overrides the store's tree delimiter.
 	Delimiter string
+	// Decoding is the user's own decoders (the config file's).
+	Decoding Decoding
 }
 
 // withDefaults fills in what was left unset.

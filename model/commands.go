@@ -36,7 +36,8 @@ func describeCmd(d backend.Describer, req uint64, timeout time.Duration, bucket 
 
 // loadEntryCmd reads a key and formats it off the UI path: pretty-printing a
 // large JSON value takes real time.
-func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, key string, maxBytes int64, mode format.Mode) tea.Cmd {
+func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, key string, maxBytes int64, mode format.Mode, decs *format.Decoders, user Decoding) tea.Cmd {
+	store := s.Info().Kind
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		e, err := s.Get(ctx, bucket, key, backend.GetOptions{MaxBytes: maxBytes})
 		if err != nil {
@@ -45,9 +46,13 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 		msg := entryLoadedMsg{req: req, key: key, entry: e, mode: mode}
 		if !e.Kind.IsCollection() {
 			if mode == format.Auto {
-				msg.mode = format.Detect(e.Value)
+				mode = user.detected(ctx, store, bucket, key, e.Value)
 			}
-			msg.doc, msg.fmErr = format.Build(e.Value, msg.mode, format.Options{Partial: e.Truncated})
+			opts := format.Options{Partial: e.Truncated, Decoders: decs}
+			msg.doc, msg.fmErr = format.Build(e.Value, mode, opts)
+			if msg.doc != nil {
+				msg.mode = msg.doc.Mode()
+			}
 			if msg.fmErr != nil {
 				msg.doc, _ = format.Build(e.Value, format.Text, format.Options{})
 			}
@@ -56,9 +61,9 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 	})
 }
 
-func buildDocCmd(req uint64, value []byte, partial bool, mode format.Mode) tea.Cmd {
+func buildDocCmd(req uint64, value []byte, partial bool, mode format.Mode, decs *format.Decoders) tea.Cmd {
 	return func() tea.Msg {
-		doc, err := format.Build(value, mode, format.Options{Partial: partial})
+		doc, err := format.Build(value, mode, format.Options{Partial: partial, Decoders: decs})
 		return docBuiltMsg{req: req, doc: doc, mode: mode, err: err}
 	}
 }

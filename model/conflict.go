@@ -28,6 +28,10 @@ func newConflictDialog(a *App, msg writeDoneMsg) modal {
 	w := a.dialogWidth()/2 - 3
 	theirs := textBlock(a, "now in the store", msg.conflict.Value, 8, w)
 	mine := textBlock(a, "your version", retry.value, 8, w)
+	if retry.recover != nil && retry.recover.text != nil {
+		// An edit through decoders: the text typed, not its encoding.
+		mine = textBlock(a, "your version (decoded)", retry.recover.text, 8, w)
+	}
 	both := lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(w+2).Render(theirs), mine)
 	d := &dlg.Choose{
 		Title: "Changed by someone else: " + format.KeyName(retry.key),
@@ -53,7 +57,7 @@ func newConflictDialog(a *App, msg writeDoneMsg) modal {
 			// value).
 			kept := retry
 			if kept.recover != nil {
-				kept.recover = &editRecovery{target: kept.recover.target}
+				kept.recover = &editRecovery{target: kept.recover.target, text: kept.recover.text}
 			}
 			return tea.Batch(a.value.reload(&a.env), a.recoverEdit(kept, "reloaded the value in the store"))
 		case "overwrite":

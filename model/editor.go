@@ -22,10 +22,12 @@ import (
 // write carries the version that was shown (a concurrent change is a
 // conflict, never a silent overwrite) and the key's TTL is kept.
 
-// editorReadyMsg: the temp file holds the value; run the editor on it.
+// editorReadyMsg: the temp file holds the value (decoded, see
+// format.OpenEdit); run the editor on it.
 type editorReadyMsg struct {
 	bucket, key string
 	entry       backend.Entry
+	edit        *format.Edit
 	path        string
 	err         error
 }
@@ -34,6 +36,7 @@ type editorReadyMsg struct {
 type editedMsg struct {
 	bucket, key string
 	entry       backend.Entry
+	edit        *format.Edit
 	value       []byte
 	err         error
 }
@@ -51,24 +54,39 @@ func (a *App) editInEditor() tea.Cmd {
 		return nil
 	}
 	s, bucket, timeout := a.store, a.keys.bucket, a.opts.Timeout
+	// The value is edited the way the pane shows it: through its
+	// decoders (the JSON inside gzip, msgpack as JSON), or as it is.
+	decs, mode := a.opts.Decoding.forKey(a.info.Kind, bucket, name)
+	if v := &a.value; v.hasKey && v.bucket == bucket && v.key == name && v.doc != nil {
+		decs, mode = v.decs, v.doc.Mode()
+	}
 	return withTimeout(timeout, func(ctx context.Context) tea.Msg {
 		e, err := s.Get(ctx, bucket, name, backend.GetOptions{MaxBytes: -1})
 		if err != nil {
 			return editorReadyMsg{err: err}
 		}
+		ed, err := format.OpenEdit(e.Value, mode, format.Options{Decoders: decs})
+		if err != nil {
+			// Before the editor opens: nothing typed is lost.
+			return editorReadyMsg{err: fmt.Errorf("edit of %s refused: %w (f shows it as text or hex, which edit it as it is stored)", format.KeyName(name), err)}
+		}
 		// The file is 0600 (the value may be a secret), and removed on
 		// every way out, a signal included.
-		f, err := shutdown.CreateTemp("kvdeck-*" + editSuffix(e.Value))
+		suffix := editSuffix(ed.Text)
+		if ed.JSON {
+			suffix = ".json"
+		}
+		f, err := shutdown.CreateTemp("kvdeck-*" + suffix)
 		if err != nil {
 			return editorReadyMsg{err: err}
 		}
-		_, werr := f.Write(e.Value)
+		_, werr := f.Write(ed.Text)
 		cerr := f.Close()
 		if werr != nil || cerr != nil {
 			shutdown.Remove(f.Name())
 			return editorReadyMsg{err: fmt.Errorf("writing temp file: %v %v", werr, cerr)}
 		}
-		return editorReadyMsg{bucket: bucket, key: name, entry: e, path: f.Name()}
+		return editorReadyMsg{bucket: bucket, key: name, entry: e, edit: ed, path: f.Name()}
 	})
 }
 
@@ -106,7 +124,7 @@ func (a *App) runEditor(msg editorReadyMsg) tea.Cmd {
 			return editedMsg{err: fmt.Errorf("editor: %w", err)}
 		}
 		b, rerr := os.ReadFile(msg.path)
-		return editedMsg{bucket: msg.bucket, key: msg.key, entry: msg.entry, value: b, err: rerr}
+		return editedMsg{bucket: msg.bucket, key: msg.key, entry: msg.entry, edit: msg.edit, value: b, err: rerr}
 	})
 }
 
@@ -118,6 +136,9 @@ func (a *App) edited(msg editedMsg) tea.Cmd {
 		a.fail(msg.err)
 		return nil
 	}
+	if ed := msg.edit; ed != nil && len(ed.Chain) > 0 {
+		return a.editedThroughDecoders(msg, ed)
+	}
 	value := fromEditor(msg.entry.Value, msg.value)
 	if string(value) == string(msg.entry.Value) {
 		a.inform("value unchanged; nothing saved")
@@ -125,6 +146,33 @@ func (a *App) edited(msg editedMsg) tea.Cmd {
 	}
 	t := editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}
 	return a.saveEdit(t, value, false, false)
+}
+
+// editedThroughDecoders writes back an edit of a decoded value: encoded
+// through the same decoders, conditional on the version that was read.
+// An unchanged text writes nothing; text that cannot be encoded (broken
+// JSON for msgpack) is kept in a private file with the reason.
+func (a *App) editedThroughDecoders(msg editedMsg, ed *format.Edit) tea.Cmd {
+	text := fromEditor(ed.Text, msg.value)
+	if bytes.Equal(text, ed.Text) {
+		a.inform("value unchanged; nothing saved")
+		return nil
+	}
+	chain := strings.Join(ed.Chain, " → ")
+	if ed.JSON {
+		if err := jsonError(text); err != nil {
+			return keepEditCmd(msg.key, text, "invalid JSON, so not written back as "+chain+": "+err.Error())
+		}
+	}
+	value, err := ed.Encode(text)
+	if err != nil {
+		return keepEditCmd(msg.key, text, err.Error())
+	}
+	t := editTarget{bucket: msg.bucket, key: msg.key, version: msg.entry.Version, old: msg.entry.Value}
+	p := pendingPut{bucket: t.bucket, key: t.key, value: value, what: "saved " + format.KeyName(t.key) + " as " + chain,
+		recover: &editRecovery{target: t, text: text}}
+	p.opts.IfVersion = t.version
+	return putCmd(a.store, a.opts.Timeout, p)
 }
 
 // fromEditor undoes what an editor adds on its own: most editors end the
@@ -190,6 +238,9 @@ func keptWhere(inline bool) string {
 type editRecovery struct {
 	target editTarget
 	inline bool
+	// text is the edit as typed when it differs from the value written
+	// (an edit through decoders): what comes back is the text.
+	text []byte
 }
 
 // recoverEdit gives an unsaved edit back: the inline editor reopens with
@@ -204,6 +255,9 @@ func (a *App) recoverEdit(p pendingPut, why string) tea.Cmd {
 		d.ed.SetError(why)
 		a.dialog = d
 		return nil
+	}
+	if p.recover.text != nil {
+		return keepEditCmd(p.key, p.recover.text, why)
 	}
 	return keepEditCmd(p.key, p.value, why)
 }
@@ -329,7 +383,9 @@ func (a *App) openInlineEdit() tea.Cmd {
 		a.fail(fmt.Errorf("edit: %s values are edited element by element", e.Kind))
 		return nil
 	}
-	if e.Truncated || len(e.Value) > inlineLimit || format.Detect(e.Value) == format.Hex {
+	if d := a.value.doc; e.Truncated || len(e.Value) > inlineLimit || d == nil || len(d.Chain()) > 1 || d.Shown() == format.Hex {
+		// Binary bytes, and values shown through decoders (edited
+		// decoded, see editInEditor), go to $EDITOR.
 		return a.editInEditor()
 	}
 	a.dialog = newValueEditor(a, a.value.bucket, a.value.key, e, false, 0)

@@ -29,6 +29,9 @@ type valuePane struct {
 	entry   *backend.Entry
 	whole   bool // the user asked for the whole value (L)
 	mode    format.Mode
+	// decs are the decoders for this key: the built-in ones and the
+	// user's (Options.Decoding), whose commands know the key.
+	decs    *format.Decoders
 	doc     *format.Document
 	fmErr   error
 	hl      *format.Highlighter
@@ -82,7 +85,7 @@ func (v *valuePane) open(e *env, bucket, k string, row int) tea.Cmd {
 	same := v.bucket == bucket && v.key == k
 	v.bucket, v.key, v.row, v.hasKey = bucket, k, row, true
 	if !same {
-		v.mode = format.Auto
+		v.decs, v.mode = e.opts.Decoding.forKey(e.info.Kind, bucket, k)
 		v.whole = false
 		v.win, v.top, v.shift = ui.Window{Height: v.win.Height}, format.Pos{}, 0
 		v.entry, v.doc, v.elements = nil, nil, nil
@@ -117,7 +120,7 @@ func (v *valuePane) reload(e *env) tea.Cmd {
 	if v.whole {
 		limit = -1
 	}
-	return loadEntryCmd(e.store, v.req, e.opts.Timeout, v.bucket, v.key, limit, v.mode)
+	return loadEntryCmd(e.store, v.req, e.opts.Timeout, v.bucket, v.key, limit, v.mode, v.decs, e.opts.Decoding)
 }
 
 func (v *valuePane) loaded(e *env, msg entryLoadedMsg) tea.Cmd {
@@ -490,11 +493,16 @@ func (v *valuePane) cycleFormat(e *env) tea.Cmd {
 	if v.entry == nil || v.entry.Kind.IsCollection() {
 		return nil
 	}
-	modes := format.Available(v.entry.Value)
+	modes := v.decs.Available(v.entry.Value)
+	if v.mode != format.Auto && !slices.Contains(modes, v.mode) {
+		// A decoder the key's glob chose, which does not recognise the
+		// bytes on its own: it stays in the cycle.
+		modes = append([]format.Mode{v.mode}, modes...)
+	}
 	i := slices.Index(modes, v.mode)
 	next := modes[(i+1)%len(modes)]
 	e.inform("format: " + next.String())
-	return buildDocCmd(v.req, v.entry.Value, v.entry.Truncated, next)
+	return buildDocCmd(v.req, v.entry.Value, v.entry.Truncated, next, v.decs)
 }
 
 // metaLines describes the entry above its value.
@@ -527,7 +535,12 @@ func (v *valuePane) metaLines(e *env, w int) []string {
 		out = append(out, lbl(f.Name)+val(format.Escape(f.Value)))
 	}
 	if !ent.Kind.IsCollection() {
-		f := lbl("format") + val(v.mode.String()) + e.st.Muted.Render("  ("+e.keyName(e.km.Format)+" to change)")
+		shown := v.mode.String()
+		if v.doc != nil {
+			// The chain of decoders: "zstd → msgpack → json".
+			shown = format.Escape(strings.Join(v.doc.Chain(), " → "))
+		}
+		f := lbl("format") + val(shown) + e.st.Muted.Render("  ("+e.keyName(e.km.Format)+" to change)")
 		out = append(out, f)
 		lines := "wrapped"
 		if v.sideways {

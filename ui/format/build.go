@@ -3,6 +3,9 @@ package format
 import (
 	"bytes"
 	"fmt"
+	"strings"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec"
 )
 
 // Options tune Build.
@@ -14,6 +17,16 @@ type Options struct {
 	// MaxDecoded bounds the output of a gzip view; 0 means
 	// DefaultMaxDecoded. Output beyond it is cut and the notice says so.
 	MaxDecoded int64
+	// Decoders are the decoders beyond the built-in modes; nil is
+	// Default().
+	Decoders *Decoders
+}
+
+func (o Options) limit() int64 {
+	if o.MaxDecoded <= 0 {
+		return DefaultMaxDecoded
+	}
+	return o.MaxDecoded
 }
 
 // Build formats b in mode. Auto picks the mode with Detect. JSON that does
@@ -25,7 +38,14 @@ func Build(b []byte, mode Mode, opts Options) (*Document, error) {
 
 func build(b []byte, mode Mode, opts Options, depth int) (*Document, error) {
 	if mode == Auto {
-		mode = detect(b, depth, opts.Partial)
+		mode = opts.Decoders.detect(b, depth, opts.Partial)
+		doc, err := build(b, mode, opts, depth)
+		if err != nil && mode != JSON && mode != Base64 && mode != Gzip {
+			// A decoder's Sniff was wrong about b: show it as
+			// it is rather than an error.
+			return build(b, fallback(b), opts, depth)
+		}
+		return doc, err
 	}
 	switch mode {
 	case JSON:
@@ -39,38 +59,84 @@ func build(b []byte, mode Mode, opts Options, depth int) (*Document, error) {
 		if err != nil {
 			return nil, err
 		}
-		return buildDecoded(decoded, Base64, opts, depth, false)
+		return buildDecoded(decoded, string(Base64), "decoded", opts, depth, false)
 	case Gzip:
-		limit := opts.MaxDecoded
-		if limit <= 0 {
-			limit = DefaultMaxDecoded
-		}
-		out, cut, err := gunzip(b, limit, opts.Partial)
+		out, cut, err := gunzip(b, opts.limit(), opts.Partial)
 		if err != nil {
 			return nil, err
 		}
 		if cut {
 			opts.Partial = true
 		}
-		return buildDecoded(out, Gzip, opts, depth, cut)
+		return buildDecoded(out, string(Gzip), "decompressed", opts, depth, cut)
 	}
-	return nil, fmt.Errorf("unknown format %d", mode)
+	c, ok := opts.Decoders.codec(mode)
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q", mode)
+	}
+	return buildCodec(b, c, opts, depth)
+}
+
+// buildCodec decodes b with c and shows what it gives: inner bytes in the
+// mode that suits them, a decoder's JSON in the JSON viewer, its text as
+// text.
+func buildCodec(b []byte, c codec.Codec, opts Options, depth int) (doc *Document, err error) {
+	defer func() {
+		// A decoder is fuzzed for panics, but a value the fuzzer never
+		// made must not end kvdeck either.
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("%s: the decoder failed on this value: %v", c.Name, r)
+		}
+	}()
+	d, err := c.Decode(b, opts.limit(), opts.Partial)
+	if err != nil {
+		return nil, err
+	}
+	label := c.Name
+	if d.Detail != "" {
+		label += " (" + d.Detail + ")"
+	}
+	switch d.View {
+	case codec.Bytes:
+		if d.Cut {
+			opts.Partial = true
+		}
+		doc, err := buildDecoded(d.Out, label, "decoded", opts, depth, d.Cut)
+		if doc != nil {
+			doc.mode = Mode(c.Name)
+		}
+		return doc, err
+	case codec.JSON:
+		doc, err := buildJSON(d.Out, Options{Partial: d.Cut})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", label, err)
+		}
+		doc.mode, doc.chain = Mode(c.Name), []string{label}
+		doc.notice = fmt.Sprintf("%s: decoded, shown as json", label)
+		if d.Cut {
+			doc.notice += fmt.Sprintf(" (cut at %s)", HumanBytes(int64(len(d.Out))))
+		}
+		return doc, nil
+	default:
+		doc := buildText(d.Out)
+		doc.mode, doc.chain = Mode(c.Name), []string{label}
+		doc.notice = fmt.Sprintf("%s: decoded, shown as text (read-only)", label)
+		if d.Cut {
+			doc.notice += fmt.Sprintf(" (cut at %s)", HumanBytes(int64(len(d.Out))))
+		}
+		return doc, nil
+	}
 }
 
 // buildDecoded shows decoded bytes in the mode that suits them, and says
-// what was decoded in the document's notice.
-func buildDecoded(decoded []byte, outer Mode, opts Options, depth int, cut bool) (*Document, error) {
+// what was decoded in the document's notice and chain.
+func buildDecoded(decoded []byte, outer, verb string, opts Options, depth int, cut bool) (*Document, error) {
 	if depth >= maxNesting {
 		return nil, fmt.Errorf("%s: nested encodings deeper than %d", outer, maxNesting)
 	}
-	inner := detect(decoded, depth+1, opts.Partial)
-	doc, err := build(decoded, inner, opts, depth+1)
+	doc, err := build(decoded, Auto, opts, depth+1)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", outer, err)
-	}
-	verb := "decoded"
-	if outer == Gzip {
-		verb = "decompressed"
 	}
 	notice := fmt.Sprintf("%s: %s %s", outer, HumanBytes(int64(len(decoded))), verb)
 	if cut {
@@ -81,7 +147,11 @@ func buildDecoded(decoded []byte, outer Mode, opts Options, depth int, cut bool)
 	} else {
 		notice += ", shown as " + doc.mode.String()
 	}
-	doc.mode = outer
+	doc.chain = append([]string{outer}, doc.chain...)
+	doc.mode = Mode(outer)
+	if i := strings.IndexByte(outer, ' '); i > 0 {
+		doc.mode = Mode(outer[:i]) // "lz4 (frame)" is mode lz4
+	}
 	doc.notice = notice
 	return doc, nil
 }

@@ -12,6 +12,9 @@ type Document struct {
 	mode   Mode   // the mode asked for (Auto resolved)
 	shown  Mode   // how the lines are laid out: JSON, Text or Hex
 	notice string // what was done to the bytes, for the pane ("gzip: …")
+	// chain is the decoders applied, outermost first, without the final
+	// layout ("base64", "gzip"); empty when the bytes are shown as they are.
+	chain []string
 
 	buf    string // JSON and Text: line contents back to back
 	starts []int  // JSON and Text: line i is buf[starts[i]:end(i)]
@@ -35,6 +38,12 @@ func (d *Document) Mode() Mode { return d.mode }
 // Shown is how the lines are laid out: JSON, Text or Hex. It differs from
 // Mode for Base64 and Gzip, whose decoded bytes are shown in their own mode.
 func (d *Document) Shown() Mode { return d.shown }
+
+// Chain is the decoders applied to show the value, outermost first, then
+// how it is shown: "base64 → gzip → json", or just "json".
+func (d *Document) Chain() []string {
+	return append(append([]string(nil), d.chain...), d.shown.String())
+}
 
 // Notice says in one line what was done to the bytes to show them
 // ("gzip: 1.2 MB decompressed, shown as json"), or "" when nothing was.

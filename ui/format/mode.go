@@ -5,40 +5,44 @@ import (
 	"unicode/utf8"
 )
 
-// Mode is a way of showing a value's bytes.
-type Mode int
+// Mode is a way of showing a value's bytes: one of the constants below,
+// or the Name of a decoder (a codec.Codec of the Decoders in use: "zstd",
+// "msgpack", a user's own decoder command).
+type Mode string
 
 const (
 	// Auto picks a mode from the bytes (see Detect).
-	Auto Mode = iota
+	Auto Mode = ""
 	// JSON pretty-prints with a two-space indent.
-	JSON
+	JSON Mode = "json"
 	// Text shows lines with controls escaped.
-	Text
+	Text Mode = "text"
 	// Hex is a hex dump: offset, 16 bytes, ASCII column.
-	Hex
+	Hex Mode = "hex"
 	// Base64 decodes the value and shows the result in its own Auto mode.
-	Base64
+	Base64 Mode = "base64"
 	// Gzip decompresses the value and shows the result in its own Auto mode.
-	Gzip
+	Gzip Mode = "gzip"
 )
-
-var modeNames = [...]string{"auto", "json", "text", "hex", "base64", "gzip"}
 
 // String is the mode's name as the status bar shows it.
 func (m Mode) String() string {
-	if m >= 0 && int(m) < len(modeNames) {
-		return modeNames[m]
+	if m == Auto {
+		return "auto"
 	}
-	return "unknown"
+	return string(m)
 }
 
-// ParseMode maps a name such as "json" to its Mode.
+// ParseMode maps a name such as "json" or "zstd" to its Mode: a built-in
+// mode or a decoder of the default Decoders.
 func ParseMode(name string) (Mode, bool) {
-	for i, n := range modeNames {
-		if n == name {
-			return Mode(i), true
-		}
+	switch m := Mode(name); {
+	case name == "auto":
+		return Auto, true
+	case m == JSON, m == Text, m == Hex, m == Base64, m == Gzip:
+		return m, true
+	case name != "" && Default().Has(m):
+		return m, true
 	}
 	return Auto, false
 }
@@ -50,23 +54,38 @@ const sniffBytes = 64 << 10
 // gzipMagic starts every gzip stream (ID1, ID2, CM=deflate).
 var gzipMagic = []byte{0x1f, 0x8b, 0x08}
 
+// Detect picks the mode that suits b with the default Decoders; see
+// Decoders.Detect.
+func Detect(b []byte) Mode { return Default().Detect(b) }
+
+// Available lists the modes that make sense for b with the default
+// Decoders; see Decoders.Available.
+func Available(b []byte) []Mode { return Default().Available(b) }
+
 // Detect picks the mode that suits b: JSON for an object or array (judged
 // on its first 64 KB, so a large value costs no more to detect and a
-// preview cut from a large JSON value is still JSON), Gzip for gzip data, Text for mostly printable UTF-8, Base64 when
-// the text is entirely base64 and decodes to something readable, Hex for
-// everything else. It never returns Auto.
-func Detect(b []byte) Mode {
-	return detect(b, 0, false)
+// preview cut from a large JSON value is still JSON), Gzip for gzip data,
+// a decoder whose Sniff recognises b (zstd's magic number, a PHP
+// serialize() string, a pickle), Text for mostly printable UTF-8, Base64
+// when the text is entirely base64 and decodes to something readable, Hex
+// for everything else. It never returns Auto.
+func (ds *Decoders) Detect(b []byte) Mode {
+	return ds.detect(b, 0, false)
 }
 
 // detect is Detect for bytes at a nesting depth of decoding; partial says b
 // is a prefix of the value, so JSON that ends early still counts.
-func detect(b []byte, depth int, partial bool) Mode {
+func (ds *Decoders) detect(b []byte, depth int, partial bool) Mode {
 	switch {
 	case looksLikeJSON(b, partial):
 		return JSON
 	case bytes.HasPrefix(b, gzipMagic):
 		return Gzip
+	}
+	if m, ok := ds.sniff(b); ok {
+		return m
+	}
+	switch {
 	case !looksLikeText(b):
 		return Hex
 	case depth < maxNesting && looksLikeBase64(b):
@@ -74,8 +93,7 @@ func detect(b []byte, depth int, partial bool) Mode {
 		// a hex digest or a long word is base64 alphabet too.
 		decoded, err := decodeBase64(b[:min(len(b), sniffBytes)])
 		if err == nil {
-			switch detect(decoded, depth+1, false) {
-			case JSON, Gzip, Text, Base64:
+			if m := ds.detect(decoded, depth+1, false); m != Hex {
 				return Base64
 			}
 		}
@@ -83,9 +101,20 @@ func detect(b []byte, depth int, partial bool) Mode {
 	return Text
 }
 
+// fallback is what Auto shows when the detected decoder cannot decode b
+// after all (its Sniff was wrong): text or hex.
+func fallback(b []byte) Mode {
+	if looksLikeText(b) {
+		return Text
+	}
+	return Hex
+}
+
 // Available lists the modes that make sense for b, in the order the
-// "switch format" key cycles through them. Text and Hex are always there.
-func Available(b []byte) []Mode {
+// "switch format" key cycles through them: JSON, base64, gzip, the
+// decoders that recognise b or offer to try it, then Text and Hex, which
+// are always there.
+func (ds *Decoders) Available(b []byte) []Mode {
 	var modes []Mode
 	if looksLikeJSON(b, false) {
 		modes = append(modes, JSON)
@@ -96,6 +125,7 @@ func Available(b []byte) []Mode {
 	if bytes.HasPrefix(b, gzipMagic) {
 		modes = append(modes, Gzip)
 	}
+	modes = append(modes, ds.offered(b)...)
 	return append(modes, Text, Hex)
 }
 

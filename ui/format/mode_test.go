@@ -81,7 +81,7 @@ func TestDetectAndAvailable(t *testing.T) {
 }
 
 func TestModeNames(t *testing.T) {
-	for m := Auto; m <= Gzip; m++ {
+	for _, m := range []Mode{Auto, JSON, Text, Hex, Base64, Gzip} {
 		got, ok := ParseMode(m.String())
 		if !ok || got != m {
 			t.Errorf("ParseMode(%q) = %v, %v", m.String(), got, ok)

@@ -1,0 +1,93 @@
+package format
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec"
+)
+
+// Decoders are the formats a value can be decoded from beyond JSON, text,
+// hex, base64 and gzip: the built-in codecs (compression, msgpack,
+// protobuf, PHP, Java, pickle) and those the user configured (a decoder
+// command, a protobuf schema), which come first so that they win
+// detection. A Decoders is read-only once made and safe to share.
+type Decoders struct {
+	list []codec.Codec
+}
+
+// builtinCodecs are the codecs every kvdeck has, in detection order: the
+// ones with a magic number first, then the serializations recognised by
+// their grammar.
+var builtinCodecs []codec.Codec
+
+var defaultDecoders = sync.OnceValue(func() *Decoders {
+	return &Decoders{list: slices.Clone(builtinCodecs)}
+})
+
+// Default is the built-in decoders.
+func Default() *Decoders { return defaultDecoders() }
+
+// With is ds with extra decoders before its own (a name already there is
+// replaced).
+func (ds *Decoders) With(extra ...codec.Codec) *Decoders {
+	out := &Decoders{list: slices.Clone(extra)}
+	for _, c := range ds.list {
+		if !slices.ContainsFunc(extra, func(e codec.Codec) bool { return e.Name == c.Name }) {
+			out.list = append(out.list, c)
+		}
+	}
+	return out
+}
+
+// Has says whether a decoder is named m.
+func (ds *Decoders) Has(m Mode) bool {
+	_, ok := ds.codec(m)
+	return ok
+}
+
+// codec is the decoder named m.
+func (ds *Decoders) codec(m Mode) (codec.Codec, bool) {
+	if ds == nil {
+		ds = Default()
+	}
+	for _, c := range ds.list {
+		if c.Name == string(m) {
+			return c, true
+		}
+	}
+	if c, ok := builtinLayer(m); ok {
+		return c, true
+	}
+	return codec.Codec{}, false
+}
+
+// sniff is the first decoder that recognises b.
+func (ds *Decoders) sniff(b []byte) (Mode, bool) {
+	if ds == nil {
+		ds = Default()
+	}
+	head := b[:min(len(b), sniffBytes)]
+	for _, c := range ds.list {
+		if c.Sniff != nil && c.Sniff(head) {
+			return Mode(c.Name), true
+		}
+	}
+	return Auto, false
+}
+
+// offered are the decoders the f cycle offers for b: those that recognise
+// it, and those that offer to try it (formats without a magic number).
+func (ds *Decoders) offered(b []byte) []Mode {
+	if ds == nil {
+		ds = Default()
+	}
+	head := b[:min(len(b), sniffBytes)]
+	var out []Mode
+	for _, c := range ds.list {
+		if c.Sniff != nil && c.Sniff(head) || c.Try != nil && c.Try(b) {
+			out = append(out, Mode(c.Name))
+		}
+	}
+	return out
+}
