@@ -68,9 +68,8 @@ func readField(b []byte, depth int) (field, int, error) {
 		// before slicing: nothing is allocated from the claim.
 		f.b, m = protowire.ConsumeBytes(rest)
 		if m == truncatedCode {
-			l, _ := protowire.ConsumeVarint(rest)
-			if l > uint64(len(rest)) {
-				return field{}, 0, fmt.Errorf("%w: field %d claims %d bytes, %d remain", errTruncated, num, l, len(rest))
+			if l, k := protowire.ConsumeVarint(rest); k > 0 {
+				return field{}, 0, fmt.Errorf("%w: field %d claims %d bytes, %d remain", errTruncated, num, l, len(rest)-k)
 			}
 		}
 	case protowire.StartGroupType:
