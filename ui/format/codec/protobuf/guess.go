@@ -24,7 +24,7 @@ func (s *Schema) Guess(b []byte) (message string, ok bool) {
 	opts := s.unmarshalOptions()
 	for _, name := range s.names {
 		msg := dynamicpb.NewMessage(s.messages[name])
-		if opts.Unmarshal(b, msg) != nil || countUnknown(msg, 0) > 0 {
+		if guard("guessing", func() error { return opts.Unmarshal(b, msg) }) != nil || countUnknown(msg, 0) > 0 {
 			continue
 		}
 		if message != "" {

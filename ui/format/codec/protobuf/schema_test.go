@@ -250,6 +250,18 @@ func TestSchemaHostile(t *testing.T) {
 			t.Errorf("%s: no error", name)
 		}
 	}
+	// A map entry whose key comes twice, the second time as a fixed32:
+	// protobuf-go panics on it; the codec says it is not an Order.
+	entry := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "k")
+	entry = protowire.AppendFixed32(protowire.AppendTag(entry, 1, protowire.Fixed32Type), 0)
+	labels := protowire.AppendBytes(protowire.AppendTag(nil, 4, protowire.BytesType), entry)
+	if _, err := c.Decode(labels, 1<<20, false); err == nil || !strings.Contains(err.Error(), "library failed") {
+		t.Errorf("map key of the wrong wire type: %v", err)
+	}
+	if _, ok := loadShop(t).Guess(labels); ok {
+		t.Error("Guess said ok for a value the library cannot read")
+	}
+
 	// Nesting within the limit is fine.
 	ok := protowire.AppendBytes(protowire.AppendTag(nil, 16, protowire.BytesType), deepAddress(50))
 	if d, err := c.Decode(ok, 1<<20, false); err != nil || !json.Valid(d.Out) {

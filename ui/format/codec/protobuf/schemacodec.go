@@ -114,10 +114,15 @@ func (s *Schema) decode(md protoreflect.MessageDescriptor, detail string, b []by
 		}
 	}
 	msg := dynamicpb.NewMessage(md)
-	if err := s.unmarshalOptions().Unmarshal(b, msg); err != nil {
+	err := guard("reading "+string(md.FullName()), func() error { return s.unmarshalOptions().Unmarshal(b, msg) })
+	if err != nil {
 		return codec.Decoded{}, fmt.Errorf("not a %s: %w", md.FullName(), err)
 	}
-	out, err := s.jsonOptions().Marshal(msg)
+	var out []byte
+	err = guard("showing "+string(md.FullName()), func() (err error) {
+		out, err = s.jsonOptions().Marshal(msg)
+		return err
+	})
 	if err != nil {
 		return codec.Decoded{}, fmt.Errorf("%s cannot be shown as JSON: %w", md.FullName(), err)
 	}
@@ -144,10 +149,14 @@ func (s *Schema) encode(md protoreflect.MessageDescriptor, edited []byte) ([]byt
 		RecursionLimit: recursionLimit + 1, // the top-level message counts here
 		AllowPartial:   true,
 	}
-	if err := in.Unmarshal(edited, msg); err != nil {
+	if err := guard("reading the JSON", func() error { return in.Unmarshal(edited, msg) }); err != nil {
 		return nil, fmt.Errorf("not a %s in JSON: %w", md.FullName(), err)
 	}
-	out, err := proto.MarshalOptions{Deterministic: true, AllowPartial: true}.Marshal(msg)
+	var out []byte
+	err := guard("writing "+string(md.FullName()), func() (err error) {
+		out, err = proto.MarshalOptions{Deterministic: true, AllowPartial: true}.Marshal(msg)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", md.FullName(), err)
 	}
