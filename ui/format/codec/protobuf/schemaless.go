@@ -51,7 +51,7 @@ func tryWire(b []byte) bool {
 // cut off by the end of b ends the view (Detail says so); otherwise any
 // byte that is not wire format is an error.
 func decodeSchemaless(b []byte, limit int64, partial bool) (codec.Decoded, error) {
-	count, end, err := scan(b, 0, nil)
+	_, end, err := scan(b, 0, nil)
 	detail := "schemaless"
 	if err != nil {
 		if !partial || !errors.Is(err, errTruncated) {
@@ -59,9 +59,6 @@ func decodeSchemaless(b []byte, limit int64, partial bool) (codec.Decoded, error
 		}
 		b = b[:end]
 		detail = "schemaless, partial: the last field is cut off"
-	}
-	if count == 0 && err == nil && len(b) > 0 {
-		return codec.Decoded{}, errors.New("not protobuf: no fields")
 	}
 	return renderJSON(limit, detail, func(r *renderer) { r.message(b, 0) })
 }

@@ -308,3 +308,16 @@ func TestSchemalessPartial(t *testing.T) {
 		t.Error("partial: a wire type 7 is not protobuf, yet no error")
 	}
 }
+
+// Sniff runs on every value shown: it must not allocate.
+func TestSniffAllocatesNothing(t *testing.T) {
+	b := orderPayload(t)
+	withGroups := groupPayload()
+	if n := testing.AllocsPerRun(100, func() {
+		Schemaless.Sniff(b)
+		Schemaless.Sniff(withGroups)
+		Schemaless.Try(b)
+	}); n != 0 {
+		t.Errorf("Sniff and Try allocate %v times per run", n)
+	}
+}
