@@ -33,8 +33,10 @@ func parseJSON(b []byte) (*node, error) {
 }
 
 func readNode(dec *json.Decoder, depth int) (*node, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("JSON: nested more than %d deep", maxDepth)
+	// Typed JSON nests deeper than the value ({"$map":[[k,v]]} is three
+	// levels for one), so a value within maxDepth can be written back.
+	if depth > 4*maxDepth {
+		return nil, fmt.Errorf("JSON: nested more than %d deep", 4*maxDepth)
 	}
 	tok, err := dec.Token()
 	if err != nil {
