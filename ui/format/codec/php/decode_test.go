@@ -94,17 +94,21 @@ func TestPartialAndLimit(t *testing.T) {
 	if !strings.HasPrefix(string(d.Out), `{"user":{"id":5,"roles":[`) {
 		t.Errorf("partial: %s", d.Out)
 	}
-	full := mustDecode(t, Serialize, string(in))
-	for limit := 0; limit <= len(full); limit++ {
-		d, err := Serialize.Decode(in, int64(limit), false)
-		if err != nil {
-			if limit > 2 {
-				t.Errorf("limit %d: %v", limit, err)
+	// Every fixture at every limit: Out stays within it and valid JSON.
+	for name := range fixtureJSON {
+		in, c := readFixture(t, name)
+		full := mustDecode(t, c, string(in))
+		for limit := 0; limit <= len(full); limit++ {
+			d, err := c.Decode(in, int64(limit), false)
+			if err != nil {
+				if limit > 2 {
+					t.Errorf("%s limit %d: %v", name, limit, err)
+				}
+				continue
 			}
-			continue
-		}
-		if len(d.Out) > limit || !json.Valid(d.Out) || d.Cut != (limit < len(full)) {
-			t.Errorf("limit %d: cut=%v %s", limit, d.Cut, d.Out)
+			if len(d.Out) > limit || !json.Valid(d.Out) || d.Cut != (limit < len(full)) {
+				t.Errorf("%s limit %d: cut=%v %s", name, limit, d.Cut, d.Out)
+			}
 		}
 	}
 }
