@@ -11,7 +11,7 @@ import (
 type errDeep struct{}
 
 func (errDeep) Error() string {
-	return fmt.Sprintf("the pickle nests values deeper than %d levels", maxDepth)
+	return fmt.Sprintf("pickle nests values deeper than %d levels, more than kvdeck shows", maxDepth)
 }
 
 // render writes n as JSON (the layout is in doc.go). A value reached
