@@ -66,6 +66,9 @@ func typeName(n string) string {
 		dims++
 	}
 	base := n[dims:]
+	if base == "" {
+		return n // "[[[": no element type, shown as written
+	}
 	if dims > 0 || (len(base) > 1 && base[0] == 'L' && strings.HasSuffix(base, ";")) {
 		switch {
 		case len(base) == 1:

@@ -71,9 +71,8 @@ func (w *jsonw) raw(s string) {
 	w.done()
 }
 
-func (w *jsonw) null()           { w.raw("null") }
-func (w *jsonw) int64(v int64)   { w.raw(strconv.FormatInt(v, 10)) }
-func (w *jsonw) uint64(v uint64) { w.raw(strconv.FormatUint(v, 10)) }
+func (w *jsonw) null()         { w.raw("null") }
+func (w *jsonw) int64(v int64) { w.raw(strconv.FormatInt(v, 10)) }
 func (w *jsonw) bool(v bool) {
 	if v {
 		w.raw("true")
