@@ -101,7 +101,7 @@ return 1`, nil).Err())
 		if !strings.Contains(out, "1,000,000 lines: 1,000,000 written, 0 skipped (existing), 0 expired, 0 invalid, 0 failed") {
 			t.Fatalf("import %s: %q", format, out)
 		}
-		dst := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: db})
+		dst := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: db, ReadTimeout: time.Minute})
 		defer dst.Close()
 		if n := dst.DBSize(ctx).Val(); n != total {
 			t.Fatalf("database %d holds %d keys after the %s import", db, n, format)
