@@ -28,7 +28,9 @@ import (
 // hash.
 func TestAMillionKeysExportedAndImported(t *testing.T) {
 	srv := redistest.Start(t, "--enable-debug-command", "yes")
-	c := srv.Client()
+	// Loading a million keys in one command, and the checks' scripts,
+	// take the server seconds on a busy machine.
+	c := goredis.NewClient(&goredis.Options{Addr: srv.Addr, ReadTimeout: time.Minute})
 	defer c.Close()
 	ctx := context.Background()
 	must := func(err error) {
@@ -99,7 +101,7 @@ return 1`, nil).Err())
 		if !strings.Contains(out, "1,000,000 lines: 1,000,000 written, 0 skipped (existing), 0 expired, 0 invalid, 0 failed") {
 			t.Fatalf("import %s: %q", format, out)
 		}
-		dst := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: db})
+		dst := goredis.NewClient(&goredis.Options{Addr: srv.Addr, DB: db, ReadTimeout: time.Minute})
 		defer dst.Close()
 		if n := dst.DBSize(ctx).Val(); n != total {
 			t.Fatalf("database %d holds %d keys after the %s import", db, n, format)
