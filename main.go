@@ -78,6 +78,7 @@ type flags struct {
 	natsContext, natsCreds, natsNKey, natsToken string
 	theme                                       string
 	configPath                                  string
+	protoFiles                                  []string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, []string, error) {
@@ -120,6 +121,10 @@ func parseFlagsWith(args []string, stderr io.Writer, extra func(*flag.FlagSet)) 
 	fs.StringVar(&f.natsNKey, "nkey", "", "NATS nkey seed file")
 	fs.StringVar(&f.natsToken, "token", "", "NATS token (in argv: prefer NATS_TOKEN, --token-file or --askpass)")
 	fs.StringVar(&f.theme, "theme", "auto", "auto, dark or light")
+	fs.Func("proto", "a .proto file of the schema protobuf values are shown with (repeat for more; or [protobuf] in the config file)", func(s string) error {
+		f.protoFiles = append(f.protoFiles, s)
+		return nil
+	})
 	fs.StringVar(&f.configPath, "config", "", "saved connections file (default $KVDECK_CONFIG, else $XDG_CONFIG_HOME/kvdeck/config.toml)")
 	if extra != nil {
 		extra(fs)
@@ -247,6 +252,14 @@ func run(args []string, stderr io.Writer) int {
 	opts := model.Options{
 		Timeout: f.timeout, Delimiter: f.delimiter,
 		NoColor: theme.NoColorRequested(), Editor: os.Getenv("EDITOR"),
+	}
+	var decErr error
+	opts.Decoding, decErr = userDecoding(cat, f.protoFiles)
+	if decErr != nil {
+		// The decoders are the user's: say what is wrong with them, and
+		// open the store all the same (a broken decoder never stops
+		// kvdeck from showing a key's bytes).
+		opts.Notice = "decoders: " + oneLine(decErr)
 	}
 	switch f.theme {
 	case "dark":

@@ -36,6 +36,10 @@ type File struct {
 	// Warnings are problems that do not stop kvdeck: unknown keys inside a
 	// connection, each as "FILE:LINE: connections.NAME.KEY: ...".
 	Warnings []string
+	// Decoders are the [decoders.NAME] tables, in the file's order, and
+	// Protobuf the [protobuf] table (nil without one): see decoders.go.
+	Decoders []Decoder
+	Protobuf *Protobuf
 
 	// data is the text as edited; loaded the text as read, to notice a
 	// change on disk before Save overwrites it (nil: there was no file).
@@ -100,7 +104,22 @@ func (f *File) parse(data []byte) error {
 	if err != nil {
 		return err
 	}
-	f.data, f.Connections, f.Warnings = data, conns, warnings
+	var doc map[string]any
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return tomlError(f.Path, err)
+	}
+	l, err := parseLayout(data)
+	if err != nil {
+		return tomlError(f.Path, err)
+	}
+	decs, pb, problems, decWarnings := decodeDecoders(f.Path, doc, l)
+	if len(problems) > 0 {
+		return errors.Join(problemErrors(f.Path, problems)...)
+	}
+	for _, err := range problemErrors(f.Path, decWarnings) {
+		warnings = append(warnings, err.Error())
+	}
+	f.data, f.Connections, f.Warnings, f.Decoders, f.Protobuf = data, conns, warnings, decs, pb
 	return nil
 }
 

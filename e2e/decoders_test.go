@@ -89,3 +89,47 @@ sed -i s/free/pro/ "$1"`, dir, port, theirs))
 	tm.Send("q")
 	tm.WaitExit(5 * time.Second)
 }
+
+// A decoder command from the config file, with its encoder: the keys its
+// glob names are shown through it, and an edit goes back through the
+// encoder, conditional like any other. A command that fails shows its
+// stderr, and the value is shown as it is.
+func TestDecoderCommandFromTheConfigFile(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	c.Set(ctx, "secret:1", "uryyb jbeyq", 0) // rot13 of "hello world"
+	c.Set(ctx, "broken:1", "anything", 0)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte(`[decoders.rot13]
+decode = "tr a-z n-za-m"
+encode = "tr a-z n-za-m"
+keys = ["secret:*"]
+
+[decoders.failing]
+decode = "sh -c 'echo bad magic number >&2; exit 4'"
+keys = ["broken:*"]
+`), 0o600)
+	ed := editorScript(t, `sed -i s/world/there/ "$1"`)
+	tm := tmuxtest.Start(t, 160, 40, append(env(t), "EDITOR="+ed), binary, srv.URL(), "--bucket", "0", "--config", cfg, "--match", "secret:*")
+	tm.WaitFor("1 keys", 15*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor("hello world", 5*time.Second)
+	tm.WaitFor("rot13 (command) → text", 5*time.Second)
+	tm.Send("e")
+	tm.WaitFor("saved secret:1 as rot13", 10*time.Second)
+	if v := c.Get(ctx, "secret:1").Val(); v != "uryyb gurer" {
+		t.Fatalf("secret:1 holds %q, want the edit encoded back", v)
+	}
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+
+	tm = tmuxtest.Start(t, 160, 40, env(t), binary, srv.URL(), "--bucket", "0", "--config", cfg, "--match", "broken:*")
+	tm.WaitFor("1 keys", 15*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor("bad magic number", 5*time.Second)
+	tm.WaitFor("anything", 5*time.Second)
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+}

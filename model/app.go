@@ -35,6 +35,9 @@ type Options struct {
 	Delimiter string
 	// Decoding is the user's own decoders (the config file's).
 	Decoding Decoding
+	// Notice, when set, is shown in the status line as the first thing:
+	// a problem found before the UI started (a decoder's configuration).
+	Notice string
 }
 
 // withDefaults fills in what was left unset.
@@ -108,6 +111,9 @@ func New(s backend.Store, opts Options) *App {
 	}
 	a.keys.pattern = opts.Match
 	a.focus = paneBuckets
+	if opts.Notice != "" {
+		a.fail(errors.New(opts.Notice))
+	}
 	return a
 }
 

@@ -59,7 +59,7 @@ func build(b []byte, mode Mode, opts Options, depth int) (*Document, error) {
 		if err != nil {
 			return nil, err
 		}
-		return buildDecoded(decoded, string(Base64), "decoded", opts, depth, false)
+		return buildDecoded(decoded, Base64, string(Base64), "decoded", opts, depth, false)
 	case Gzip:
 		out, cut, err := gunzip(b, opts.limit(), opts.Partial)
 		if err != nil {
@@ -68,7 +68,7 @@ func build(b []byte, mode Mode, opts Options, depth int) (*Document, error) {
 		if cut {
 			opts.Partial = true
 		}
-		return buildDecoded(out, string(Gzip), "decompressed", opts, depth, cut)
+		return buildDecoded(out, Gzip, string(Gzip), "decompressed", opts, depth, cut)
 	}
 	c, ok := opts.Decoders.codec(mode)
 	if !ok {
@@ -93,7 +93,7 @@ func buildCodec(b []byte, c codec.Codec, opts Options, depth int) (doc *Document
 		return nil, err
 	}
 	label := c.Name
-	if d.Detail != "" {
+	if d.Detail != "" && !strings.Contains(c.Name, d.Detail) {
 		label += " (" + d.Detail + ")"
 	}
 	switch d.View {
@@ -101,11 +101,7 @@ func buildCodec(b []byte, c codec.Codec, opts Options, depth int) (doc *Document
 		if d.Cut {
 			opts.Partial = true
 		}
-		doc, err := buildDecoded(d.Out, label, "decoded", opts, depth, d.Cut)
-		if doc != nil {
-			doc.mode = Mode(c.Name)
-		}
-		return doc, err
+		return buildDecoded(d.Out, Mode(c.Name), label, "decoded", opts, depth, d.Cut)
 	case codec.JSON:
 		doc, err := buildJSON(d.Out, Options{Partial: d.Cut})
 		if err != nil {
@@ -129,8 +125,9 @@ func buildCodec(b []byte, c codec.Codec, opts Options, depth int) (doc *Document
 }
 
 // buildDecoded shows decoded bytes in the mode that suits them, and says
-// what was decoded in the document's notice and chain.
-func buildDecoded(decoded []byte, outer, verb string, opts Options, depth int, cut bool) (*Document, error) {
+// what was decoded (outer: its label, "lz4 (frame)") in the document's
+// notice and chain; the document's mode is mode.
+func buildDecoded(decoded []byte, mode Mode, outer, verb string, opts Options, depth int, cut bool) (*Document, error) {
 	if depth >= maxNesting {
 		return nil, fmt.Errorf("%s: nested encodings deeper than %d", outer, maxNesting)
 	}
@@ -148,10 +145,7 @@ func buildDecoded(decoded []byte, outer, verb string, opts Options, depth int, c
 		notice += ", shown as " + doc.mode.String()
 	}
 	doc.chain = append([]string{outer}, doc.chain...)
-	doc.mode = Mode(outer)
-	if i := strings.IndexByte(outer, ' '); i > 0 {
-		doc.mode = Mode(outer[:i]) // "lz4 (frame)" is mode lz4
-	}
+	doc.mode = mode
 	doc.notice = notice
 	return doc, nil
 }

@@ -77,15 +77,22 @@ func (ds *Decoders) sniff(b []byte) (Mode, bool) {
 }
 
 // offered are the decoders the f cycle offers for b: those that recognise
-// it, and those that offer to try it (formats without a magic number).
+// it, and, for bytes that are not text, those that offer to try it
+// (formats without a magic number: protobuf, raw deflate, brotli): text
+// parses as some protobuf message by chance often enough that offering
+// it for every text value would be noise.
 func (ds *Decoders) offered(b []byte) []Mode {
 	if ds == nil {
 		ds = Default()
 	}
 	head := b[:min(len(b), sniffBytes)]
+	text := looksLikeText(head)
 	var out []Mode
 	for _, c := range ds.list {
-		if c.Sniff != nil && c.Sniff(head) || c.Try != nil && c.Try(b) {
+		// A decoder with neither (the user's decoder command) is
+		// offered for every value.
+		always := c.Sniff == nil && c.Try == nil
+		if always || c.Sniff != nil && c.Sniff(head) || !text && c.Try != nil && c.Try(b) {
 			out = append(out, Mode(c.Name))
 		}
 	}

@@ -1,0 +1,27 @@
+package format
+
+import (
+	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/javaser"
+	"github.com/kvdeck/kvdeck/ui/format/codec/msgpack"
+	"github.com/kvdeck/kvdeck/ui/format/codec/php"
+	"github.com/kvdeck/kvdeck/ui/format/codec/pickle"
+	"github.com/kvdeck/kvdeck/ui/format/codec/protobuf"
+)
+
+func init() {
+	// Detection order: the formats with a magic number first (a Java
+	// stream, a pickle), then those recognised by their grammar (PHP,
+	// msgpack's map and array headers), protobuf last (its Sniff asks the
+	// most); the pickle disassembly is only offered (Try).
+	builtinCodecs = append(builtinCodecs,
+		javaser.Codec,
+		pickle.Codec,
+		php.Session,
+		php.Serialize,
+		msgpack.Codec,
+		protobuf.Schemaless,
+		pickle.Disassembly,
+	)
+	_ = codec.Codec{}
+}

@@ -1,0 +1,129 @@
+package format
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// docText is every line of doc, joined.
+func docText(doc *Document) string {
+	var b strings.Builder
+	for i := range doc.Len() {
+		b.WriteString(doc.raw(i))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func fixture(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Values as services store them, each made by its format's own library
+// or language, are detected and shown with the chain of decoders in the
+// format line.
+func TestDetectedDecoders(t *testing.T) {
+	mp, err := msgpack.Marshal(map[string]any{"user": 42, "tags": []string{"a", "b"}, "raw": []byte{0, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pb []byte
+	pb = protowire.AppendTag(pb, 1, protowire.VarintType)
+	pb = protowire.AppendVarint(pb, 150)
+	pb = protowire.AppendTag(pb, 2, protowire.BytesType)
+	pb = protowire.AppendString(pb, "ada")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(mp)
+	zw.Close()
+	cases := []struct {
+		name  string
+		value []byte
+		chain string
+		shows []string
+	}{
+		{"msgpack", mp, "msgpack (map) → json", []string{`"user": 42`, `"$bin"`}},
+		{"gzip of msgpack", gz.Bytes(), "gzip → msgpack (map) → json", []string{`"user": 42`}},
+		{"protobuf", pb, "protobuf (schemaless) → json", []string{`"1:varint": 150`, `"2:string": "ada"`}},
+		{"PHP serialize()", fixture(t, "codec/php/testdata/object.ser"), "php → json", []string{`"$object"`}},
+		{"PHP session", fixture(t, "codec/php/testdata/session.sess"), "php session → json", nil},
+		{"Java serialization", fixture(t, "codec/javaser/testdata/hashmap.ser"), "java (stream) → json", []string{`"java.util.HashMap"`}},
+		{"Python pickle", fixture(t, "codec/pickle/testdata/mixed_p4.pickle"), "pickle (protocol 4) → json", nil},
+	}
+	for _, c := range cases {
+		doc, err := Build(c.value, Auto, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if got := strings.Join(doc.Chain(), " → "); got != c.chain {
+			t.Errorf("%s: chain %q, want %q", c.name, got, c.chain)
+		}
+		text := docText(doc)
+		for _, s := range c.shows {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s: %q not shown in:\n%s", c.name, s, text)
+			}
+		}
+		if !strings.Contains(strings.Join(modeNames(Available(c.value)), ","), doc.Mode().String()) {
+			t.Errorf("%s: f does not offer %s: %v", c.name, doc.Mode(), Available(c.value))
+		}
+	}
+}
+
+func modeNames(ms []Mode) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.String())
+	}
+	return out
+}
+
+// Editing through msgpack: the editor gets JSON; the edit goes back as
+// msgpack that the library reads, inside the same gzip.
+func TestEditThroughGzipOfMsgpack(t *testing.T) {
+	mp, _ := msgpack.Marshal(map[string]any{"plan": "free", "seats": 3})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(mp)
+	zw.Close()
+	e, err := OpenEdit(gz.Bytes(), Auto, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(e.Chain, ",") != "gzip,msgpack" || !e.JSON {
+		t.Fatalf("chain %v", e.Chain)
+	}
+	out, err := e.Encode(bytes.Replace(e.Text, []byte(`"free"`), []byte(`"pro"`), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gzip.NewReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := msgpack.NewDecoder(r).Decode(&got); err != nil || got["plan"] != "pro" {
+		t.Fatalf("the library reads %v (%v)", got, err)
+	}
+}
+
+// Formats kvdeck only reads refuse an edit before the editor opens.
+func TestReadOnlyDecodersRefuseEdits(t *testing.T) {
+	for _, path := range []string{"codec/javaser/testdata/hashmap.ser", "codec/pickle/testdata/mixed_p4.pickle"} {
+		if _, err := OpenEdit(fixture(t, path), Auto, Options{}); !IsNotEditable(err) || !strings.Contains(err.Error(), "can only read") {
+			t.Errorf("%s: %v, want a refusal saying kvdeck only reads it", path, err)
+		}
+	}
+}
