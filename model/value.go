@@ -31,11 +31,11 @@ type valuePane struct {
 	mode    format.Mode
 	// decs are the decoders for this key: the built-in ones and the
 	// user's (Options.Decoding), whose commands know the key.
-	decs    *format.Decoders
-	doc     *format.Document
-	fmErr   error
-	hl      *format.Highlighter
-	win     ui.Window
+	decs  *format.Decoders
+	doc   *format.Document
+	fmErr error
+	hl    *format.Highlighter
+	win   ui.Window
 
 	// Long lines of a value (not of collection elements) are wrapped onto
 	// as many rows as they need, or, when sideways, cut at the pane's edge
