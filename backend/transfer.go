@@ -38,6 +38,10 @@ type ReadOptions struct {
 	// Dump reads each key's DUMP payload (Redis) instead of its value or
 	// elements.
 	Dump bool
+	// MaxElements, when above 0, reads at most about that many elements
+	// of a collection (its first pages: a search in values looks inside a
+	// collection without reading a million elements of one key).
+	MaxElements int
 }
 
 // RecordReader reads whole keys for export and copy.

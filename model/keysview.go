@@ -75,6 +75,10 @@ func (k *keysPane) rowLine(e *env, i, w int, now time.Time, focused bool) string
 			right = m.Kind.String() + " " + right
 		}
 	}
+	if where, ok := k.search.where[uint32(r)]; ok && k.search.query != "" {
+		// Where the search matched, cut: the name comes first.
+		right = format.Escape(ui.Fit(where, 28)) + " " + right
+	}
 	if n := k.set.NameLen(r); n > format.MaxShownName {
 		// The row cuts a long name at the pane's edge, and KeyName's
 		// length after the cut would be past it: say the length here.

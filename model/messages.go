@@ -105,7 +105,7 @@ type historyMsg struct {
 
 type valueSearchMsg struct {
 	req     uint64
-	matches []uint32 // rows of the key list
+	matches []searchHit // rows of the key list
 	scanned int
 	done    bool
 	err     error

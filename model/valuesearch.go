@@ -29,7 +29,15 @@ const valueSearchBytes = 256 << 10
 const valueSearchParallel = 8
 
 // searchStream is a value search's feed of matching rows.
-type searchStream = feed[uint32]
+type searchStream = feed[searchHit]
+
+// searchHit is a matching row, and where in its value the query matched
+// when that is not the value's own bytes: "field email" of a hash, "index
+// 3" of a list, "member x" of a set, "gzip → json" for a decoded value.
+type searchHit struct {
+	row   uint32
+	where string
+}
 
 // valueQuery is a parsed search: text, or a JSON field path and value.
 type valueQuery struct {
@@ -50,6 +58,59 @@ func parseValueQuery(q string) (valueQuery, error) {
 		return valueQuery{path: strings.Split(strings.TrimPrefix(p, "."), "."), value: v}, nil
 	}
 	return valueQuery{text: []byte(q)}, nil
+}
+
+// find matches v, and failing that what v decodes to (gzip, zstd,
+// msgpack…: format.SearchText); where says which decoding matched.
+func (q valueQuery) find(v []byte) (ok bool, where string) {
+	if q.match(v) {
+		return true, ""
+	}
+	if text, chain := format.SearchText(v, valueSearchBytes); text != nil && q.match(text) {
+		return true, chain
+	}
+	return false, ""
+}
+
+// findInRecord matches the elements of a collection, and says where: the
+// hash field, list index, set or sorted set member, or stream entry.
+func (q valueQuery) findInRecord(rec backend.Record) (ok bool, where string) {
+	for i, el := range rec.Elements {
+		switch rec.Kind {
+		case backend.KindHash:
+			if q.path == nil && q.match([]byte(el.Field)) {
+				return true, "field " + el.Field
+			}
+			if ok, how := q.find(el.Value); ok {
+				return true, joinWhere("field "+el.Field, how)
+			}
+		case backend.KindList:
+			if ok, how := q.find(el.Value); ok {
+				return true, joinWhere(fmt.Sprintf("index %d", i), how) // read from the head
+			}
+		case backend.KindSet, backend.KindZSet:
+			if ok, how := q.find(el.Value); ok {
+				return true, joinWhere("member "+string(el.Value), how)
+			}
+		case backend.KindStream:
+			for _, f := range el.Fields {
+				if q.path == nil && q.match([]byte(f.Name)) {
+					return true, "entry " + el.Field + " field " + f.Name
+				}
+				if ok, how := q.find([]byte(f.Value)); ok {
+					return true, joinWhere("entry "+el.Field+" field "+f.Name, how)
+				}
+			}
+		}
+	}
+	return false, ""
+}
+
+func joinWhere(at, how string) string {
+	if how == "" {
+		return at
+	}
+	return at + " (" + how + ")"
 }
 
 func (q valueQuery) match(v []byte) bool {
@@ -109,14 +170,15 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 			rows = append(rows, uint32(i))
 		}
 	}
-	ss, ctx := newFeed[uint32]()
+	ss, ctx := newFeed[searchHit]()
 	scanned := new(atomic.Int64)
 	k.search = valueSearchState{query: q, stream: ss, scannedBy: scanned, req: e.nextReq(), total: len(names)}
 	k.view = []uint32{}
 	k.win.Home(0)
 	s, bucket, timeout := e.store, k.bucket, e.opts.Timeout
 	if br, ok := s.(backend.BulkReader); ok {
-		return started(func() { searchInBatches(ctx, br, bucket, timeout, names, rows, vq, ss, scanned) }, searchWait(ss, scanned, k.search.req))
+		rr, _ := s.(backend.RecordReader)
+		return started(func() { searchInBatches(ctx, br, rr, bucket, timeout, names, rows, vq, ss, scanned) }, searchWait(ss, scanned, k.search.req))
 	}
 	produce := func() {
 		// A read that fails, other than for a key deleted since it was
@@ -145,8 +207,8 @@ func (k *keysPane) startValueSearch(e *env, q string, vq valueQuery) tea.Cmd {
 						continue
 					}
 					scanned.Add(1)
-					if err == nil && vq.match(e.Value) {
-						ss.push(rows[i])
+					if ok, where := vq.find(e.Value); err == nil && ok {
+						ss.push(searchHit{rows[i], where})
 					} else {
 						ss.signal() // progress: scanned moved
 					}
@@ -180,9 +242,17 @@ const (
 	valueSearchBatches = 2
 )
 
+// searchElements bounds the elements of one collection a search reads:
+// its first pages, read as export reads them (a thousand elements a
+// command, never one command that holds the server).
+const searchElements = 10_000
+
 // searchInBatches is the value search on a store that reads many values
-// in one call (BulkReader): batches of names, a few in flight.
-func searchInBatches(ctx context.Context, br backend.BulkReader, bucket string, timeout time.Duration, names []string, rows []uint32, vq valueQuery, ss *searchStream, scanned *atomic.Int64) {
+// in one call (BulkReader): batches of names, a few in flight. The keys a
+// batch's read says are no strings (a Redis hash, list, set, sorted set or
+// stream) are read again by their elements (RecordReader), at most
+// searchElements of each.
+func searchInBatches(ctx context.Context, br backend.BulkReader, rr backend.RecordReader, bucket string, timeout time.Duration, names []string, rows []uint32, vq valueQuery, ss *searchStream, scanned *atomic.Int64) {
 	type job struct{ from, to int }
 	jobs := make(chan job)
 	errs := make(chan error, valueSearchBatches)
@@ -202,10 +272,39 @@ func searchInBatches(ctx context.Context, br backend.BulkReader, bucket string, 
 					}
 					continue
 				}
-				var found []uint32
+				var found []searchHit
+				var collections []string
+				var collectionRows []uint32
 				for i, v := range values {
-					if vq.match(v) {
-						found = append(found, rows[j.from+i])
+					if v == nil && rr != nil {
+						// Not a string: a collection (or gone).
+						collections = append(collections, names[j.from+i])
+						collectionRows = append(collectionRows, rows[j.from+i])
+						continue
+					}
+					if ok, where := vq.find(v); ok {
+						found = append(found, searchHit{rows[j.from+i], where})
+					}
+				}
+				if len(collections) > 0 {
+					cctx, cancel := context.WithTimeout(ctx, timeout)
+					recs, err := rr.ReadRecords(cctx, bucket, collections, backend.ReadOptions{MaxElements: searchElements})
+					cancel()
+					if err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+						continue
+					}
+					at := make(map[string]uint32, len(collections))
+					for i, n := range collections {
+						at[n] = collectionRows[i]
+					}
+					for _, rec := range recs {
+						if ok, where := vq.findInRecord(rec); ok {
+							found = append(found, searchHit{at[rec.Key], where})
+						}
 					}
 				}
 				scanned.Add(int64(j.to - j.from))
@@ -243,7 +342,7 @@ func searchInBatches(ctx context.Context, br backend.BulkReader, bucket string, 
 
 // searchWait delivers the next matches and how many values were read.
 func searchWait(ss *searchStream, scanned *atomic.Int64, req uint64) tea.Cmd {
-	return ss.next(func(m []uint32, done bool, err error) tea.Msg {
+	return ss.next(func(m []searchHit, done bool, err error) tea.Msg {
 		return valueSearchMsg{req: req, matches: m, scanned: int(scanned.Load()), done: done, err: err, stream: ss}
 	})
 }
@@ -258,6 +357,10 @@ type valueSearchState struct {
 	total     int
 	scanned   int
 	found     int
+	// where says, by row, where a match was when not in the value's own
+	// bytes (an element of a collection, a decoded value); the key list
+	// shows it beside the name.
+	where map[uint32]string
 	done      bool
 	// incomplete: the search ended on a failed read, not after every key.
 	incomplete bool
@@ -274,9 +377,15 @@ func (k *keysPane) valueSearched(e *env, msg valueSearchMsg) tea.Cmd {
 	if msg.req != k.search.req {
 		return nil
 	}
-	for _, r := range msg.matches {
-		if !k.set.Deleted(int(r)) {
-			k.view = append(k.view, r)
+	for _, h := range msg.matches {
+		if !k.set.Deleted(int(h.row)) {
+			k.view = append(k.view, h.row)
+		}
+		if h.where != "" {
+			if k.search.where == nil {
+				k.search.where = map[uint32]string{}
+			}
+			k.search.where[h.row] = h.where
 		}
 	}
 	k.search.found += len(msg.matches)

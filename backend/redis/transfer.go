@@ -200,6 +200,9 @@ func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []
 		kind, _ := backend.ParseKind(r.typ)
 		r.rec = backend.Record{Key: keys[r.i], Kind: kind, ExpiresAt: expiryOf(exp[j], clock)}
 		r.size, _ = cmdSize(sizes[j])
+		if opts.MaxElements > 0 && (kind == backend.KindList || kind == backend.KindZSet) {
+			r.size = min(r.size, int64(opts.MaxElements)) // read by index: the first pages
+		}
 		switch kind {
 		case backend.KindString, backend.KindHash, backend.KindList, backend.KindSet, backend.KindZSet, backend.KindStream:
 			// DUMP only within the limits that keep it short (see
@@ -253,6 +256,9 @@ func (s *Store) readOnce(ctx context.Context, c goredis.UniversalClient, keys []
 					continue
 				}
 				return nil, s.cmdErr(err, keys[r.i])
+			}
+			if opts.MaxElements > 0 && len(r.rec.Elements) >= opts.MaxElements {
+				r.done = true // enough for the caller (a search)
 			}
 		}
 	}
