@@ -68,5 +68,10 @@ func encodeSnappy(d codec.Decoded, edited []byte) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("snappy: %w", err)
 	}
+	if buf.Len() == 0 {
+		// The writer writes nothing for nothing; an empty stream is
+		// still a stream, its identifier alone.
+		return bytes.Clone(snappyStreamID), nil
+	}
 	return buf.Bytes(), nil
 }
