@@ -136,14 +136,15 @@ func sniffLZ4Block(b []byte) bool {
 	return err == nil && got == n
 }
 
-// tryLZ4Block offers the block format when b could be the start of one.
+// tryLZ4Block offers the block format when b could be the start of one:
+// b may be a prefix, so a block that ends early is not held against it.
 func tryLZ4Block(b []byte) bool {
-	n, ok := lz4BlockSize(b, false)
-	if !ok {
+	n, _ := lz4BlockSize(b, true)
+	if len(b) < 5 || n == 0 {
 		return false
 	}
 	got, err := walkLZ4Block(b[4:], nil, n)
-	return err == errLZ4Short || (err == nil && got == n)
+	return got > 0 && (err == nil || err == errLZ4Short)
 }
 
 func decodeLZ4Block(b []byte, limit int64, partial bool) (codec.Decoded, error) {
@@ -175,7 +176,7 @@ func decodeLZ4Block(b []byte, limit int64, partial bool) (codec.Decoded, error) 
 	// bytes by hand (see walkLZ4Block), never allocating beyond limit.
 	out := make([]byte, min(n, uint64(max(limit, 0))))
 	got, err := walkLZ4Block(src, out, n)
-	if err == errLZ4Short && partial {
+	if partial && (err == errLZ4Short || err == nil && got < n) {
 		return codec.Decoded{Out: out[:min(got, uint64(len(out)))], View: codec.Bytes, Cut: got > uint64(len(out)), Detail: "block", Params: p}, nil
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package compress
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/snappy"
@@ -46,7 +47,13 @@ func decodeSnappy(b []byte, limit int64, partial bool) (codec.Decoded, error) {
 	}
 	// The reader allocates one chunk (64 KiB of output, its compressed
 	// form) whatever the value claims: chunks are bounded by the format.
-	out, cut, err := readBounded(snappy.NewReader(bytes.NewReader(b)), limit, 0)
+	src := &endReader{r: bytes.NewReader(b)}
+	out, cut, err := readBounded(snappy.NewReader(src), limit, 0)
+	if err != nil && partial && src.end {
+		// The reader calls a chunk cut short corrupt; when the input
+		// ran out, that is where a prefix of the value ends.
+		err = nil
+	}
 	out, cut, err = finish("snappy", out, cut, err, partial)
 	if err != nil {
 		return codec.Decoded{}, err
@@ -74,4 +81,18 @@ func encodeSnappy(d codec.Decoded, edited []byte) ([]byte, error) {
 		return bytes.Clone(snappyStreamID), nil
 	}
 	return buf.Bytes(), nil
+}
+
+// endReader notes whether its reader reached the end.
+type endReader struct {
+	r   *bytes.Reader
+	end bool
+}
+
+func (e *endReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		e.end = true
+	}
+	return n, err
 }

@@ -106,16 +106,16 @@ func walkRawSnappy(src, dst []byte, want uint64) (uint64, error) {
 	return pos, nil
 }
 
-// tryRawSnappy offers raw snappy when the length is plausible and the
-// block decodes to it, or b (maybe a prefix) ends before saying
-// otherwise. Nothing that grows with b is allocated.
+// tryRawSnappy offers raw snappy when the block decodes without
+// contradicting its length as far as b (maybe a prefix) goes. Nothing that
+// grows with b is allocated.
 func tryRawSnappy(b []byte) bool {
-	n, h, ok := rawSnappyLen(b, false)
-	if !ok || len(b) == h {
+	n, h, ok := rawSnappyLen(b, true) // b may be a prefix: any length may be right
+	if !ok || len(b) == h || n == 0 {
 		return false
 	}
 	got, err := walkRawSnappy(b[h:], nil, n)
-	return err == errSnappyShort || (err == nil && got == n)
+	return got > 0 && (err == nil || err == errSnappyShort)
 }
 
 func decodeRawSnappy(b []byte, limit int64, partial bool) (codec.Decoded, error) {

@@ -141,6 +141,12 @@ func encodeZstd(d codec.Decoded, edited []byte) ([]byte, error) {
 		enc.Close()
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
+	// Flushing before Close writes the streaming header: a Close with
+	// everything still buffered writes a whole frame, size included.
+	if err := enc.Flush(); err != nil {
+		enc.Close()
+		return nil, fmt.Errorf("zstd: %w", err)
+	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
