@@ -1,7 +1,10 @@
 package model_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/kvdeck/kvdeck/backend"
 	"github.com/kvdeck/kvdeck/backend/redis"
@@ -494,8 +498,8 @@ func TestGrowingTheWindowDescribesTheRowsItReveals(t *testing.T) {
 }
 
 // The search in values on Redis reads the values in pipelines (BulkReader):
-// it finds the strings that contain the text across several batches,
-// passes over hashes and lists, and ends with the exact count.
+// it finds the strings that contain the text across several batches, and
+// the hashes and lists that hold it, and ends with the exact count.
 func TestValueSearchOnRedisFindsEveryMatchAcrossBatches(t *testing.T) {
 	f := startRedis(t)
 	pipe := f.c.Pipeline()
@@ -517,7 +521,50 @@ func TestValueSearchOnRedisFindsEveryMatchAcrossBatches(t *testing.T) {
 	mustSee(t, app, "Search in values")
 	app.Type("failed")
 	app.Keys("enter")
-	mustSee(t, app, `search in values for "failed": 25 of 2502 keys match`)
+	mustSee(t, app, `search in values for "failed": 27 of 2502 keys match`)
+}
+
+// The search looks inside every Redis collection (hash fields and values,
+// list items, set and sorted set members, stream entries) and inside
+// values stored compressed or serialized, and each hit says where it
+// matched.
+func TestValueSearchInsideCollectionsAndDecodedValues(t *testing.T) {
+	f := startRedis(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"plan":"enterprise"}`))
+	zw.Close()
+	// msgpack holds strings as they are; base64 of it hides them.
+	mp, _ := msgpack.Marshal(map[string]any{"tier": "enterprise"})
+	mp = []byte(base64.StdEncoding.EncodeToString(mp))
+	f.c.Set(f.ctx, "blob:gz", gz.Bytes(), 0)
+	f.c.Set(f.ctx, "blob:mp", mp, 0)
+	f.c.Set(f.ctx, "blob:plain", "basic", 0)
+	f.c.HSet(f.ctx, "user:1", "name", "ada", "plan", "enterprise")
+	f.c.HSet(f.ctx, "user:2", "enterprise_id", "7")
+	f.c.RPush(f.ctx, "queue", "a", "b", "enterprise signup")
+	f.c.SAdd(f.ctx, "tags", "enterprise")
+	f.c.ZAdd(f.ctx, "board", goredis.Z{Score: 1, Member: "enterprise-co"})
+	f.c.XAdd(f.ctx, &goredis.XAddArgs{Stream: "events", ID: "9-1", Values: []string{"kind", "enterprise upgrade"}})
+	f.c.HSet(f.ctx, "user:3", "plan", "free")
+	app := f.app(t, f.srv.URL(), model.Options{Bucket: "0"})
+	mustSeeDone(t, app, "10 keys")
+	app.Keys("S")
+	mustSee(t, app, "Search in values")
+	app.Type("enterprise")
+	app.Keys("enter")
+	mustSee(t, app, `search in values for "enterprise": 8 of 10 keys match`)
+	for key, where := range map[string]string{
+		"blob:gz": "gzip", "blob:mp": "base64 → msgpack", "user:1": "field plan", "user:2": "field enterprise_id",
+		"queue": "index 2", "tags": "member enterprise", "board": "member enterprise-co", "events": "entry 9-1 field kind",
+	} {
+		if line := lineWith(plain(app), "  "+key+" "); !strings.Contains(line, where) {
+			t.Errorf("%s: the row says %q, want %q", key, line, where)
+		}
+	}
+	if sc := plain(app); lineWith(sc, "  user:3 ") != "" || lineWith(sc, "  blob:plain ") != "" {
+		t.Error("keys without the text are listed")
+	}
 }
 
 // Found by the hostile-output test: the rename dialog started from the

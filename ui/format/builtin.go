@@ -1,7 +1,7 @@
 package format
 
 import (
-	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/compress"
 	"github.com/kvdeck/kvdeck/ui/format/codec/javaser"
 	"github.com/kvdeck/kvdeck/ui/format/codec/msgpack"
 	"github.com/kvdeck/kvdeck/ui/format/codec/php"
@@ -10,10 +10,13 @@ import (
 )
 
 func init() {
-	// Detection order: the formats with a magic number first (a Java
-	// stream, a pickle), then those recognised by their grammar (PHP,
-	// msgpack's map and array headers), protobuf last (its Sniff asks the
-	// most); the pickle disassembly is only offered (Try).
+	// Detection order: the formats with a magic number first
+	// (compression: zstd, lz4, framed snappy, zlib; a Java stream, a
+	// pickle), then those recognised by their grammar (PHP, msgpack's map
+	// and array headers), protobuf last (its Sniff asks the most); raw
+	// snappy, lz4 blocks, brotli, raw deflate and the pickle disassembly
+	// have no magic number and are only offered (Try).
+	builtinCodecs = append(builtinCodecs, compress.All()...)
 	builtinCodecs = append(builtinCodecs,
 		javaser.Codec,
 		pickle.Codec,
@@ -23,5 +26,4 @@ func init() {
 		protobuf.Schemaless,
 		pickle.Disassembly,
 	)
-	_ = codec.Codec{}
 }
