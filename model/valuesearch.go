@@ -361,7 +361,7 @@ type valueSearchState struct {
 	// bytes (an element of a collection, a decoded value); the key list
 	// shows it beside the name.
 	where map[uint32]string
-	done      bool
+	done  bool
 	// incomplete: the search ended on a failed read, not after every key.
 	incomplete bool
 }
