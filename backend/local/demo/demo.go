@@ -196,7 +196,7 @@ func Buckets() []Bucket {
 	}
 	out = append(out, fl)
 
-	out = append(out, miscBucket(r))
+	out = append(out, miscBucket(r), formatsBucket())
 
 	events := Bucket{Config: backend.BucketConfig{Name: "events", Description: "order events: 100,000 keys", History: 1}}
 	events.Items = make([]backend.Item, EventsKeys)
