@@ -85,7 +85,7 @@ func Default() KeyMap {
 		EditInline: b("i", "edit value inline", "i"),
 		TTL:        b("t", "set TTL", "t"),
 		RefreshTTL: b("+", "refresh TTL", "+"),
-		Format:     b("f", "cycle format (auto/json/text/hex…)", "f"),
+		Format:     b("f", "cycle format (json/text/hex and the decoders that fit: gzip, zstd, msgpack…)", "f"),
 		Wrap:       b("w", "wrap long lines / scroll sideways (←/→)", "w"),
 		Zoom:       b("z", "maximise the value (z or esc returns)", "z"),
 		LoadWhole:  b("L", "load the whole value", "L"),

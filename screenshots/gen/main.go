@@ -37,6 +37,8 @@ var scenes = []scene{
 	{file: "ttl.png", bucket: "sessions", keys: []string{"down", "t"}, wait: "Set TTL"},
 	{file: "help.png", bucket: "flags", keys: []string{"?"}, wait: "Global"},
 	{file: "analysis.png", bucket: "events", keys: []string{"A"}, wait: "complete in"},
+	{file: "msgpack.png", bucket: "formats", keys: []string{"end", "enter"}, wait: "msgpack (map) → json"},
+	{file: "protobuf.png", bucket: "formats", keys: []string{"down", "down", "down", "down", "down", "down", "enter"}, wait: "protobuf (schemaless) → json"},
 }
 
 func main() {
