@@ -66,17 +66,20 @@ func TestDetectedDecoders(t *testing.T) {
 		value []byte
 		chain string
 		shows []string
+		// found is a word of the decoded form a search in values finds
+		// (format.SearchText).
+		found string
 	}{
-		{"msgpack", mp, "msgpack (map) → json", []string{`"user": 42`, `"$bin"`}},
-		{"gzip of msgpack", gz.Bytes(), "gzip → msgpack (map) → json", []string{`"user": 42`}},
-		{"zstd of msgpack", zmp, "zstd → msgpack (map) → json", []string{`"user": 42`}},
-		{"lz4 frame of JSON", lz.Bytes(), "lz4 (frame) → json", []string{`"cached": true`}},
-		{"framed snappy of text", sn.Bytes(), "snappy (framed) → text", []string{"plain text in snappy"}},
-		{"protobuf", pb, "protobuf (schemaless) → json", []string{`"1:varint": 150`, `"2:string": "ada"`}},
-		{"PHP serialize()", fixture(t, "codec/php/testdata/object.ser"), "php → json", []string{`"$object"`}},
-		{"PHP session", fixture(t, "codec/php/testdata/session.sess"), "php session → json", nil},
-		{"Java serialization", fixture(t, "codec/javaser/testdata/hashmap.ser"), "java (stream) → json", []string{`"java.util.HashMap"`}},
-		{"Python pickle", fixture(t, "codec/pickle/testdata/mixed_p4.pickle"), "pickle (protocol 4) → json", nil},
+		{"msgpack", mp, "msgpack (map) → json", []string{`"user": 42`, `"$bin"`}, "tags"},
+		{"gzip of msgpack", gz.Bytes(), "gzip → msgpack (map) → json", []string{`"user": 42`}, "tags"},
+		{"zstd of msgpack", zmp, "zstd → msgpack (map) → json", []string{`"user": 42`}, "tags"},
+		{"lz4 frame of JSON", lz.Bytes(), "lz4 (frame) → json", []string{`"cached": true`}, "cached"},
+		{"framed snappy of text", sn.Bytes(), "snappy (framed) → text", []string{"plain text in snappy"}, "in snappy"},
+		{"protobuf", pb, "protobuf (schemaless) → json", []string{`"1:varint": 150`, `"2:string": "ada"`}, "ada"},
+		{"PHP serialize()", fixture(t, "codec/php/testdata/object.ser"), "php → json", []string{`"$object"`}, "$object"},
+		{"PHP session", fixture(t, "codec/php/testdata/session.sess"), "php session → json", nil, "user_id"},
+		{"Java serialization", fixture(t, "codec/javaser/testdata/hashmap.ser"), "java (stream) → json", []string{`"java.util.HashMap"`}, "$class"},
+		{"Python pickle", fixture(t, "codec/pickle/testdata/mixed_p4.pickle"), "pickle (protocol 4) → json", nil, "$tuple"},
 	}
 	for _, c := range cases {
 		doc, err := Build(c.value, Auto, Options{})
@@ -92,6 +95,9 @@ func TestDetectedDecoders(t *testing.T) {
 			if !strings.Contains(text, s) {
 				t.Errorf("%s: %q not shown in:\n%s", c.name, s, text)
 			}
+		}
+		if text, _ := SearchText(c.value, 1<<20); !strings.Contains(string(text), c.found) {
+			t.Errorf("%s: a search reads %q, without %q", c.name, text, c.found)
 		}
 		if !slices.Contains(Available(c.value), doc.Mode()) {
 			t.Errorf("%s: f does not offer %s: %v", c.name, doc.Mode(), Available(c.value))
