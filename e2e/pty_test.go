@@ -114,6 +114,14 @@ func (pt *ptyTerm) waitForText(t *testing.T, text string, timeout time.Duration)
 	pt.waitFor(t, timeout, "screen showing "+text, func(e *vt.Emulator) bool { return strings.Contains(e.String(), text) })
 }
 
+// screen is the emulator's screen now, read under the lock the reader
+// writes it under.
+func (pt *ptyTerm) screen() string {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	return pt.emu.String()
+}
+
 // rawOutput is every byte the program wrote so far.
 func (pt *ptyTerm) rawOutput() string {
 	pt.mu.Lock()

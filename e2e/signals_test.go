@@ -98,13 +98,15 @@ func TestSignalWhileTheEditorIsOpenSavesNothingAndLeavesNoTempFile(t *testing.T)
 			pt.pty.WriteString("\r") // open the key's value
 			pt.waitForText(t, "s3cret-value", 5*time.Second)
 			pt.pty.WriteString("e")
-			deadline := time.Now().Add(10 * time.Second)
+			// A busy machine (every package's tests at once) has taken
+			// over ten seconds to start a shell script.
+			deadline := time.Now().Add(30 * time.Second)
 			for {
 				if _, err := os.Stat(opened); err == nil {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("the editor did not start; screen:\n%s", pt.emu.String())
+					t.Fatalf("the editor did not start; screen:\n%s", pt.screen())
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
