@@ -3,6 +3,8 @@ package javaser
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // The stream's constants (java.io.ObjectStreamConstants).
@@ -229,7 +231,7 @@ func (p *parser) classDesc(depth int) (*classDesc, error) {
 // does with codebases) is read for its handles and not shown.
 func (p *parser) descRest(d *classDesc, depth int) error {
 	saved := p.w
-	p.w = newJSONW(0)
+	p.w = jsonw.New(0)
 	err := p.annotations(depth + 1)
 	p.w = saved
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // Hand-written: no Go library for Java serialization is served to this
@@ -54,9 +55,9 @@ func decode(b []byte, limit int64, partial bool) (codec.Decoded, error) {
 // limit bytes and unwraps it when there is one item (the count is only
 // known at the end). It returns how many items were begun.
 func decodeItems(b []byte, limit int64, partial bool) (codec.Decoded, int, error) {
-	w := newJSONW(limit)
+	w := jsonw.New(limit)
 	p := &parser{r: reader{b: b, pos: len(magic)}, w: w, main: w}
-	w.beginArray()
+	w.BeginArray()
 	begun := 0
 	detail := "stream"
 	var err error
@@ -76,7 +77,7 @@ func decodeItems(b []byte, limit int64, partial bool) (codec.Decoded, int, error
 	var d *damage
 	switch {
 	case err == nil:
-		w.end()
+		w.End()
 	case errors.Is(err, errCut):
 		cut = true
 	case partial && errors.As(err, &d) && d.short:
@@ -84,8 +85,8 @@ func decodeItems(b []byte, limit int64, partial bool) (codec.Decoded, int, error
 	default:
 		return codec.Decoded{}, 0, err
 	}
-	cut = cut || w.full
-	out := w.finish()
+	cut = cut || w.Full()
+	out := w.Finish()
 	if len(out) <= 2 && !cut {
 		if err != nil {
 			return codec.Decoded{}, 0, err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // maxDepth bounds nesting: Java's own reader would overflow its stack
@@ -33,12 +35,12 @@ type entry struct {
 // Specification, chapter 6) and writes JSON as it goes.
 type parser struct {
 	r       reader
-	w       *jsonw // where JSON goes: main, or a sink for what is not shown
-	main    *jsonw
+	w       *jsonw.Writer // where JSON goes: main, or a sink for what is not shown
+	main    *jsonw.Writer
 	handles []entry
 }
 
-func (p *parser) stopped() bool { return p.w == p.main && p.main.full }
+func (p *parser) stopped() bool { return p.w == p.main && p.main.Full() }
 
 func (p *parser) newHandle(e entry) int {
 	e.id = baseHandle + len(p.handles)
@@ -81,7 +83,7 @@ func (p *parser) content(depth int, block bool) (written, end bool, err error) {
 	}
 	switch tc {
 	case tcNull:
-		p.w.null()
+		p.w.Null()
 	case tcReset:
 		p.handles = p.handles[:0]
 		return false, false, nil
@@ -109,7 +111,7 @@ func (p *parser) content(depth int, block bool) (written, end bool, err error) {
 			return false, false, err
 		}
 		p.newHandle(entry{str: &s})
-		p.w.str(s)
+		p.w.Str(s)
 	case tcReference:
 		h, err := p.handle()
 		if err != nil {
@@ -129,10 +131,10 @@ func (p *parser) content(depth int, block bool) (written, end bool, err error) {
 		if err != nil {
 			return false, false, err
 		}
-		p.w.beginObject()
-		p.w.name("$classdesc")
-		p.w.str(descLabel(d))
-		p.w.end()
+		p.w.BeginObject()
+		p.w.Name("$classdesc")
+		p.w.Str(descLabel(d))
+		p.w.End()
 	case tcEnum:
 		d, err := p.classDesc(depth + 1)
 		if err != nil {
@@ -154,12 +156,12 @@ func (p *parser) content(depth int, block bool) (written, end bool, err error) {
 		// The writer failed mid-stream: the handles were reset, the
 		// Throwable follows, then another reset.
 		p.handles = p.handles[:0]
-		p.w.beginObject()
-		p.w.name("$exception")
+		p.w.BeginObject()
+		p.w.Name("$exception")
 		if _, _, err = p.content(depth+1, false); err != nil {
 			return false, false, err
 		}
-		p.w.end()
+		p.w.End()
 		p.handles = p.handles[:0]
 	default:
 		p.r.pos = start
@@ -178,40 +180,40 @@ func descLabel(d *classDesc) string {
 func (p *parser) writeRef(h *entry) {
 	switch {
 	case h.str != nil:
-		p.w.str(*h.str)
+		p.w.Str(*h.str)
 	case h.enum != "":
 		p.writeEnum(h.desc, h.enum)
 	case h.hasClass:
 		p.writeClass(h.class)
 	case h.desc != nil && !h.object:
-		p.w.beginObject()
-		p.w.name("$classdesc")
-		p.w.str(h.desc.label())
-		p.w.end()
+		p.w.BeginObject()
+		p.w.Name("$classdesc")
+		p.w.Str(h.desc.label())
+		p.w.End()
 	default:
-		p.w.beginObject()
-		p.w.name("$ref")
-		p.w.str(handleName(h.id))
-		p.w.end()
+		p.w.BeginObject()
+		p.w.Name("$ref")
+		p.w.Str(handleName(h.id))
+		p.w.End()
 	}
 }
 
 func handleName(id int) string { return "0x" + strconv.FormatInt(int64(id), 16) }
 
 func (p *parser) writeClass(d *classDesc) {
-	p.w.beginObject()
-	p.w.name("$javaclass")
-	p.w.str(descLabel(d))
-	p.w.end()
+	p.w.BeginObject()
+	p.w.Name("$javaclass")
+	p.w.Str(descLabel(d))
+	p.w.End()
 }
 
 func (p *parser) writeEnum(d *classDesc, name string) {
-	p.w.beginObject()
-	p.w.name("$class")
-	p.w.str(descLabel(d))
-	p.w.name("$enum")
-	p.w.str(name)
-	p.w.end()
+	p.w.BeginObject()
+	p.w.Name("$class")
+	p.w.Str(descLabel(d))
+	p.w.Name("$enum")
+	p.w.Str(name)
+	p.w.End()
 }
 
 // stringObject reads a String where the grammar wants one (a field's
@@ -283,16 +285,16 @@ func (p *parser) blockData() error {
 		}
 		data = append(data, b...)
 	}
-	p.w.beginObject()
-	p.w.name("$block")
-	p.w.str(hex.EncodeToString(data))
-	p.w.end()
+	p.w.BeginObject()
+	p.w.Name("$block")
+	p.w.Str(hex.EncodeToString(data))
+	p.w.End()
 	return nil
 }
 
 // annotations writes the items up to TC_ENDBLOCKDATA as a JSON array.
 func (p *parser) annotations(depth int) error {
-	p.w.beginArray()
+	p.w.BeginArray()
 	for {
 		_, end, err := p.content(depth+1, true)
 		if err != nil {
@@ -302,7 +304,7 @@ func (p *parser) annotations(depth int) error {
 			break
 		}
 	}
-	p.w.end()
+	p.w.End()
 	return nil
 }
 
@@ -323,21 +325,21 @@ func (p *parser) prim(c byte) error {
 	}
 	switch c {
 	case 'B':
-		p.w.int64(int64(int8(u)))
+		p.w.Int64(int64(int8(u)))
 	case 'Z':
-		p.w.bool(u != 0)
+		p.w.Bool(u != 0)
 	case 'C':
-		p.w.str(string(appendWTF8(nil, rune(u))))
+		p.w.Str(string(appendWTF8(nil, rune(u))))
 	case 'S':
-		p.w.int64(int64(int16(u)))
+		p.w.Int64(int64(int16(u)))
 	case 'I':
-		p.w.int64(int64(int32(u)))
+		p.w.Int64(int64(int32(u)))
 	case 'J':
 		// Beyond 2^53 a JSON reader's float64 would change the number.
 		if v := int64(u); v > 1<<53 || v < -(1<<53) {
-			p.w.str(strconv.FormatInt(v, 10))
+			p.w.Str(strconv.FormatInt(v, 10))
 		} else {
-			p.w.int64(v)
+			p.w.Int64(v)
 		}
 	case 'F':
 		p.float(float64(math.Float32frombits(uint32(u))), 32)
@@ -352,12 +354,12 @@ func (p *parser) prim(c byte) error {
 func (p *parser) float(v float64, bits int) {
 	switch {
 	case math.IsNaN(v):
-		p.w.str("NaN")
+		p.w.Str("NaN")
 	case math.IsInf(v, 1):
-		p.w.str("Infinity")
+		p.w.Str("Infinity")
 	case math.IsInf(v, -1):
-		p.w.str("-Infinity")
+		p.w.Str("-Infinity")
 	default:
-		p.w.raw(strconv.FormatFloat(v, 'g', -1, bits))
+		p.w.Raw(strconv.FormatFloat(v, 'g', -1, bits))
 	}
 }

@@ -24,26 +24,26 @@ func (p *parser) object(depth int) error {
 	}
 	h := p.newHandle(entry{desc: d, object: true})
 	w := p.w
-	w.beginObject()
-	w.name("$class")
-	w.str(d.label())
-	w.name("$handle")
-	w.str(handleName(h))
+	w.BeginObject()
+	w.Name("$class")
+	w.Str(d.label())
+	w.Name("$handle")
+	w.Str(handleName(h))
 	if d.proxy == nil {
-		w.name("$serialVersionUID")
-		w.str(strconv.FormatInt(d.suid, 10))
+		w.Name("$serialVersionUID")
+		w.Str(strconv.FormatInt(d.suid, 10))
 	}
 	chain, err := p.chain(d)
 	if err != nil {
 		return err
 	}
 	if len(chain) > 1 {
-		w.name("$super")
-		w.beginArray()
+		w.Name("$super")
+		w.BeginArray()
 		for i := len(chain) - 2; i >= 0; i-- {
-			w.str(chain[i].label())
+			w.Str(chain[i].label())
 		}
-		w.end()
+		w.End()
 	}
 	// Merged fields read well; they are possible when no class but the
 	// last writes more than its fields.
@@ -55,38 +55,38 @@ func (p *parser) object(depth int) error {
 	}
 	if merged {
 		names := fieldNames(chain)
-		w.name("fields")
-		w.beginObject()
+		w.Name("fields")
+		w.BeginObject()
 		for i, c := range chain {
 			if err := p.fieldValues(c, names[i], depth); err != nil {
 				return err
 			}
 		}
-		w.end()
+		w.End()
 		if err := p.classExtra(d, depth); err != nil {
 			return err
 		}
 	} else {
-		w.name("classdata")
-		w.beginArray()
+		w.Name("classdata")
+		w.BeginArray()
 		for _, c := range chain {
-			w.beginObject()
-			w.name("$class")
-			w.str(c.label())
-			w.name("fields")
-			w.beginObject()
+			w.BeginObject()
+			w.Name("$class")
+			w.Str(c.label())
+			w.Name("fields")
+			w.BeginObject()
 			if err := p.fieldValues(c, nil, depth); err != nil {
 				return err
 			}
-			w.end()
+			w.End()
 			if err := p.classExtra(c, depth); err != nil {
 				return err
 			}
-			w.end()
+			w.End()
 		}
-		w.end()
+		w.End()
 	}
-	w.end()
+	w.End()
 	return nil
 }
 
@@ -126,9 +126,9 @@ func (p *parser) fieldValues(c *classDesc, names []string, depth int) error {
 			return errCut
 		}
 		if names != nil {
-			p.w.name(names[i])
+			p.w.Name(names[i])
 		} else {
-			p.w.name(f.name)
+			p.w.Name(f.name)
 		}
 		if f.typ == 'L' || f.typ == '[' {
 			if _, _, err := p.content(depth+1, false); err != nil {
@@ -154,10 +154,10 @@ func (p *parser) classExtra(c *classDesc, depth int) error {
 		if c.flags&scBlockData == 0 {
 			return p.r.damaged("%s was written by writeExternal with protocol 1, which only the class itself can read", c.label())
 		}
-		p.w.name("external")
+		p.w.Name("external")
 		return p.annotations(depth)
 	case c.flags&scWriteMethod != 0:
-		p.w.name("annotations")
+		p.w.Name("annotations")
 		return p.annotations(depth)
 	}
 	return nil
@@ -192,20 +192,20 @@ func (p *parser) array(depth int) error {
 		return p.r.short("an array of " + strconv.Itoa(int(n)) + " elements")
 	}
 	w := p.w
-	w.beginObject()
-	w.name("$class")
-	w.str(d.label())
-	w.name("$handle")
-	w.str(handleName(h))
+	w.BeginObject()
+	w.Name("$class")
+	w.Str(d.label())
+	w.Name("$handle")
+	w.Str(handleName(h))
 	if elem == 'B' {
 		b, _ := p.r.take(int(n), "bytes")
-		w.name("base64")
-		w.str(base64.StdEncoding.EncodeToString(b))
-		w.end()
+		w.Name("base64")
+		w.Str(base64.StdEncoding.EncodeToString(b))
+		w.End()
 		return nil
 	}
-	w.name("items")
-	w.beginArray()
+	w.Name("items")
+	w.BeginArray()
 	for range n {
 		if p.stopped() {
 			return errCut
@@ -220,7 +220,7 @@ func (p *parser) array(depth int) error {
 			return err
 		}
 	}
-	w.end()
-	w.end()
+	w.End()
+	w.End()
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 )
 
 // sniffBytes bounds what Sniff and Try look at.
@@ -102,11 +103,11 @@ func decode(b []byte, limit int64, partial bool) (codec.Decoded, error) {
 	pairs := w.pairs
 	w = newWalker(b)
 	w.pairs = pairs
-	w.o = newOut(limit, 2*len(b)+16)
+	w.o = boundedjson.New(limit, 2*len(b)+16)
 	err = w.value()
-	res := codec.Decoded{View: codec.JSON, Cut: w.o.cut || truncated}
-	res.Out = w.o.finish()
-	if err != nil && !errors.Is(err, errCut) && !errors.Is(err, errTruncated) {
+	res := codec.Decoded{View: codec.JSON, Cut: w.o.Cut() || truncated}
+	res.Out = w.o.Finish()
+	if err != nil && !errors.Is(err, boundedjson.ErrCut) && !errors.Is(err, errTruncated) {
 		return codec.Decoded{}, fmt.Errorf("msgpack: %w", err)
 	}
 	if len(res.Out) == 0 {

@@ -9,13 +9,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsontree"
 	"github.com/vmihailenco/msgpack/v5"
 )
+
+// maxJSONDepth bounds the edited JSON's nesting. Typed JSON nests deeper
+// than the value ({"$map":[[k,v]]} is three levels for one), so a value
+// within maxDepth can be written back.
+const maxJSONDepth = 4 * maxDepth
 
 // encode writes edited typed JSON (see doc.go) as msgpack in the minimal
 // encoding the library's Encoder chooses for each value.
 func encode(edited []byte) ([]byte, error) {
-	n, err := parseJSON(edited)
+	n, err := jsontree.Parse(edited, maxJSONDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -32,34 +38,34 @@ type encoder struct {
 	enc *msgpack.Encoder
 }
 
-func (e *encoder) value(n *node) error {
-	switch n.kind {
+func (e *encoder) value(n *jsontree.Node) error {
+	switch n.Kind {
 	case 'n':
 		return e.enc.EncodeNil()
 	case 'b':
-		return e.enc.EncodeBool(n.text == "true")
+		return e.enc.EncodeBool(n.Text == "true")
 	case '0':
-		return e.number(n.text)
+		return e.number(n.Text)
 	case 's':
-		return e.enc.EncodeString(n.text)
+		return e.enc.EncodeString(n.Text)
 	case '[':
-		if err := e.enc.EncodeArrayLen(len(n.kids)); err != nil {
+		if err := e.enc.EncodeArrayLen(len(n.Kids)); err != nil {
 			return err
 		}
-		for _, k := range n.kids {
+		for _, k := range n.Kids {
 			if err := e.value(k); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if len(n.keys) == 1 && isTyped(n.keys[0]) {
-		return e.typed(n.keys[0], n.kids[0])
+	if len(n.Keys) == 1 && isTyped(n.Keys[0]) {
+		return e.typed(n.Keys[0], n.Kids[0])
 	}
-	if err := e.enc.EncodeMapLen(len(n.keys)); err != nil {
+	if err := e.enc.EncodeMapLen(len(n.Keys)); err != nil {
 		return err
 	}
-	for i, k := range n.keys {
+	for i, k := range n.Keys {
 		key, err := unescapeKey(k)
 		if err != nil {
 			return err
@@ -67,7 +73,7 @@ func (e *encoder) value(n *node) error {
 		if err := e.enc.EncodeString(key); err != nil {
 			return err
 		}
-		if err := e.value(n.kids[i]); err != nil {
+		if err := e.value(n.Kids[i]); err != nil {
 			return err
 		}
 	}
@@ -112,7 +118,7 @@ func (e *encoder) number(s string) error {
 	return e.enc.EncodeFloat64(v)
 }
 
-func (e *encoder) typed(word string, v *node) error {
+func (e *encoder) typed(word string, v *jsontree.Node) error {
 	switch word {
 	case "$bin":
 		b, err := b64(word, v)
@@ -133,29 +139,29 @@ func (e *encoder) typed(word string, v *node) error {
 	case "$ext":
 		return e.ext(v)
 	case "$time":
-		if v.kind != 's' {
+		if v.Kind != 's' {
 			return fmt.Errorf("$time: want an RFC 3339 string")
 		}
-		t, err := time.Parse(time.RFC3339Nano, v.text)
+		t, err := time.Parse(time.RFC3339Nano, v.Text)
 		if err != nil {
 			return fmt.Errorf("$time: %v", err)
 		}
 		return e.enc.EncodeTime(t)
 	case "$map":
-		if v.kind != '[' {
+		if v.Kind != '[' {
 			return fmt.Errorf("$map: want an array of [key, value] pairs")
 		}
-		if err := e.enc.EncodeMapLen(len(v.kids)); err != nil {
+		if err := e.enc.EncodeMapLen(len(v.Kids)); err != nil {
 			return err
 		}
-		for _, p := range v.kids {
-			if p.kind != '[' || len(p.kids) != 2 {
+		for _, p := range v.Kids {
+			if p.Kind != '[' || len(p.Kids) != 2 {
 				return fmt.Errorf("$map: want an array of [key, value] pairs")
 			}
-			if err := e.value(p.kids[0]); err != nil {
+			if err := e.value(p.Kids[0]); err != nil {
 				return err
 			}
-			if err := e.value(p.kids[1]); err != nil {
+			if err := e.value(p.Kids[1]); err != nil {
 				return err
 			}
 		}
@@ -176,11 +182,11 @@ func (e *encoder) typed(word string, v *node) error {
 	return fmt.Errorf("unknown type %s (a map key starting with $ is written with $$)", word)
 }
 
-func b64(word string, v *node) ([]byte, error) {
-	if v.kind != 's' {
+func b64(word string, v *jsontree.Node) ([]byte, error) {
+	if v.Kind != 's' {
 		return nil, fmt.Errorf("%s: want a base64 string", word)
 	}
-	b, err := base64.StdEncoding.DecodeString(v.text)
+	b, err := base64.StdEncoding.DecodeString(v.Text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", word, err)
 	}
@@ -188,37 +194,37 @@ func b64(word string, v *node) ([]byte, error) {
 }
 
 // float reads the value of $f32 / $f64 as the float's bits.
-func float(word string, v *node, bits int) (uint64, error) {
-	switch v.kind {
+func float(word string, v *jsontree.Node, bits int) (uint64, error) {
+	switch v.Kind {
 	case '0':
-		f, err := strconv.ParseFloat(v.text, bits)
+		f, err := strconv.ParseFloat(v.Text, bits)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %s does not fit", word, v.text)
+			return 0, fmt.Errorf("%s: %s does not fit", word, v.Text)
 		}
 		if bits == 32 {
 			return uint64(math.Float32bits(float32(f))), nil
 		}
 		return math.Float64bits(f), nil
 	case 's':
-		if b, ok := parseNonFinite(v.text, bits); ok {
+		if b, ok := parseNonFinite(v.Text, bits); ok {
 			return b, nil
 		}
 	}
 	return 0, fmt.Errorf(`%s: want a number, "NaN", "+Inf" or "-Inf"`, word)
 }
 
-func (e *encoder) ext(v *node) error {
-	if v.kind != '{' || len(v.keys) != 2 {
+func (e *encoder) ext(v *jsontree.Node) error {
+	if v.Kind != '{' || len(v.Keys) != 2 {
 		return fmt.Errorf(`$ext: want {"type":N,"data":"<base64>"}`)
 	}
-	var typ *node
+	var typ *jsontree.Node
 	var data []byte
-	for i, k := range v.keys {
+	for i, k := range v.Keys {
 		switch k {
 		case "type":
-			typ = v.kids[i]
+			typ = v.Kids[i]
 		case "data":
-			b, err := b64("$ext data", v.kids[i])
+			b, err := b64("$ext data", v.Kids[i])
 			if err != nil {
 				return err
 			}
@@ -227,12 +233,12 @@ func (e *encoder) ext(v *node) error {
 			return fmt.Errorf(`$ext: want {"type":N,"data":"<base64>"}`)
 		}
 	}
-	if typ == nil || data == nil || typ.kind != '0' {
+	if typ == nil || data == nil || typ.Kind != '0' {
 		return fmt.Errorf(`$ext: want {"type":N,"data":"<base64>"}`)
 	}
-	t, err := strconv.ParseInt(typ.text, 10, 8)
+	t, err := strconv.ParseInt(typ.Text, 10, 8)
 	if err != nil {
-		return fmt.Errorf("$ext: type %s is not in -128..127", typ.text)
+		return fmt.Errorf("$ext: type %s is not in -128..127", typ.Text)
 	}
 	if err := e.enc.EncodeExtHeader(int8(t), len(data)); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"unicode/utf8"
 
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
@@ -39,8 +40,8 @@ type walker struct {
 	pairs []bool
 	maps  int
 
-	o   *out   // second pass: where the JSON goes
-	tmp []byte // scratch for a scalar's text
+	o   *boundedjson.Writer // second pass: where the JSON goes
+	tmp []byte              // scratch for a scalar's text
 }
 
 func newWalker(b []byte) *walker {
@@ -85,7 +86,7 @@ func (w *walker) emit(t []byte) error {
 	if w.o == nil {
 		return nil
 	}
-	return w.o.put(t)
+	return w.o.Put(t)
 }
 
 // value walks one element.
@@ -141,15 +142,15 @@ func (w *walker) value() error {
 			return nil
 		}
 		if utf8.Valid(s) {
-			return w.o.str(s)
+			return w.o.Str(s)
 		}
-		return w.o.wrapped(`{"$str64":"`, s, `"}`)
+		return w.o.Wrapped(`{"$str64":"`, s, `"}`)
 	case msgpcode.IsBin(c):
 		s, err := w.raw()
 		if err != nil || w.o == nil {
 			return err
 		}
-		return w.o.wrapped(`{"$bin":"`, s, `"}`)
+		return w.o.Wrapped(`{"$bin":"`, s, `"}`)
 	case msgpcode.IsExt(c):
 		return w.ext()
 	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
@@ -175,11 +176,11 @@ func (w *walker) ext() error {
 	if typ == -1 {
 		if s, ok := timestamp(w.b[start:w.pos()], data); ok {
 			w.tmp = append(append(append(w.tmp[:0], `{"$time":"`...), s...), `"}`...)
-			return w.o.put(w.tmp)
+			return w.o.Put(w.tmp)
 		}
 	}
 	prefix := fmt.Sprintf(`{"$ext":{"type":%d,"data":"`, typ)
-	return w.o.wrapped(prefix, data, `"}}`)
+	return w.o.Wrapped(prefix, data, `"}}`)
 }
 
 func (w *walker) enter() error {
@@ -199,7 +200,7 @@ func (w *walker) array() error {
 		return err
 	}
 	if w.o != nil {
-		if err := w.o.open("[", "]"); err != nil {
+		if err := w.o.Open("[", "]"); err != nil {
 			return err
 		}
 	}
@@ -211,7 +212,7 @@ func (w *walker) array() error {
 		}
 	}
 	if w.o != nil {
-		w.o.close()
+		w.o.Close()
 	}
 	w.depth--
 	return nil
@@ -285,11 +286,11 @@ func (w *walker) checkMap(n, ord int) error {
 // writeMap is the second pass over a map.
 func (w *walker) writeMap(n int, pairs bool) error {
 	if pairs {
-		if err := w.o.open(`{"$map":[`, `]}`); err != nil {
+		if err := w.o.Open(`{"$map":[`, `]}`); err != nil {
 			return err
 		}
 		for i := 0; i < n; i++ {
-			if err := w.o.open("[", "]"); err != nil {
+			if err := w.o.Open("[", "]"); err != nil {
 				return err
 			}
 			if err := w.value(); err != nil {
@@ -298,12 +299,12 @@ func (w *walker) writeMap(n int, pairs bool) error {
 			if err := w.value(); err != nil {
 				return err
 			}
-			w.o.close()
+			w.o.Close()
 		}
-		w.o.close()
+		w.o.Close()
 		return nil
 	}
-	if err := w.o.open("{", "}"); err != nil {
+	if err := w.o.Open("{", "}"); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
@@ -312,14 +313,14 @@ func (w *walker) writeMap(n int, pairs bool) error {
 			return err
 		}
 		w.tmp = appendKey(w.tmp[:0], k)
-		if err := w.o.key(w.tmp); err != nil {
+		if err := w.o.Key(w.tmp); err != nil {
 			return err
 		}
 		if err := w.value(); err != nil {
 			return err
 		}
 	}
-	w.o.close()
+	w.o.Close()
 	return nil
 }
 
@@ -328,8 +329,8 @@ func (w *walker) writeMap(n int, pairs bool) error {
 func appendKey(dst, k []byte) []byte {
 	if len(k) > 0 && k[0] == '$' {
 		dst = append(dst, '"', '$')
-		q := appendJSONString(nil, k)
+		q := boundedjson.AppendString(nil, k)
 		return append(dst, q[1:]...)
 	}
-	return appendJSONString(dst, k)
+	return boundedjson.AppendString(dst, k)
 }

@@ -3,6 +3,8 @@ package php
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 )
 
 // array walks a:n:{…} or, with class, the n:{…} of O:len:"Class":n:{…}
@@ -33,7 +35,7 @@ func (p *parser) array(class []byte) error {
 		return err
 	}
 	if p.o != nil {
-		p.o.close()
+		p.o.Close()
 	}
 	p.depth--
 	return nil
@@ -117,14 +119,15 @@ func decide(list, obj bool) form {
 // writeEntries is the second pass, in the form the first pass decided.
 func (p *parser) writeEntries(n int, f form, class []byte) error {
 	// An object's wrapper and its properties' container are one frame
-	// of out: cut between them, "props": would be left without a value.
+	// of the JSON writer: cut between them, "props": would be left
+	// without a value.
 	open := func(opener, closer string) error {
 		if class == nil {
-			return p.o.open(opener, closer)
+			return p.o.Open(opener, closer)
 		}
-		t := appendJSONString([]byte(`{"$object":{"class":`), class)
+		t := boundedjson.AppendString([]byte(`{"$object":{"class":`), class)
 		t = append(append(t, `,"props":`...), opener...)
-		return p.o.open(string(t), closer+"}}")
+		return p.o.Open(string(t), closer+"}}")
 	}
 	switch f {
 	case formList:
@@ -158,7 +161,7 @@ func (p *parser) writeEntries(n int, f form, class []byte) error {
 				return err
 			}
 			p.tmp = appendKey(p.tmp[:0], s)
-			if err := p.o.key(p.tmp); err != nil {
+			if err := p.o.Key(p.tmp); err != nil {
 				return err
 			}
 			if err := p.value(); err != nil {
@@ -170,7 +173,7 @@ func (p *parser) writeEntries(n int, f form, class []byte) error {
 			return err
 		}
 		for range n {
-			if err := p.o.open("[", "]"); err != nil {
+			if err := p.o.Open("[", "]"); err != nil {
 				return err
 			}
 			if err := p.value(); err != nil { // the key: i: or s:
@@ -179,7 +182,7 @@ func (p *parser) writeEntries(n int, f form, class []byte) error {
 			if err := p.value(); err != nil {
 				return err
 			}
-			p.o.close()
+			p.o.Close()
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 )
 
 // sniffBytes bounds what Sniff looks at.
@@ -130,13 +131,13 @@ func decode(b []byte, limit int64, partial, session bool) (codec.Decoded, error)
 		return codec.Decoded{}, fmt.Errorf("%s: %d bytes after the value", name, len(b)-p.i)
 	}
 	forms := p.forms
-	p = &parser{b: b, forms: forms, o: newOut(limit, 2*len(b)+16)}
+	p = &parser{b: b, forms: forms, o: boundedjson.New(limit, 2*len(b)+16)}
 	err = run(p)
-	if err != nil && !errors.Is(err, errCut) && !errors.Is(err, errTruncated) {
+	if err != nil && !errors.Is(err, boundedjson.ErrCut) && !errors.Is(err, errTruncated) {
 		return codec.Decoded{}, fmt.Errorf("%s: %w", name, err)
 	}
-	res := codec.Decoded{View: codec.JSON, Cut: p.o.cut || truncated}
-	res.Out = p.o.finish()
+	res := codec.Decoded{View: codec.JSON, Cut: p.o.Cut() || truncated}
+	res.Out = p.o.Finish()
 	if len(res.Out) == 0 {
 		return codec.Decoded{}, fmt.Errorf("%s: a limit of %d bytes is too small to show the value", name, limit)
 	}

@@ -5,11 +5,18 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsontree"
 )
+
+// maxJSONDepth bounds the edited JSON's nesting. Typed JSON nests deeper
+// than the value ({"$array":[[k,v]]} is three levels for one), so a value
+// within maxDepth can be written back.
+const maxJSONDepth = 4 * maxDepth
 
 // encodeValue writes edited typed JSON (doc.go) as serialize() would.
 func encodeValue(edited []byte) ([]byte, error) {
-	n, err := parseJSON(edited)
+	n, err := jsontree.Parse(edited, maxJSONDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -18,15 +25,15 @@ func encodeValue(edited []byte) ([]byte, error) {
 
 // encodeSession writes a JSON object of names as a "php" session.
 func encodeSession(edited []byte) ([]byte, error) {
-	n, err := parseJSON(edited)
+	n, err := jsontree.Parse(edited, maxJSONDepth)
 	if err != nil {
 		return nil, err
 	}
-	if n.kind != '{' || len(n.keys) == 1 && isTyped(n.keys[0]) {
+	if n.Kind != '{' || len(n.Keys) == 1 && isTyped(n.Keys[0]) {
 		return nil, fmt.Errorf("a session is a JSON object of names")
 	}
 	var out []byte
-	for i, k := range n.keys {
+	for i, k := range n.Keys {
 		name, err := unescapeKey(k)
 		if err != nil {
 			return nil, err
@@ -35,7 +42,7 @@ func encodeSession(edited []byte) ([]byte, error) {
 			return nil, err
 		}
 		out = append(append(out, name...), '|')
-		if out, err = serialize(out, n.kids[i]); err != nil {
+		if out, err = serialize(out, n.Kids[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -59,34 +66,34 @@ func appendStr(dst []byte, s string) []byte {
 	return dst
 }
 
-func serialize(dst []byte, n *node) ([]byte, error) {
-	switch n.kind {
+func serialize(dst []byte, n *jsontree.Node) ([]byte, error) {
+	switch n.Kind {
 	case 'n':
 		return append(dst, "N;"...), nil
 	case 'b':
-		if n.text == "true" {
+		if n.Text == "true" {
 			return append(dst, "b:1;"...), nil
 		}
 		return append(dst, "b:0;"...), nil
 	case '0':
-		if !strings.ContainsAny(n.text, ".eE") {
-			v, err := strconv.ParseInt(n.text, 10, 64)
+		if !strings.ContainsAny(n.Text, ".eE") {
+			v, err := strconv.ParseInt(n.Text, 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("integer %s does not fit in 64 bits", n.text)
+				return nil, fmt.Errorf("integer %s does not fit in 64 bits", n.Text)
 			}
 			return append(strconv.AppendInt(append(dst, "i:"...), v, 10), ';'), nil
 		}
-		if !validFloat([]byte(n.text)) {
-			return nil, fmt.Errorf("number %s does not fit in a float", n.text)
+		if !validFloat([]byte(n.Text)) {
+			return nil, fmt.Errorf("number %s does not fit in a float", n.Text)
 		}
-		return append(append(append(dst, "d:"...), n.text...), ';'), nil
+		return append(append(append(dst, "d:"...), n.Text...), ';'), nil
 	case 's':
-		return appendStr(dst, n.text), nil
+		return appendStr(dst, n.Text), nil
 	case '[':
 		return listEntries(append(dst, "a:"...), n)
 	}
-	if len(n.keys) == 1 && isTyped(n.keys[0]) {
-		return typed(dst, n.keys[0], n.kids[0])
+	if len(n.Keys) == 1 && isTyped(n.Keys[0]) {
+		return typed(dst, n.Keys[0], n.Kids[0])
 	}
 	dst = append(dst, "a:"...)
 	return entries(dst, n)
@@ -94,40 +101,40 @@ func serialize(dst []byte, n *node) ([]byte, error) {
 
 // entries writes n:{…} for an array or an object's properties: a JSON
 // array, object or {"$array":[[k,v],…]}.
-func entries(dst []byte, n *node) ([]byte, error) {
+func entries(dst []byte, n *jsontree.Node) ([]byte, error) {
 	var err error
 	switch {
-	case n.kind == '[':
+	case n.Kind == '[':
 		return listEntries(dst, n)
-	case n.kind == '{' && len(n.keys) == 1 && n.keys[0] == "$array":
-		pairs := n.kids[0]
-		if pairs.kind != '[' {
+	case n.Kind == '{' && len(n.Keys) == 1 && n.Keys[0] == "$array":
+		pairs := n.Kids[0]
+		if pairs.Kind != '[' {
 			return nil, fmt.Errorf("$array: want an array of [key, value] pairs")
 		}
-		dst = strconv.AppendInt(dst, int64(len(pairs.kids)), 10)
+		dst = strconv.AppendInt(dst, int64(len(pairs.Kids)), 10)
 		dst = append(dst, ":{"...)
-		for _, p := range pairs.kids {
-			if p.kind != '[' || len(p.kids) != 2 {
+		for _, p := range pairs.Kids {
+			if p.Kind != '[' || len(p.Kids) != 2 {
 				return nil, fmt.Errorf("$array: want an array of [key, value] pairs")
 			}
-			if dst, err = key(dst, p.kids[0]); err != nil {
+			if dst, err = key(dst, p.Kids[0]); err != nil {
 				return nil, err
 			}
-			if dst, err = serialize(dst, p.kids[1]); err != nil {
+			if dst, err = serialize(dst, p.Kids[1]); err != nil {
 				return nil, err
 			}
 		}
 		return append(dst, '}'), nil
-	case n.kind == '{' && !(len(n.keys) == 1 && isTyped(n.keys[0])):
-		dst = strconv.AppendInt(dst, int64(len(n.keys)), 10)
+	case n.Kind == '{' && !(len(n.Keys) == 1 && isTyped(n.Keys[0])):
+		dst = strconv.AppendInt(dst, int64(len(n.Keys)), 10)
 		dst = append(dst, ":{"...)
-		for i, k := range n.keys {
+		for i, k := range n.Keys {
 			name, err := unescapeKey(k)
 			if err != nil {
 				return nil, err
 			}
 			dst = appendStr(dst, name)
-			if dst, err = serialize(dst, n.kids[i]); err != nil {
+			if dst, err = serialize(dst, n.Kids[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -137,11 +144,11 @@ func entries(dst []byte, n *node) ([]byte, error) {
 }
 
 // listEntries writes n:{i:0;…} for a JSON array.
-func listEntries(dst []byte, n *node) ([]byte, error) {
-	dst = strconv.AppendInt(dst, int64(len(n.kids)), 10)
+func listEntries(dst []byte, n *jsontree.Node) ([]byte, error) {
+	dst = strconv.AppendInt(dst, int64(len(n.Kids)), 10)
 	dst = append(dst, ":{"...)
 	var err error
-	for i, k := range n.kids {
+	for i, k := range n.Kids {
 		dst = append(strconv.AppendInt(append(dst, "i:"...), int64(i), 10), ';')
 		if dst, err = serialize(dst, k); err != nil {
 			return nil, err
@@ -151,19 +158,19 @@ func listEntries(dst []byte, n *node) ([]byte, error) {
 }
 
 // key writes an $array pair's key: an integer or a string.
-func key(dst []byte, k *node) ([]byte, error) {
+func key(dst []byte, k *jsontree.Node) ([]byte, error) {
 	switch {
-	case k.kind == '0' && !strings.ContainsAny(k.text, ".eE"):
+	case k.Kind == '0' && !strings.ContainsAny(k.Text, ".eE"):
 		return serialize(dst, k)
-	case k.kind == 's':
-		return appendStr(dst, k.text), nil
-	case k.kind == '{' && len(k.keys) == 1 && k.keys[0] == "$bytes":
-		return typed(dst, "$bytes", k.kids[0])
+	case k.Kind == 's':
+		return appendStr(dst, k.Text), nil
+	case k.Kind == '{' && len(k.Keys) == 1 && k.Keys[0] == "$bytes":
+		return typed(dst, "$bytes", k.Kids[0])
 	}
 	return nil, fmt.Errorf("$array: a key must be an integer or a string")
 }
 
-func typed(dst []byte, word string, v *node) ([]byte, error) {
+func typed(dst []byte, word string, v *jsontree.Node) ([]byte, error) {
 	switch word {
 	case "$bytes":
 		b, err := b64(v)
@@ -172,12 +179,12 @@ func typed(dst []byte, word string, v *node) ([]byte, error) {
 		}
 		return appendStr(dst, string(b)), nil
 	case "$float":
-		if v.kind != 's' || !validFloat([]byte(v.text)) {
+		if v.Kind != 's' || !validFloat([]byte(v.Text)) {
 			return nil, fmt.Errorf(`$float: want "INF", "-INF", "NAN" or a number's text`)
 		}
-		return append(append(append(dst, "d:"...), v.text...), ';'), nil
+		return append(append(append(dst, "d:"...), v.Text...), ';'), nil
 	case "$array":
-		return entries(append(dst, "a:"...), &node{kind: '{', keys: []string{word}, kids: []*node{v}})
+		return entries(append(dst, "a:"...), &jsontree.Node{Kind: '{', Keys: []string{word}, Kids: []*jsontree.Node{v}})
 	case "$object":
 		class, props, err := classAnd(v, "props")
 		if err != nil {
@@ -192,10 +199,10 @@ func typed(dst []byte, word string, v *node) ([]byte, error) {
 		}
 		var raw string
 		switch {
-		case data.kind == 's':
-			raw = data.text
-		case data.kind == '{' && len(data.keys) == 1 && data.keys[0] == "$bytes":
-			b, err := b64(data.kids[0])
+		case data.Kind == 's':
+			raw = data.Text
+		case data.Kind == '{' && len(data.Keys) == 1 && data.Keys[0] == "$bytes":
+			b, err := b64(data.Kids[0])
 			if err != nil {
 				return nil, err
 			}
@@ -207,15 +214,15 @@ func typed(dst []byte, word string, v *node) ([]byte, error) {
 		dst = strconv.AppendInt(append(dst, ':'), int64(len(raw)), 10)
 		return append(append(append(dst, ":{"...), raw...), '}'), nil
 	case "$enum":
-		if v.kind != 's' || !strings.Contains(v.text, ":") {
+		if v.Kind != 's' || !strings.Contains(v.Text, ":") {
 			return nil, fmt.Errorf(`$enum: want "Class:Case"`)
 		}
-		return append(appendQuoted(append(dst, "E:"...), v.text), ';'), nil
+		return append(appendQuoted(append(dst, "E:"...), v.Text), ';'), nil
 	case "$ref", "$objref":
-		if v.kind != '0' {
+		if v.Kind != '0' {
 			return nil, fmt.Errorf("%s: want a number", word)
 		}
-		r, err := strconv.ParseInt(v.text, 10, 64)
+		r, err := strconv.ParseInt(v.Text, 10, 64)
 		if err != nil || r < 1 {
 			return nil, fmt.Errorf("%s: want a number from 1", word)
 		}
@@ -235,18 +242,18 @@ func appendQuoted(dst []byte, s string) []byte {
 }
 
 // classAnd reads {"class":"…", other:…}.
-func classAnd(v *node, other string) (string, *node, error) {
-	if v.kind != '{' || len(v.keys) != 2 || v.keys[0] != "class" || v.keys[1] != other || v.kids[0].kind != 's' {
+func classAnd(v *jsontree.Node, other string) (string, *jsontree.Node, error) {
+	if v.Kind != '{' || len(v.Keys) != 2 || v.Keys[0] != "class" || v.Keys[1] != other || v.Kids[0].Kind != 's' {
 		return "", nil, fmt.Errorf("class first, then %s", other)
 	}
-	return v.kids[0].text, v.kids[1], nil
+	return v.Kids[0].Text, v.Kids[1], nil
 }
 
-func b64(v *node) ([]byte, error) {
-	if v.kind != 's' {
+func b64(v *jsontree.Node) ([]byte, error) {
+	if v.Kind != 's' {
 		return nil, fmt.Errorf("$bytes: want a base64 string")
 	}
-	b, err := base64.StdEncoding.DecodeString(v.text)
+	b, err := base64.StdEncoding.DecodeString(v.Text)
 	if err != nil {
 		return nil, fmt.Errorf("$bytes: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 )
 
 // PHP's serialize() format is read by hand: no well-kept Go library reads
@@ -40,7 +42,7 @@ type parser struct {
 	forms  []form // per array or object, in order of appearance
 	arrays int
 
-	o   *out
+	o   *boundedjson.Writer
 	tmp []byte
 }
 
@@ -167,7 +169,7 @@ func (p *parser) emit(t []byte) error {
 	if p.o == nil {
 		return nil
 	}
-	return p.o.put(t)
+	return p.o.Put(t)
 }
 
 // value walks one serialized value.
@@ -221,7 +223,7 @@ func (p *parser) value() error {
 			return err
 		}
 		p.tmp = appendFloat(p.tmp[:0], t)
-		return p.o.put(p.tmp)
+		return p.o.Put(p.tmp)
 	case 's':
 		if err := p.expect("s:"); err != nil {
 			return err
@@ -273,8 +275,8 @@ func (p *parser) value() error {
 		if p.o == nil {
 			return nil
 		}
-		p.tmp = appendJSONString(append(p.tmp[:0], `{"$enum":`...), name)
-		return p.o.put(append(p.tmp, '}'))
+		p.tmp = boundedjson.AppendString(append(p.tmp[:0], `{"$enum":`...), name)
+		return p.o.Put(append(p.tmp, '}'))
 	case 'r', 'R':
 		p.i++
 		if err := p.expect(":"); err != nil {
@@ -304,9 +306,9 @@ func (p *parser) str(s []byte) error {
 		return nil
 	}
 	if utf8.Valid(s) {
-		return p.o.str(s)
+		return p.o.Str(s)
 	}
-	return p.o.wrapped(`{"$bytes":"`, s, `"}`)
+	return p.o.Wrapped(`{"$bytes":"`, s, `"}`)
 }
 
 // custom reads C:len:"Class":n:{data}, a Serializable's own bytes.
@@ -343,14 +345,14 @@ func (p *parser) custom() error {
 	if p.o == nil {
 		return nil
 	}
-	t := appendJSONString([]byte(`{"$custom":{"class":`), class)
+	t := boundedjson.AppendString([]byte(`{"$custom":{"class":`), class)
 	t = append(t, `,"data":`...)
 	if utf8.Valid(data) {
-		t = appendJSONString(t, data)
+		t = boundedjson.AppendString(t, data)
 	} else {
 		t = append(t, `{"$bytes":"`...)
 		t = appendBase64(t, data)
 		t = append(t, `"}`...)
 	}
-	return p.o.put(append(t, "}}"...))
+	return p.o.Put(append(t, "}}"...))
 }

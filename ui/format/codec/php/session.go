@@ -12,7 +12,7 @@ import (
 // whole session, as PHP numbers them.
 func (p *parser) session() error {
 	if p.o != nil {
-		if err := p.o.open("{", "}"); err != nil {
+		if err := p.o.Open("{", "}"); err != nil {
 			return err
 		}
 	}
@@ -49,7 +49,7 @@ func (p *parser) session() error {
 		p.i += bar + 1
 		if p.o != nil {
 			p.tmp = appendKey(p.tmp[:0], name)
-			if err := p.o.key(p.tmp); err != nil {
+			if err := p.o.Key(p.tmp); err != nil {
 				return err
 			}
 		}
@@ -58,7 +58,7 @@ func (p *parser) session() error {
 		}
 	}
 	if p.o != nil {
-		p.o.close()
+		p.o.Close()
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/boundedjson"
 )
 
 // appendFloat writes a d: value keeping PHP's exact text: as the JSON
@@ -70,10 +72,10 @@ func appendBase64(dst, b []byte) []byte { return base64.StdEncoding.AppendEncode
 func appendKey(dst, k []byte) []byte {
 	if len(k) > 0 && k[0] == '$' {
 		dst = append(dst, '"', '$')
-		q := appendJSONString(nil, k)
+		q := boundedjson.AppendString(nil, k)
 		return append(dst, q[1:]...)
 	}
-	return appendJSONString(dst, k)
+	return boundedjson.AppendString(dst, k)
 }
 
 // isTyped says whether an object's only key is a typed-JSON word.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kvdeck/kvdeck/ui/format/codec"
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // Hand-written rather than github.com/nlpodyssey/gopickle (served by the
@@ -58,19 +59,19 @@ func decode(b []byte, limit int64, partial bool) (codec.Decoded, error) {
 	} else if end < len(b) {
 		detail += fmt.Sprintf(", %d bytes after STOP", len(b)-end)
 	}
-	w := newJSONW(limit)
+	w := jsonw.New(limit)
 	if d != nil {
-		w.beginObject()
-		w.name("$unfinished")
+		w.BeginObject()
+		w.Name("$unfinished")
 	}
 	if err := render(w, root, 0); err != nil {
 		return codec.Decoded{}, err
 	}
 	if d != nil {
-		w.end()
+		w.End()
 	}
-	cut := w.full
-	return codec.Decoded{Out: w.finish(), View: codec.JSON, Cut: cut, Detail: detail}, nil
+	cut := w.Full()
+	return codec.Decoded{Out: w.Finish(), View: codec.JSON, Cut: cut, Detail: detail}, nil
 }
 
 func decodeDis(b []byte, limit int64, partial bool) (codec.Decoded, error) {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // Python's repr of floats, str and bytes: the disassembly writes
@@ -57,7 +59,9 @@ func pyFloat(f float64) string {
 	return s
 }
 
-// pyStr is repr(str) of WTF-8 text.
+const hexDigits = "0123456789abcdef"
+
+// pyStr is repr(str) of WTF-8 text (read as the JSON writer reads it).
 func pyStr(s string) string {
 	q := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
@@ -65,7 +69,7 @@ func pyStr(s string) string {
 	}
 	b := []byte{q}
 	for i := 0; i < len(s); {
-		r, size := decodeRune(s[i:])
+		r, size := jsonw.DecodeRune(s[i:])
 		i += size
 		switch {
 		case r == rune(q) || r == '\\':

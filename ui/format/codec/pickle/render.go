@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/kvdeck/kvdeck/ui/format/codec/internal/jsonw"
 )
 
 // errDeep stops rendering a value nested deeper than maxDepth.
@@ -19,23 +21,23 @@ func (errDeep) Error() string {
 // tuple reads as itself — except on a cycle, which is cut with its memo
 // index. Shared values can make the JSON exponentially larger than the
 // pickle, so every step stops as soon as the writer is full.
-func render(w *jsonw, n *node, depth int) error {
-	if w.full {
+func render(w *jsonw.Writer, n *node, depth int) error {
+	if w.Full() {
 		return nil
 	}
 	if depth > maxDepth {
 		return errDeep{}
 	}
 	if n.visiting {
-		w.beginObject()
+		w.BeginObject()
 		if n.memo >= 0 {
-			w.name("$memo")
-			w.int64(int64(n.memo))
+			w.Name("$memo")
+			w.Int64(int64(n.memo))
 		} else {
-			w.name("$cycle")
-			w.bool(true)
+			w.Name("$cycle")
+			w.Bool(true)
 		}
-		w.end()
+		w.End()
 		return nil
 	}
 	n.visiting = true
@@ -45,32 +47,32 @@ func render(w *jsonw, n *node, depth int) error {
 	// (BUILD on a dict, APPEND to a call's result is normal and kept in
 	// the call) wraps it: {"$value": …, "state": …}.
 	if n.kind != kCall && n.x != nil && (n.x.hasState || len(n.x.listItems) > 0 || len(n.x.setItems) > 0 || len(n.x.dictKeys) > 0) {
-		w.beginObject()
-		w.name("$value")
+		w.BeginObject()
+		w.Name("$value")
 		if err := renderPlain(w, n, depth+1); err != nil {
 			return err
 		}
 		if err := renderExtras(w, n, depth); err != nil {
 			return err
 		}
-		w.end()
+		w.End()
 		return nil
 	}
 	return renderPlain(w, n, depth)
 }
 
-func renderPlain(w *jsonw, n *node, depth int) error {
+func renderPlain(w *jsonw.Writer, n *node, depth int) error {
 	switch n.kind {
 	case kNone:
-		w.null()
+		w.Null()
 	case kBool:
-		w.bool(n.b)
+		w.Bool(n.b)
 	case kInt:
 		// Beyond 2^53 a JSON reader's float64 would change the number.
 		if n.i > 1<<53 || n.i < -(1<<53) {
 			tagged(w, "$int", fmt.Sprint(n.i))
 		} else {
-			w.int64(n.i)
+			w.Int64(n.i)
 		}
 	case kBigInt:
 		tagged(w, "$int", n.s)
@@ -83,10 +85,10 @@ func renderPlain(w *jsonw, n *node, depth int) error {
 		case math.IsInf(n.f, -1):
 			tagged(w, "$float", "-inf")
 		default:
-			w.raw(pyFloat(n.f))
+			w.Raw(pyFloat(n.f))
 		}
 	case kStr:
-		w.str(n.s)
+		w.Str(n.s)
 	case kBytes:
 		tagged(w, "$bytes", base64.StdEncoding.EncodeToString([]byte(n.s)))
 	case kByteArray:
@@ -108,12 +110,12 @@ func renderPlain(w *jsonw, n *node, depth int) error {
 	case kGlobal:
 		tagged(w, "$global", n.s)
 	case kCall:
-		w.beginObject()
-		w.name("$call")
+		w.BeginObject()
+		w.Name("$call")
 		if err := render(w, n.x.fn, depth+1); err != nil {
 			return err
 		}
-		w.name("args")
+		w.Name("args")
 		// The args are a tuple but for a damaged pickle: a plain array.
 		if a := n.x.args; a.kind == kTuple && (a.x == nil || !a.x.hasState) {
 			if err := renderList(w, a.items, depth+1); err != nil {
@@ -123,7 +125,7 @@ func renderPlain(w *jsonw, n *node, depth int) error {
 			return err
 		}
 		if n.x.kwargs != nil {
-			w.name("kwargs")
+			w.Name("kwargs")
 			if err := render(w, n.x.kwargs, depth+1); err != nil {
 				return err
 			}
@@ -131,54 +133,54 @@ func renderPlain(w *jsonw, n *node, depth int) error {
 		if err := renderExtras(w, n, depth); err != nil {
 			return err
 		}
-		w.end()
+		w.End()
 	case kPersid:
 		return renderWrapped(w, "$persid", n.x.fn, depth)
 	case kReadonly:
 		return renderWrapped(w, "$readonly", n.x.fn, depth)
 	case kExt:
-		w.beginObject()
-		w.name("$ext")
-		w.int64(n.i)
-		w.end()
+		w.BeginObject()
+		w.Name("$ext")
+		w.Int64(n.i)
+		w.End()
 	case kBuffer:
-		w.beginObject()
-		w.name("$buffer")
-		w.int64(n.i)
-		w.end()
+		w.BeginObject()
+		w.Name("$buffer")
+		w.Int64(n.i)
+		w.End()
 	case kMark:
-		w.beginObject()
-		w.name("$mark")
-		w.bool(true)
-		w.end()
+		w.BeginObject()
+		w.Name("$mark")
+		w.Bool(true)
+		w.End()
 	}
 	return nil
 }
 
 // renderExtras writes what BUILD, APPEND(S), SETITEM(S) and ADDITEMS did
 // to n, as the keys state, listitems, dictitems and setitems.
-func renderExtras(w *jsonw, n *node, depth int) error {
+func renderExtras(w *jsonw.Writer, n *node, depth int) error {
 	x := n.x
 	if x.hasState {
-		w.name("state")
+		w.Name("state")
 		if err := render(w, x.state, depth+1); err != nil {
 			return err
 		}
 	}
 	if len(x.listItems) > 0 {
-		w.name("listitems")
+		w.Name("listitems")
 		if err := renderList(w, x.listItems, depth+1); err != nil {
 			return err
 		}
 	}
 	if len(x.dictKeys) > 0 {
-		w.name("dictitems")
+		w.Name("dictitems")
 		if err := renderDict(w, x.dictKeys, x.dictVals, depth+1); err != nil {
 			return err
 		}
 	}
 	if len(x.setItems) > 0 {
-		w.name("setitems")
+		w.Name("setitems")
 		if err := renderList(w, x.setItems, depth+1); err != nil {
 			return err
 		}
@@ -186,51 +188,51 @@ func renderExtras(w *jsonw, n *node, depth int) error {
 	return nil
 }
 
-func tagged(w *jsonw, tag, s string) {
-	w.beginObject()
-	w.name(tag)
-	w.str(s)
-	w.end()
+func tagged(w *jsonw.Writer, tag, s string) {
+	w.BeginObject()
+	w.Name(tag)
+	w.Str(s)
+	w.End()
 }
 
-func renderWrapped(w *jsonw, tag string, n *node, depth int) error {
-	w.beginObject()
-	w.name(tag)
+func renderWrapped(w *jsonw.Writer, tag string, n *node, depth int) error {
+	w.BeginObject()
+	w.Name(tag)
 	if err := render(w, n, depth+1); err != nil {
 		return err
 	}
-	w.end()
+	w.End()
 	return nil
 }
 
-func renderList(w *jsonw, items []*node, depth int) error {
-	w.beginArray()
+func renderList(w *jsonw.Writer, items []*node, depth int) error {
+	w.BeginArray()
 	for _, it := range items {
-		if w.full {
+		if w.Full() {
 			return nil
 		}
 		if err := render(w, it, depth+1); err != nil {
 			return err
 		}
 	}
-	w.end()
+	w.End()
 	return nil
 }
 
-func renderTagged(w *jsonw, tag string, items []*node, depth int) error {
-	w.beginObject()
-	w.name(tag)
+func renderTagged(w *jsonw.Writer, tag string, items []*node, depth int) error {
+	w.BeginObject()
+	w.Name(tag)
 	if err := renderList(w, items, depth+1); err != nil {
 		return err
 	}
-	w.end()
+	w.End()
 	return nil
 }
 
 // renderDict writes a JSON object when every key is a str not starting
 // with '$' (so it cannot be read as one of the tags), else
 // {"$dict":[[key,value],…]}.
-func renderDict(w *jsonw, keys, vals []*node, depth int) error {
+func renderDict(w *jsonw.Writer, keys, vals []*node, depth int) error {
 	plain := true
 	for _, k := range keys {
 		if k.kind != kStr || strings.HasPrefix(k.s, "$") {
@@ -239,36 +241,36 @@ func renderDict(w *jsonw, keys, vals []*node, depth int) error {
 		}
 	}
 	if plain {
-		w.beginObject()
+		w.BeginObject()
 		for i, k := range keys {
-			if w.full {
+			if w.Full() {
 				return nil
 			}
-			w.name(k.s)
+			w.Name(k.s)
 			if err := render(w, vals[i], depth+1); err != nil {
 				return err
 			}
 		}
-		w.end()
+		w.End()
 		return nil
 	}
-	w.beginObject()
-	w.name("$dict")
-	w.beginArray()
+	w.BeginObject()
+	w.Name("$dict")
+	w.BeginArray()
 	for i, k := range keys {
-		if w.full {
+		if w.Full() {
 			return nil
 		}
-		w.beginArray()
+		w.BeginArray()
 		if err := render(w, k, depth+2); err != nil {
 			return err
 		}
 		if err := render(w, vals[i], depth+2); err != nil {
 			return err
 		}
-		w.end()
+		w.End()
 	}
-	w.end()
-	w.end()
+	w.End()
+	w.End()
 	return nil
 }

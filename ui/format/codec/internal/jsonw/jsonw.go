@@ -1,15 +1,17 @@
-package pickle
-
-// This file is the bounded JSON writer. The same writer lives in the
-// javaser package: each codec package stands alone under codec/, and the
-// writer is small enough that sharing it would cost more than copying.
+// Package jsonw is the bounded JSON writer of the javaser and pickle
+// codecs: they write a decoded value into a Writer, which never holds more
+// than its limit and still ends with valid JSON. Its strings are WTF-8
+// (DecodeRune), as Java's and Python's strings may hold unpaired
+// surrogates. The msgpack and php codecs use another writer,
+// internal/boundedjson, whose strings are valid UTF-8.
+package jsonw
 
 import (
 	"strconv"
 	"unicode/utf8"
 )
 
-// jsonw writes JSON into at most limit bytes and, when the value does not
+// Writer writes JSON into at most limit bytes and, when the value does not
 // fit, still ends with valid JSON: it falls back to the last point where
 // every open container could be closed (a "safe point") and closes them.
 // So a cut value folds in the JSON viewer like a whole one.
@@ -19,7 +21,7 @@ import (
 // and commas are written, never a container opened or closed (those are
 // safe points themselves), so the closers at the last safe point are the
 // current ones.
-type jsonw struct {
+type Writer struct {
 	buf     []byte
 	limit   int
 	closers []byte // '}' or ']' for each open container, innermost last
@@ -29,21 +31,26 @@ type jsonw struct {
 	safe    int    // len(buf) at the last safe point
 }
 
-func newJSONW(limit int64) *jsonw {
+// New returns a Writer of at most limit bytes (a negative limit is 0).
+func New(limit int64) *Writer {
 	l := int(min(limit, int64(1)<<40))
 	if l < 0 {
 		l = 0
 	}
-	return &jsonw{limit: l}
+	return &Writer{limit: l}
 }
 
+// Full says whether a write did not fit: nothing more is written, and the
+// value shown is cut.
+func (w *Writer) Full() bool { return w.full }
+
 // room says whether n more bytes fit with the closers still to come.
-func (w *jsonw) room(n int) bool {
+func (w *Writer) room(n int) bool {
 	return !w.full && len(w.buf)+n+len(w.closers) <= w.limit
 }
 
 // sep is the separator a new value or key needs before it.
-func (w *jsonw) sep() string {
+func (w *Writer) sep() string {
 	if w.key || len(w.items) == 0 || !w.items[len(w.items)-1] {
 		return ""
 	}
@@ -51,7 +58,7 @@ func (w *jsonw) sep() string {
 }
 
 // done marks a value complete: a safe point.
-func (w *jsonw) done() {
+func (w *Writer) done() {
 	w.key = false
 	if len(w.items) > 0 {
 		w.items[len(w.items)-1] = true
@@ -59,8 +66,8 @@ func (w *jsonw) done() {
 	w.safe = len(w.buf)
 }
 
-// raw writes a complete scalar (a number, true, null) as is.
-func (w *jsonw) raw(s string) {
+// Raw writes a complete scalar (a number, true, null) as is.
+func (w *Writer) Raw(s string) {
 	sep := w.sep()
 	if !w.room(len(sep) + len(s)) {
 		w.full = true
@@ -71,17 +78,18 @@ func (w *jsonw) raw(s string) {
 	w.done()
 }
 
-func (w *jsonw) null()         { w.raw("null") }
-func (w *jsonw) int64(v int64) { w.raw(strconv.FormatInt(v, 10)) }
-func (w *jsonw) bool(v bool) {
+// Null, Int64 and Bool write a scalar.
+func (w *Writer) Null()         { w.Raw("null") }
+func (w *Writer) Int64(v int64) { w.Raw(strconv.FormatInt(v, 10)) }
+func (w *Writer) Bool(v bool) {
 	if v {
-		w.raw("true")
+		w.Raw("true")
 	} else {
-		w.raw("false")
+		w.Raw("false")
 	}
 }
 
-func (w *jsonw) open(c, closer byte) {
+func (w *Writer) open(c, closer byte) {
 	sep := w.sep()
 	// The container's closer must fit too: it joins the closers.
 	if !w.room(len(sep) + 2) {
@@ -96,11 +104,12 @@ func (w *jsonw) open(c, closer byte) {
 	w.safe = len(w.buf)
 }
 
-func (w *jsonw) beginObject() { w.open('{', '}') }
-func (w *jsonw) beginArray()  { w.open('[', ']') }
+// BeginObject and BeginArray open a container; End closes it.
+func (w *Writer) BeginObject() { w.open('{', '}') }
+func (w *Writer) BeginArray()  { w.open('[', ']') }
 
-// end closes the innermost container (its byte was reserved by open).
-func (w *jsonw) end() {
+// End closes the innermost container (its byte was reserved by open).
+func (w *Writer) End() {
 	if w.full || len(w.closers) == 0 {
 		return
 	}
@@ -111,8 +120,8 @@ func (w *jsonw) end() {
 	w.done()
 }
 
-// name writes an object key; its value must follow.
-func (w *jsonw) name(k string) {
+// Name writes an object key; its value must follow.
+func (w *Writer) Name(k string) {
 	if w.full {
 		return
 	}
@@ -128,9 +137,9 @@ func (w *jsonw) name(k string) {
 	w.key = true
 }
 
-// str writes a string value; when it does not fit whole, as much of it as
+// Str writes a string value; when it does not fit whole, as much of it as
 // fits (a long string shows its start), and the writer is full.
-func (w *jsonw) str(s string) {
+func (w *Writer) Str(s string) {
 	if w.full {
 		return
 	}
@@ -152,9 +161,9 @@ func (w *jsonw) str(s string) {
 	w.full = true
 }
 
-// finish closes what is open at the last safe point and returns the JSON.
+// Finish closes what is open at the last safe point and returns the JSON.
 // After a cut or an early end the value shown is what was complete then.
-func (w *jsonw) finish() []byte {
+func (w *Writer) Finish() []byte {
 	if len(w.closers) > 0 || w.full || w.key {
 		w.buf = w.buf[:w.safe]
 		for i := len(w.closers) - 1; i >= 0; i-- {
@@ -171,7 +180,7 @@ func (w *jsonw) finish() []byte {
 func quotedLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
-		r, size := decodeRune(s[i:])
+		r, size := DecodeRune(s[i:])
 		n += escapedLen(r)
 		i += size
 	}
@@ -184,12 +193,13 @@ func quotedLen(s string) int {
 // s is read as WTF-8: UTF-8 that may hold surrogate code points (Python's
 // surrogatepass, Java's unpaired chars), written as \uD8xx escapes;
 // bytes that are not UTF-8 become U+FFFD. Control characters (C0, DEL,
-// C1) and the line separators are escaped, so Out never holds them raw.
+// C1) and the line separators are escaped, so the codec's Out never holds
+// them raw.
 func appendQuoted(b []byte, s string, max int) []byte {
 	start := len(b)
 	b = append(b, '"')
 	for i := 0; i < len(s); {
-		r, size := decodeRune(s[i:])
+		r, size := DecodeRune(s[i:])
 		if max >= 0 && len(b)-start+escapedLen(r)+1 > max {
 			break
 		}
@@ -231,9 +241,9 @@ func appendEscaped(b []byte, r rune) []byte {
 	return utf8.AppendRune(b, r)
 }
 
-// decodeRune decodes one WTF-8 character: like utf8.DecodeRuneInString but
+// DecodeRune decodes one WTF-8 character: like utf8.DecodeRuneInString but
 // a three-byte surrogate (ED A0..BF xx) is returned as its code point.
-func decodeRune(s string) (rune, int) {
+func DecodeRune(s string) (rune, int) {
 	if len(s) >= 3 && s[0] == 0xed && s[1] >= 0xa0 && s[1] <= 0xbf && s[2]&0xc0 == 0x80 {
 		return rune(s[0]&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f), 3
 	}

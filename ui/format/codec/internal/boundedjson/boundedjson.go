@@ -1,4 +1,12 @@
-package msgpack
+// Package boundedjson is the bounded JSON writer of the msgpack and php
+// codecs: they write a decoded value element by element into a Writer,
+// which never holds more than its limit and, wherever the value stops,
+// closes into valid JSON.
+//
+// Strings are taken as valid UTF-8 (the codecs write other bytes as
+// base64, with Wrapped). The javaser and pickle codecs use another
+// writer, internal/jsonw, whose strings are WTF-8.
+package boundedjson
 
 import (
 	"encoding/base64"
@@ -6,21 +14,25 @@ import (
 	"unicode/utf8"
 )
 
-// errCut stops a decode when Out reached its limit; Decode turns it into
-// Cut rather than an error.
-var errCut = errors.New("output limit reached")
+// ErrCut stops a decode when the Writer reached its limit; the codec turns
+// it into codec.Decoded.Cut rather than an error.
+var ErrCut = errors.New("output limit reached")
 
-// out writes JSON bounded by a limit so that, wherever it stops (the limit
-// reached, or a partial value ending early), what it holds can still be
-// closed into valid JSON: the closers of every open container are kept in
-// reserve, and an element that does not fit is dropped whole.
-type out struct {
+// Writer writes JSON bounded by a limit so that, wherever it stops (the
+// limit reached, or a partial value ending early), what it holds can
+// still be closed into valid JSON: the closers of every open container
+// are kept in reserve, and an element that does not fit is dropped whole.
+type Writer struct {
 	buf      []byte
 	limit    int
 	reserved int // sum of the open containers' closers
 	stack    []frame
 	cut      bool
 }
+
+// Cut says whether a write did not fit (or a string was written in part):
+// the value shown is not all of it.
+func (o *Writer) Cut() bool { return o.cut }
 
 // frame is an open container (the bottom one is the root, closed by "").
 type frame struct {
@@ -30,22 +42,24 @@ type frame struct {
 	pending bool
 }
 
-func newOut(limit int64, sizeHint int) *out {
+// New returns a Writer of at most limit bytes (a negative limit is 0);
+// sizeHint is the capacity to start with, when below the limit.
+func New(limit int64, sizeHint int) *Writer {
 	lim := int(min(limit, int64(1<<31-1)))
 	if lim < 0 {
 		lim = 0
 	}
-	return &out{
+	return &Writer{
 		buf:   make([]byte, 0, min(lim, sizeHint)),
 		limit: lim,
 		stack: []frame{{}},
 	}
 }
 
-func (o *out) room() int { return o.limit - o.reserved - len(o.buf) }
+func (o *Writer) room() int { return o.limit - o.reserved - len(o.buf) }
 
 // sep says whether the next element needs a comma before it.
-func (o *out) sep() int {
+func (o *Writer) sep() int {
 	f := &o.stack[len(o.stack)-1]
 	if f.n > 0 && !f.pending {
 		return 1
@@ -53,26 +67,27 @@ func (o *out) sep() int {
 	return 0
 }
 
-func (o *out) comma(s int) {
+func (o *Writer) comma(s int) {
 	if s == 1 {
 		o.buf = append(o.buf, ',')
 	}
 }
 
 // done marks the innermost container's current element complete.
-func (o *out) done() {
+func (o *Writer) done() {
 	f := &o.stack[len(o.stack)-1]
 	f.pending = false
 	f.n++
 	f.good = len(o.buf)
 }
 
-// put writes a whole scalar element (or nothing, and cuts).
-func (o *out) put(t []byte) error {
+// Put writes t, the JSON text of a whole scalar element (or nothing, and
+// cuts).
+func (o *Writer) Put(t []byte) error {
 	s := o.sep()
 	if s+len(t) > o.room() {
 		o.cut = true
-		return errCut
+		return ErrCut
 	}
 	o.comma(s)
 	o.buf = append(o.buf, t...)
@@ -80,13 +95,14 @@ func (o *out) put(t []byte) error {
 	return nil
 }
 
-// key writes an object member's name and colon; the element is complete
+// Key writes an object member's name (quoted JSON, as AppendString gives
+// it) and colon; the element is complete
 // once its value is.
-func (o *out) key(name []byte) error {
+func (o *Writer) Key(name []byte) error {
 	s := o.sep()
 	if s+len(name)+1 > o.room() {
 		o.cut = true
-		return errCut
+		return ErrCut
 	}
 	o.comma(s)
 	o.buf = append(o.buf, name...)
@@ -95,12 +111,12 @@ func (o *out) key(name []byte) error {
 	return nil
 }
 
-// open starts a container, reserving room for its closer.
-func (o *out) open(opener, closer string) error {
+// Open starts a container, reserving room for its closer.
+func (o *Writer) Open(opener, closer string) error {
 	s := o.sep()
 	if s+len(opener)+len(closer) > o.room() {
 		o.cut = true
-		return errCut
+		return ErrCut
 	}
 	o.comma(s)
 	o.buf = append(o.buf, opener...)
@@ -110,8 +126,8 @@ func (o *out) open(opener, closer string) error {
 	return nil
 }
 
-// close ends the innermost container (its room was reserved).
-func (o *out) close() {
+// Close ends the innermost container (its room was reserved).
+func (o *Writer) Close() {
 	f := o.stack[len(o.stack)-1]
 	o.stack = o.stack[:len(o.stack)-1]
 	o.reserved -= len(f.closer)
@@ -119,10 +135,10 @@ func (o *out) close() {
 	o.done()
 }
 
-// finish drops the innermost container's unfinished element and closes
+// Finish drops the innermost container's unfinished element and closes
 // every open container, leaving valid JSON (empty when not even the root
 // value began).
-func (o *out) finish() []byte {
+func (o *Writer) Finish() []byte {
 	top := len(o.stack) - 1
 	if top > 0 || o.stack[0].n == 0 {
 		o.buf = o.buf[:o.stack[top].good]
@@ -135,38 +151,38 @@ func (o *out) finish() []byte {
 	return o.buf
 }
 
-// str writes s (valid UTF-8) as a JSON string element; when it does not
+// Str writes s (valid UTF-8) as a JSON string element; when it does not
 // fit, as much of it as fits, and cuts: a long string at the top level is
 // then still shown in part.
-func (o *out) str(s []byte) error {
+func (o *Writer) Str(s []byte) error {
 	need := o.sep() + 2 + jsonStringLen(s)
 	if need <= o.room() {
-		return o.put(appendJSONString(nil, s))
+		return o.Put(AppendString(nil, s))
 	}
 	return o.cutText(`"`, s, false, `"`)
 }
 
-// wrapped writes prefix, base64 of raw, suffix as one element, cut like
-// str when it does not fit.
-func (o *out) wrapped(prefix string, raw []byte, suffix string) error {
+// Wrapped writes prefix, base64 of raw, suffix as one element, cut like
+// Str when it does not fit.
+func (o *Writer) Wrapped(prefix string, raw []byte, suffix string) error {
 	need := o.sep() + len(prefix) + base64.StdEncoding.EncodedLen(len(raw)) + len(suffix)
 	if need <= o.room() {
 		t := make([]byte, 0, need)
 		t = append(t, prefix...)
 		t = base64.StdEncoding.AppendEncode(t, raw)
 		t = append(t, suffix...)
-		return o.put(t)
+		return o.Put(t)
 	}
 	return o.cutText(prefix, raw, true, suffix)
 }
 
 // cutText writes the part of raw that fits between prefix and suffix
 // (escaped, or base64 when b64), then reports the cut.
-func (o *out) cutText(prefix string, raw []byte, b64 bool, suffix string) error {
+func (o *Writer) cutText(prefix string, raw []byte, b64 bool, suffix string) error {
 	avail := o.room() - o.sep() - len(prefix) - len(suffix)
 	if avail < 0 {
 		o.cut = true
-		return errCut
+		return ErrCut
 	}
 	t := make([]byte, 0, len(prefix)+avail+len(suffix))
 	t = append(t, prefix...)
@@ -176,7 +192,7 @@ func (o *out) cutText(prefix string, raw []byte, b64 bool, suffix string) error 
 	} else {
 		for i := 0; i < len(raw); {
 			_, size := utf8.DecodeRune(raw[i:])
-			next := appendJSONString(nil, raw[i:i+size])
+			next := AppendString(nil, raw[i:i+size])
 			piece := next[1 : len(next)-1]
 			if len(t)-len(prefix)+len(piece) > avail {
 				break
@@ -186,18 +202,19 @@ func (o *out) cutText(prefix string, raw []byte, b64 bool, suffix string) error 
 		}
 	}
 	t = append(t, suffix...)
-	if err := o.put(t); err != nil {
+	if err := o.Put(t); err != nil {
 		return err
 	}
 	o.cut = true
-	return errCut
+	return ErrCut
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s (valid UTF-8) quoted, escaping what JSON
-// requires and every control byte, so no raw control byte reaches Out.
-func appendJSONString(dst, s []byte) []byte {
+// AppendString appends s (valid UTF-8) quoted, escaping what JSON
+// requires and every control byte, so no raw control byte reaches the
+// codec's Out.
+func AppendString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	for _, c := range s {
 		switch {
@@ -218,7 +235,7 @@ func appendJSONString(dst, s []byte) []byte {
 	return append(dst, '"')
 }
 
-// jsonStringLen is len(appendJSONString(nil, s)) - 2, without allocating.
+// jsonStringLen is len(AppendString(nil, s)) - 2, without allocating.
 func jsonStringLen(s []byte) int {
 	n := 0
 	for _, c := range s {
