@@ -114,4 +114,3 @@ func order(id uint64) []byte {
 	b = protowire.AppendVarint(b, 1764581400)
 	return b
 }
-
