@@ -133,3 +133,33 @@ keys = ["broken:*"]
 	tm.Send("q")
 	tm.WaitExit(5 * time.Second)
 }
+
+// A format kvdeck only reads (a Python pickle) refuses an edit before the
+// editor opens, saying why; nothing runs, nothing is written.
+func TestEditOfAReadOnlyFormatIsRefusedBeforeTheEditor(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	pickled, err := os.ReadFile("../ui/format/codec/pickle/testdata/mixed_p4.pickle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Set(ctx, "job:1", pickled, 0)
+	dir := t.TempDir()
+	ed := editorScript(t, fmt.Sprintf(`touch %s/ran`, dir))
+	tm := tmuxtest.Start(t, 160, 40, append(env(t), "EDITOR="+ed), binary, srv.URL(), "--bucket", "0")
+	tm.WaitFor("1 keys", 15*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor("pickle (protocol 4) → json", 5*time.Second)
+	tm.Send("e")
+	tm.WaitFor("kvdeck can only read this format", 10*time.Second)
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Fatal("the editor ran for a format kvdeck cannot write back")
+	}
+	if v := c.Get(ctx, "job:1").Val(); v != string(pickled) {
+		t.Fatal("job:1 changed")
+	}
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+}
