@@ -25,7 +25,7 @@ func docText(doc *Document) string {
 	return b.String()
 }
 
-func fixture(t *testing.T, path string) []byte {
+func fixture(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
