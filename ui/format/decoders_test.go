@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
@@ -160,5 +162,36 @@ func TestSearchTextThroughDecoders(t *testing.T) {
 	bomb := zw.EncodeAll(make([]byte, 64<<20), nil)
 	if text, _ := SearchText(bomb, 1<<20); len(text) > 1<<20 {
 		t.Fatalf("the bomb gave %d bytes", len(text))
+	}
+}
+
+// Formats without a magic number are not detected but offered by f, and
+// shown when chosen: raw snappy, raw deflate, brotli.
+func TestFormatsWithoutAMagicNumberAreOffered(t *testing.T) {
+	var fl bytes.Buffer
+	fw, _ := flate.NewWriter(&fl, flate.DefaultCompression)
+	fw.Write([]byte(`{"deflated":true}`))
+	fw.Close()
+	var br bytes.Buffer
+	bw := brotli.NewWriter(&br)
+	bw.Write([]byte("body{margin:0}"))
+	bw.Close()
+	for mode, value := range map[Mode][]byte{
+		"snappy":  snappy.Encode(nil, []byte("raw snappy, as memcached clients write it")),
+		"deflate": fl.Bytes(),
+		"brotli":  br.Bytes(),
+	} {
+		if !slices.Contains(Available(value), mode) {
+			t.Errorf("f does not offer %s: %v", mode, Available(value))
+			continue
+		}
+		doc, err := Build(value, mode, Options{})
+		if err != nil {
+			t.Errorf("%s: %v", mode, err)
+			continue
+		}
+		if got := strings.Join(doc.Chain(), " → "); !strings.HasPrefix(got, string(mode)) {
+			t.Errorf("%s: chain %q", mode, got)
+		}
 	}
 }

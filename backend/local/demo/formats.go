@@ -3,9 +3,11 @@ package demo
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/binary"
 	"embed"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
@@ -67,6 +69,20 @@ func formatsBucket() Bucket {
 	bw.Write([]byte("body{font-family:sans-serif;margin:0}.hero{padding:4rem}"))
 	bw.Close()
 	add("asset:brotli:site.css", br.Bytes()) // no magic number: f offers brotli
+
+	// Formats without a magic number either, offered by f: raw deflate
+	// (klauspost/compress/flate), an lz4 block with its size in front
+	// (as python-lz4's lz4.block.compress writes it), raw snappy.
+	var fl bytes.Buffer
+	fw, _ := flate.NewWriter(&fl, flate.DefaultCompression)
+	fw.Write([]byte(`{"deflated":true,"by":"a Java Deflater(nowrap)"}`))
+	fw.Close()
+	add("blob:deflate:raw", fl.Bytes())
+	text := []byte("lz4 block of a log line, a log line, a log line")
+	block := make([]byte, lz4.CompressBlockBound(len(text)))
+	n, _ := lz4.CompressBlock(text, block, nil)
+	add("blob:lz4:block", append(binary.LittleEndian.AppendUint32(nil, uint32(len(text))), block[:n]...))
+	add("blob:snappy:raw", snappy.Encode(nil, []byte("raw snappy, as memcached clients write it")))
 
 	add("order:protobuf:1001", order(1001))
 	add("php:session:9f2c", fixture("session.sess"))
