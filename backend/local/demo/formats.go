@@ -3,8 +3,8 @@ package demo
 import (
 	"bytes"
 	"compress/zlib"
-	"encoding/binary"
 	"embed"
+	"encoding/binary"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/flate"
