@@ -1,7 +1,10 @@
 package model_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,5 +141,37 @@ func TestUndoOfAPurgeBringsTheValueBack(t *testing.T) {
 	}
 	if e, err := kv.Get(ctx, "j1"); err != nil || string(e.Value()) != "running" {
 		t.Fatalf("after undo of the purge: %v", err)
+	}
+}
+
+// The search in values on NATS reads every key's latest value: a key whose
+// older revision held the text does not match, one compressed with gzip
+// does, through its decoder, and says so beside its name.
+func TestValueSearchOnNATSReadsLatestValuesAndDecodes(t *testing.T) {
+	srv := natstest.Start(t)
+	_, kv := natsKV(t, srv, jetstream.KeyValueConfig{Bucket: "jobs", History: 5})
+	ctx := context.Background()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat("status failed; ", 40)))
+	zw.Close()
+	if bytes.Contains(gz.Bytes(), []byte("failed")) {
+		t.Fatal("the compressed value holds the text as it is")
+	}
+	kv.Put(ctx, "job.1", []byte("status failed"))
+	kv.Put(ctx, "job.1", []byte("status done")) // the text only in history
+	kv.Put(ctx, "job.2", []byte("status failed"))
+	kv.Put(ctx, "job.3", gz.Bytes())
+	app := newApp(t, openNATSStore(t, srv.URL()), model.Options{Bucket: "jobs"})
+	mustSeeDone(t, app, "3 keys")
+	app.Keys("S")
+	app.Type("failed")
+	app.Keys("enter")
+	mustSee(t, app, `search in values for "failed": 2 of 3 keys match`)
+	if line := lineWith(plain(app), "  job.1 "); line != "" {
+		t.Fatalf("job.1, whose latest value lacks the text, is listed: %q", line)
+	}
+	if line := lineWith(plain(app), "  job.3 "); !strings.Contains(line, "gzip") {
+		t.Fatalf("job.3's row does not say it matched inside gzip: %q", line)
 	}
 }
