@@ -256,6 +256,14 @@ func searchInBatches(ctx context.Context, br backend.BulkReader, rr backend.Reco
 	type job struct{ from, to int }
 	jobs := make(chan job)
 	errs := make(chan error, valueSearchBatches)
+	// report keeps a failed read for the loop below, which ends the search
+	// with it; one is enough.
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
 	var wg sync.WaitGroup
 	for range valueSearchBatches {
 		wg.Add(1)
@@ -266,10 +274,7 @@ func searchInBatches(ctx context.Context, br backend.BulkReader, rr backend.Reco
 				values, err := br.ReadMany(bctx, bucket, names[j.from:j.to], valueSearchBytes)
 				cancel()
 				if err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
+					report(err)
 					continue
 				}
 				var found []searchHit
@@ -291,10 +296,7 @@ func searchInBatches(ctx context.Context, br backend.BulkReader, rr backend.Reco
 					recs, err := rr.ReadRecords(cctx, bucket, collections, backend.ReadOptions{MaxElements: searchElements})
 					cancel()
 					if err != nil {
-						select {
-						case errs <- err:
-						default:
-						}
+						report(err)
 						continue
 					}
 					at := make(map[string]uint32, len(collections))

@@ -1,7 +1,6 @@
 package sshtest
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -101,36 +100,7 @@ func startNATS(t testing.TB, ns *netns, dir string) string {
 		t.Fatal(err)
 	}
 	port := strconv.Itoa(hostFreePort(t))
-	cmd := ns.command(bin, "-dir", filepath.Join(dir, "jetstream"), "-port", port)
-	stdin, err := cmd.StdinPipe() // natsd stops when its stdin closes
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start natsd in the namespace: %v", err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "url ") {
-		t.Fatalf("natsd in the namespace printed %q (%v): %s", line, err, stderr.String())
-	}
-	return strings.TrimSpace(strings.TrimPrefix(line, "url "))
+	return natstest.RunProcess(t, ns.command(bin, "-dir", filepath.Join(dir, "jetstream"), "-port", port))
 }
 
 // startRedisTLS runs a TLS-only redis-server in the namespace with a

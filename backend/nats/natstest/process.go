@@ -46,7 +46,14 @@ func StartProcess(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-dir", filepath.Join(t.TempDir(), "jetstream"))
+	return RunProcess(t, exec.Command(bin, "-dir", filepath.Join(t.TempDir(), "jetstream")))
+}
+
+// RunProcess starts cmd, a natsd command line (Binary, with its flags,
+// perhaps in another network namespace), stops it when t ends, and
+// returns the URL it prints once its server is ready.
+func RunProcess(t testing.TB, cmd *exec.Cmd) string {
+	t.Helper()
 	stdin, err := cmd.StdinPipe() // natsd stops when its stdin closes
 	if err != nil {
 		t.Fatal(err)
