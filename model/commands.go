@@ -48,6 +48,7 @@ func loadEntryCmd(s backend.Store, req uint64, timeout time.Duration, bucket, ke
 			if mode == format.Auto {
 				mode = user.detected(ctx, store, bucket, key, e.Value)
 			}
+			msg.modes = decs.Available(e.Value, e.Truncated)
 			opts := format.Options{Partial: e.Truncated, Decoders: decs}
 			msg.doc, msg.fmErr = format.Build(e.Value, mode, opts)
 			if msg.doc != nil {

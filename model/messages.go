@@ -38,6 +38,10 @@ type entryLoadedMsg struct {
 	entry backend.Entry
 	doc   *format.Document
 	mode  format.Mode
+	// modes are the formats the f cycle offers for the value, found off
+	// the UI path (a decoder's Sniff or Try, a schema's guess, reads up to
+	// 64 KB of it).
+	modes []format.Mode
 	err   error // from Get
 	fmErr error // the value could not be shown in the requested mode
 }

@@ -32,6 +32,7 @@ type valuePane struct {
 	// decs are the decoders for this key: the built-in ones and the
 	// user's (Options.Decoding), whose commands know the key.
 	decs  *format.Decoders
+	modes []format.Mode // what f cycles through (entryLoadedMsg.modes)
 	doc   *format.Document
 	fmErr error
 	hl    *format.Highlighter
@@ -135,6 +136,7 @@ func (v *valuePane) loaded(e *env, msg entryLoadedMsg) tea.Cmd {
 	}
 	ent := msg.entry
 	v.entry = &ent
+	v.modes = msg.modes
 	v.doc, v.fmErr = msg.doc.Fit(v.bodyWidth()), msg.fmErr
 	if v.mode == format.Auto || msg.fmErr == nil {
 		v.mode = msg.mode
@@ -493,7 +495,10 @@ func (v *valuePane) cycleFormat(e *env) tea.Cmd {
 	if v.entry == nil || v.entry.Kind.IsCollection() {
 		return nil
 	}
-	modes := v.decs.Available(v.entry.Value)
+	modes := v.modes
+	if len(modes) == 0 {
+		return nil // not loaded as a value with formats
+	}
 	if v.mode != format.Auto && !slices.Contains(modes, v.mode) {
 		// A decoder the key's glob chose, which does not recognise the
 		// bytes on its own: it stays in the cycle.

@@ -76,12 +76,17 @@ func (ds *Decoders) sniff(b []byte) (Mode, bool) {
 	return Auto, false
 }
 
+// offerDecodeLimit bounds the decoding that proves a tried format.
+const offerDecodeLimit = 64 << 10
+
 // offered are the decoders the f cycle offers for b: those that recognise
 // it, and, for bytes that are not text, those that offer to try it
-// (formats without a magic number: protobuf, raw deflate, brotli): text
-// parses as some protobuf message by chance often enough that offering
-// it for every text value would be noise.
-func (ds *Decoders) offered(b []byte) []Mode {
+// (formats without a magic number: protobuf, raw deflate, brotli) and
+// then decode it: a Try is cheap and permissive (raw snappy and lz4
+// blocks have next to no structure), and a mode the cycle offers must
+// show something. Text parses as some protobuf message by chance often
+// enough that offering it for every text value would be noise.
+func (ds *Decoders) offered(b []byte, partial bool) []Mode {
 	if ds == nil {
 		ds = Default()
 	}
@@ -92,7 +97,14 @@ func (ds *Decoders) offered(b []byte) []Mode {
 		// A decoder with neither (the user's decoder command) is
 		// offered for every value.
 		always := c.Sniff == nil && c.Try == nil
-		if always || c.Sniff != nil && c.Sniff(head) || !text && c.Try != nil && c.Try(b) {
+		tried := func() bool {
+			if text || c.Try == nil || !c.Try(b) {
+				return false
+			}
+			_, err := safeDecode(c, b, offerDecodeLimit, partial)
+			return err == nil
+		}
+		if always || c.Sniff != nil && c.Sniff(head) || tried() {
 			out = append(out, Mode(c.Name))
 		}
 	}

@@ -58,9 +58,9 @@ var gzipMagic = []byte{0x1f, 0x8b, 0x08}
 // Decoders.Detect.
 func Detect(b []byte) Mode { return Default().Detect(b) }
 
-// Available lists the modes that make sense for b with the default
-// Decoders; see Decoders.Available.
-func Available(b []byte) []Mode { return Default().Available(b) }
+// Available lists the modes that make sense for b, a whole value, with
+// the default Decoders; see Decoders.Available.
+func Available(b []byte) []Mode { return Default().Available(b, false) }
 
 // Detect picks the mode that suits b: JSON for an object or array (judged
 // on its first 64 KB, so a large value costs no more to detect and a
@@ -110,11 +110,12 @@ func fallback(b []byte) Mode {
 	return Hex
 }
 
-// Available lists the modes that make sense for b, in the order the
-// "switch format" key cycles through them: JSON, base64, gzip, the
-// decoders that recognise b or offer to try it, then Text and Hex, which
-// are always there.
-func (ds *Decoders) Available(b []byte) []Mode {
+// Available lists the modes that make sense for b (partial: a prefix of
+// the value), in the order the "switch format" key cycles through them:
+// JSON, base64, gzip, the decoders that recognise b or offer to try it
+// and then decode it, then Text and Hex, which are always there. It
+// decodes, so it runs off the UI path (the value's load command).
+func (ds *Decoders) Available(b []byte, partial bool) []Mode {
 	var modes []Mode
 	if looksLikeJSON(b, false) {
 		modes = append(modes, JSON)
@@ -125,7 +126,7 @@ func (ds *Decoders) Available(b []byte) []Mode {
 	if bytes.HasPrefix(b, gzipMagic) {
 		modes = append(modes, Gzip)
 	}
-	modes = append(modes, ds.offered(b)...)
+	modes = append(modes, ds.offered(b, partial)...)
 	return append(modes, Text, Hex)
 }
 

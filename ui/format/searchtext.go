@@ -29,7 +29,7 @@ func SearchText(v []byte, limit int64) ([]byte, string) {
 				return nil, ""
 			}
 		}
-		d, err := safeDecode(c, cur, limit)
+		d, err := safeDecode(c, cur, limit, true)
 		if err != nil {
 			return nil, ""
 		}
@@ -43,13 +43,13 @@ func SearchText(v []byte, limit int64) ([]byte, string) {
 }
 
 // safeDecode is c.Decode, a panic turned into an error (see buildCodec).
-func safeDecode(c codec.Codec, b []byte, limit int64) (d codec.Decoded, err error) {
+func safeDecode(c codec.Codec, b []byte, limit int64, partial bool) (d codec.Decoded, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = errPanicked
 		}
 	}()
-	return c.Decode(b, limit, true)
+	return c.Decode(b, limit, partial)
 }
 
 var errPanicked = errNotEditable // any error: the value is left undecoded
