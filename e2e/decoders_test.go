@@ -163,3 +163,32 @@ func TestEditOfAReadOnlyFormatIsRefusedBeforeTheEditor(t *testing.T) {
 	tm.Send("q")
 	tm.WaitExit(5 * time.Second)
 }
+
+// An edit through a decoder that changes nothing writes nothing: gzip
+// written again would be other bytes (another compressor, header and
+// level), so the stored value must stay the bytes it was.
+func TestUnchangedEditThroughGzipWritesNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	c := srv.Client()
+	defer c.Close()
+	ctx := context.Background()
+	// gzip -9 by another program: its header differs from what Go writes.
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Name = "prefs.json"
+	w.Write([]byte(`{"plan":"free"}`))
+	w.Close()
+	orig := buf.String()
+	c.Set(ctx, "prefs:1", orig, 0)
+	tm := tmuxtest.Start(t, 160, 40, append(env(t), "EDITOR=true"), binary, srv.URL(), "--bucket", "0")
+	tm.WaitFor("1 keys", 15*time.Second)
+	tm.Send("Enter")
+	tm.WaitFor("gzip → json", 5*time.Second)
+	tm.Send("e")
+	tm.WaitFor("value unchanged; nothing saved", 10*time.Second)
+	if v := c.Get(ctx, "prefs:1").Val(); v != orig {
+		t.Fatalf("prefs:1 was rewritten: %q", v)
+	}
+	tm.Send("q")
+	tm.WaitExit(5 * time.Second)
+}
